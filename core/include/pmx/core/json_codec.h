@@ -1,0 +1,20 @@
+#pragma once
+/// JSON forms of the domain objects: one shape for the API and for storage, so what Redis
+/// holds is what `GET /api/v1/incidents/{id}` shows. Times are RFC 3339 strings.
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "pmx/core/incident.h"
+
+namespace pmx {
+
+nlohmann::json to_json(const Incident& incident);
+nlohmann::json to_json(const TimelineEvent& event);
+nlohmann::json to_json(const SourceState& state);
+
+/// Decoders for stored documents; nullopt when the document does not have the expected shape.
+std::optional<Incident> incident_from_json(const nlohmann::json& doc);
+std::optional<TimelineEvent> timeline_event_from_json(const nlohmann::json& doc);
+std::optional<SourceState> source_state_from_json(const nlohmann::json& doc);
+
+}  // namespace pmx

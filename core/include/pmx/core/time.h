@@ -1,0 +1,23 @@
+#pragma once
+/// Time in the domain: nanoseconds since the Unix epoch, as Alertmanager sends them
+/// (RFC 3339 with nanoseconds). Core never reads the clock; callers pass time in.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pmx {
+
+using UnixNanos = std::int64_t;
+
+constexpr UnixNanos kNanosPerSecond = 1'000'000'000;
+
+/// Parses RFC 3339 (`2026-11-23T07:44:13.852409315Z`, or with a `+hh:mm` offset).
+/// Alertmanager's "zero" time (`0001-01-01T00:00:00Z`, an unset endsAt) parses as 0.
+/// Returns nullopt when the text is not RFC 3339.
+std::optional<UnixNanos> parse_rfc3339(std::string_view text);
+
+/// Formats as RFC 3339 in UTC with the fractional digits needed (none, ms or ns).
+std::string format_rfc3339(UnixNanos t);
+
+}  // namespace pmx

@@ -1,0 +1,214 @@
+#include "pmx/core/ingest_rules.h"
+
+#include <algorithm>
+
+namespace pmx {
+
+const char* to_string(AlertStatus status) {
+  return status == AlertStatus::kFiring ? "firing" : "resolved";
+}
+
+const char* to_string(IncidentState state) {
+  return state == IncidentState::kOpen ? "open" : "resolved";
+}
+
+std::optional<IncidentState> incident_state_from(const std::string& text) {
+  if (text == "open") return IncidentState::kOpen;
+  if (text == "resolved") return IncidentState::kResolved;
+  return std::nullopt;
+}
+
+namespace {
+constexpr std::pair<TimelineEventType, const char*> kEventNames[] = {
+    {TimelineEventType::kOpened, "opened"},
+    {TimelineEventType::kAlertFired, "alert_fired"},
+    {TimelineEventType::kAlertResolved, "alert_resolved"},
+    {TimelineEventType::kResolved, "resolved"},
+    {TimelineEventType::kReopened, "reopened"},
+};
+}  // namespace
+
+const char* to_string(TimelineEventType type) {
+  for (const auto& [t, name] : kEventNames) {
+    if (t == type) return name;
+  }
+  return "unknown";
+}
+
+std::optional<TimelineEventType> timeline_event_type_from(const std::string& text) {
+  for (const auto& [t, name] : kEventNames) {
+    if (text == name) return t;
+  }
+  return std::nullopt;
+}
+
+IngestCounts& IngestCounts::operator+=(const IngestCounts& o) {
+  firing_received += o.firing_received;
+  resolved_received += o.resolved_received;
+  duplicates += o.duplicates;
+  occurrences += o.occurrences;
+  opened += o.opened;
+  resolved += o.resolved;
+  reopened += o.reopened;
+  return *this;
+}
+
+std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>& alerts,
+                                                        const std::vector<std::string>& labels) {
+  std::map<SourceKey, std::vector<Alert>> groups;
+  for (const auto& alert : alerts) groups[source_key_for(alert.labels, labels)].push_back(alert);
+  return groups;
+}
+
+namespace {
+
+/// Applies alerts one by one; holds the update being built.
+class SourceUpdater {
+ public:
+  SourceUpdater(const SourceState& state, const std::set<std::string>& known,
+                UnixNanos received_at, const IngestConfig& config)
+      : known_(known), received_at_(received_at), config_(config) {
+    update_.state = state;
+  }
+
+  void apply(const Alert& alert) {
+    const std::string occurrence = occurrence_id(alert);
+    const bool seen = known_.count(occurrence) > 0 || recorded_.count(occurrence) > 0;
+    if (alert.status == AlertStatus::kFiring) {
+      ++update_.counts.firing_received;
+      if (seen) {
+        ++update_.counts.duplicates;
+        return;
+      }
+      record_firing(alert, occurrence);
+      return;
+    }
+    ++update_.counts.resolved_received;
+    if (!seen) {
+      // A resolve for a firing we never saw (the daemon was down, or the firing notification
+      // was lost): it did fire, so count it, then resolve it.
+      record_firing(alert, occurrence);
+    }
+    if (!record_resolve(alert)) ++update_.counts.duplicates;
+  }
+
+  SourceUpdate finish() {
+    if (touched_current_) update_.incidents.push_back(*update_.state.current);
+    return std::move(update_);
+  }
+
+ private:
+  Incident& current() { return *update_.state.current; }
+
+  void add_event(TimelineEventType type, UnixNanos at, const std::string& fingerprint = {},
+                 std::string detail = {}) {
+    update_.timeline[current().id].push_back(
+        TimelineEvent{type, at, received_at_, fingerprint, std::move(detail)});
+  }
+
+  /// Makes sure an open incident exists for a new firing at `starts_at`.
+  void ensure_open_incident(UnixNanos starts_at) {
+    SourceState& state = update_.state;
+    if (state.current && state.current->state == IncidentState::kOpen) return;
+    if (state.current && state.current->resolved_at &&
+        starts_at - *state.current->resolved_at <= config_.reopen_window) {
+      current().state = IncidentState::kOpen;
+      current().resolved_at.reset();
+      ++current().reopened;
+      ++update_.counts.reopened;
+      touched_current_ = true;
+      add_event(TimelineEventType::kReopened, starts_at);
+      return;
+    }
+    if (state.current && touched_current_) update_.incidents.push_back(*state.current);
+    Incident incident;
+    incident.number = ++state.incident_count;
+    incident.source = state.key.canonical;
+    incident.source_id = state.key.id;
+    incident.id = incident_id(state.key.id, incident.number);
+    incident.opened_at = starts_at;
+    incident.opened_received_at = received_at_;
+    state.current = std::move(incident);
+    touched_current_ = true;
+    ++update_.counts.opened;
+    add_event(TimelineEventType::kOpened, starts_at);
+  }
+
+  void record_firing(const Alert& alert, const std::string& occurrence) {
+    ensure_open_incident(alert.starts_at);
+    SourceState& state = update_.state;
+    ++state.occurrences;
+    if (state.first_seen == 0 || alert.starts_at < state.first_seen) state.first_seen = alert.starts_at;
+    state.last_seen = std::max(state.last_seen, alert.starts_at);
+
+    Incident& incident = current();
+    ++incident.occurrences;
+    AlertRecord& record = incident.alerts[alert.fingerprint];
+    record.fingerprint = alert.fingerprint;
+    record.labels = alert.labels;
+    record.annotations = alert.annotations;
+    record.generator_url = alert.generator_url;
+    record.status = AlertStatus::kFiring;
+    record.starts_at = alert.starts_at;
+    record.ends_at = 0;
+    ++record.occurrences;
+
+    recorded_.insert(occurrence);
+    update_.new_occurrences.push_back(occurrence);
+    ++update_.counts.occurrences;
+    update_.changed = true;
+    touched_current_ = true;
+    add_event(TimelineEventType::kAlertFired, alert.starts_at, alert.fingerprint);
+  }
+
+  /// Returns false when the resolve changes nothing (a re-send, or a stale resolve of an
+  /// earlier firing of the same fingerprint).
+  bool record_resolve(const Alert& alert) {
+    if (!update_.state.current) return false;
+    Incident& incident = current();
+    const auto it = incident.alerts.find(alert.fingerprint);
+    if (it == incident.alerts.end() || it->second.status == AlertStatus::kResolved ||
+        it->second.starts_at != alert.starts_at) {
+      return false;
+    }
+    // Alertmanager sets endsAt on resolved alerts; fall back to receipt if it did not.
+    const UnixNanos ends_at = alert.ends_at != 0 ? alert.ends_at : received_at_;
+    it->second.status = AlertStatus::kResolved;
+    it->second.ends_at = ends_at;
+    update_.changed = true;
+    touched_current_ = true;
+    add_event(TimelineEventType::kAlertResolved, ends_at, alert.fingerprint);
+
+    const bool all_resolved =
+        std::all_of(incident.alerts.begin(), incident.alerts.end(),
+                    [](const auto& entry) { return entry.second.status == AlertStatus::kResolved; });
+    if (all_resolved && incident.state == IncidentState::kOpen) {
+      UnixNanos resolved_at = 0;
+      for (const auto& entry : incident.alerts) resolved_at = std::max(resolved_at, entry.second.ends_at);
+      incident.state = IncidentState::kResolved;
+      incident.resolved_at = resolved_at;
+      ++update_.counts.resolved;
+      add_event(TimelineEventType::kResolved, resolved_at);
+    }
+    return true;
+  }
+
+  SourceUpdate update_;
+  const std::set<std::string>& known_;
+  std::set<std::string> recorded_;  // occurrences recorded earlier in this same batch
+  UnixNanos received_at_;
+  const IngestConfig& config_;
+  bool touched_current_ = false;
+};
+
+}  // namespace
+
+SourceUpdate apply_alerts(const SourceState& state, const std::vector<Alert>& alerts,
+                          const std::set<std::string>& known_occurrences, UnixNanos received_at,
+                          const IngestConfig& config) {
+  SourceUpdater updater(state, known_occurrences, received_at, config);
+  for (const auto& alert : alerts) updater.apply(alert);
+  return updater.finish();
+}
+
+}  // namespace pmx

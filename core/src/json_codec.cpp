@@ -1,0 +1,145 @@
+#include "pmx/core/json_codec.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+
+json time_or_null(UnixNanos t) { return t == 0 ? json(nullptr) : json(format_rfc3339(t)); }
+
+UnixNanos time_from(const json& value) {
+  if (value.is_null()) return 0;
+  const auto parsed = parse_rfc3339(value.get<std::string>());
+  if (!parsed) throw std::invalid_argument("bad time");
+  return *parsed;
+}
+
+json to_json(const AlertRecord& alert) {
+  return json{{"fingerprint", alert.fingerprint},
+              {"status", to_string(alert.status)},
+              {"labels", alert.labels},
+              {"annotations", alert.annotations},
+              {"starts_at", time_or_null(alert.starts_at)},
+              {"ends_at", time_or_null(alert.ends_at)},
+              {"generator_url", alert.generator_url},
+              {"occurrences", alert.occurrences}};
+}
+
+AlertRecord alert_record_from(const json& doc) {
+  AlertRecord alert;
+  alert.fingerprint = doc.at("fingerprint").get<std::string>();
+  alert.status = doc.at("status").get<std::string>() == "resolved" ? AlertStatus::kResolved
+                                                                   : AlertStatus::kFiring;
+  alert.labels = doc.at("labels").get<Labels>();
+  alert.annotations = doc.at("annotations").get<Labels>();
+  alert.starts_at = time_from(doc.at("starts_at"));
+  alert.ends_at = time_from(doc.at("ends_at"));
+  alert.generator_url = doc.at("generator_url").get<std::string>();
+  alert.occurrences = doc.at("occurrences").get<std::uint64_t>();
+  return alert;
+}
+
+Incident incident_from(const json& doc) {
+  Incident incident;
+  incident.id = doc.at("id").get<std::string>();
+  incident.source = doc.at("source").get<std::string>();
+  incident.source_id = doc.at("source_id").get<std::string>();
+  incident.number = doc.at("number").get<std::uint64_t>();
+  const auto state = incident_state_from(doc.at("state").get<std::string>());
+  if (!state) throw std::invalid_argument("bad state");
+  incident.state = *state;
+  incident.opened_at = time_from(doc.at("opened_at"));
+  incident.opened_received_at = time_from(doc.at("opened_received_at"));
+  if (!doc.at("resolved_at").is_null()) incident.resolved_at = time_from(doc.at("resolved_at"));
+  incident.reopened = doc.at("reopened").get<std::uint32_t>();
+  incident.occurrences = doc.at("occurrences").get<std::uint64_t>();
+  for (const auto& alert : doc.at("alerts")) {
+    AlertRecord record = alert_record_from(alert);
+    incident.alerts[record.fingerprint] = std::move(record);
+  }
+  return incident;
+}
+
+// Runs a decoder that throws on a bad shape and turns the throw into nullopt.
+template <typename Decode>
+auto decode_or_nullopt(Decode decode) -> std::optional<decltype(decode())> {
+  try {
+    return decode();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+json to_json(const Incident& incident) {
+  json alerts = json::array();
+  for (const auto& entry : incident.alerts) alerts.push_back(to_json(entry.second));
+  return json{{"id", incident.id},
+              {"source", incident.source},
+              {"source_id", incident.source_id},
+              {"number", incident.number},
+              {"state", to_string(incident.state)},
+              {"opened_at", time_or_null(incident.opened_at)},
+              {"opened_received_at", time_or_null(incident.opened_received_at)},
+              {"resolved_at", incident.resolved_at ? time_or_null(*incident.resolved_at) : json()},
+              {"reopened", incident.reopened},
+              {"occurrences", incident.occurrences},
+              {"alerts", std::move(alerts)}};
+}
+
+json to_json(const TimelineEvent& event) {
+  return json{{"type", to_string(event.type)},
+              {"at", time_or_null(event.at)},
+              {"received_at", time_or_null(event.received_at)},
+              {"fingerprint", event.fingerprint},
+              {"detail", event.detail}};
+}
+
+json to_json(const SourceState& state) {
+  return json{{"key", state.key.canonical},
+              {"id", state.key.id},
+              {"labels", state.key.labels},
+              {"version", state.version},
+              {"occurrences", state.occurrences},
+              {"first_seen", time_or_null(state.first_seen)},
+              {"last_seen", time_or_null(state.last_seen)},
+              {"incident_count", state.incident_count},
+              {"current", state.current ? to_json(*state.current) : json()}};
+}
+
+std::optional<Incident> incident_from_json(const json& doc) {
+  return decode_or_nullopt([&] { return incident_from(doc); });
+}
+
+std::optional<TimelineEvent> timeline_event_from_json(const json& doc) {
+  return decode_or_nullopt([&] {
+    TimelineEvent event;
+    const auto type = timeline_event_type_from(doc.at("type").get<std::string>());
+    if (!type) throw std::invalid_argument("bad event type");
+    event.type = *type;
+    event.at = time_from(doc.at("at"));
+    event.received_at = time_from(doc.at("received_at"));
+    event.fingerprint = doc.at("fingerprint").get<std::string>();
+    event.detail = doc.at("detail").get<std::string>();
+    return event;
+  });
+}
+
+std::optional<SourceState> source_state_from_json(const json& doc) {
+  return decode_or_nullopt([&] {
+    SourceState state;
+    state.key.canonical = doc.at("key").get<std::string>();
+    state.key.id = doc.at("id").get<std::string>();
+    state.key.labels = doc.at("labels").get<Labels>();
+    state.version = doc.at("version").get<std::int64_t>();
+    state.occurrences = doc.at("occurrences").get<std::uint64_t>();
+    state.first_seen = time_from(doc.at("first_seen"));
+    state.last_seen = time_from(doc.at("last_seen"));
+    state.incident_count = doc.at("incident_count").get<std::uint64_t>();
+    if (!doc.at("current").is_null()) state.current = incident_from(doc.at("current"));
+    return state;
+  });
+}
+
+}  // namespace pmx

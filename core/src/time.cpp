@@ -1,0 +1,102 @@
+#include "pmx/core/time.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace pmx {
+namespace {
+
+bool read_digits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
+  if (pos + count > text.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil),
+// so parsing needs neither timegm nor the process time zone.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::optional<UnixNanos> parse_rfc3339(std::string_view text) {
+  int year, month, day, hour, minute, second;
+  if (text.size() < 20 || !read_digits(text, 0, 4, year) || text[4] != '-' ||
+      !read_digits(text, 5, 2, month) || text[7] != '-' || !read_digits(text, 8, 2, day) ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
+      !read_digits(text, 11, 2, hour) || text[13] != ':' || !read_digits(text, 14, 2, minute) ||
+      text[16] != ':' || !read_digits(text, 17, 2, second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  std::int64_t fraction = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (digits < 9) fraction = fraction * 10 + (text[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 9; ++i) fraction *= 10;
+  }
+  std::int64_t offset_seconds = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int oh, om;
+    if (!read_digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !read_digits(text, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset_seconds = (oh * 3600 + om * 60) * (text[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != text.size()) return std::nullopt;
+  // Alertmanager marks "unset" with Go's zero time; anything before the epoch means the same.
+  if (year < 1970) return UnixNanos{0};
+  const std::int64_t seconds = days_from_civil(year, static_cast<unsigned>(month),
+                                               static_cast<unsigned>(day)) * 86400 +
+                               hour * 3600 + minute * 60 + second - offset_seconds;
+  if (seconds > 9'000'000'000) return std::nullopt;  // beyond int64 nanoseconds (year 2262)
+  return seconds * kNanosPerSecond + fraction;
+}
+
+std::string format_rfc3339(UnixNanos t) {
+  std::time_t seconds = static_cast<std::time_t>(t / kNanosPerSecond);
+  std::int64_t nanos = t % kNanosPerSecond;
+  if (nanos < 0) {
+    nanos += kNanosPerSecond;
+    --seconds;
+  }
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[48];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (nanos != 0 && nanos % 1'000'000 == 0) {
+    n += static_cast<std::size_t>(
+        std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(nanos / 1'000'000)));
+  } else if (nanos != 0) {
+    n += static_cast<std::size_t>(
+        std::snprintf(buf + n, sizeof buf - n, ".%09lld", static_cast<long long>(nanos)));
+  }
+  return std::string(buf, n) + "Z";
+}
+
+}  // namespace pmx

@@ -1,0 +1,39 @@
+#pragma once
+/// The embedded store: everything in process memory, lost on restart. The default when no
+/// --redis.url is given, and the fake that core and receiver tests run against.
+/// Thread-safe: one mutex around all state (the daemon's request rate does not need more).
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "pmx/store/store.h"
+
+namespace pmx {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore() = default;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
+
+  StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& sources) override;
+  StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
+  StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
+  StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) override;
+  StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
+  StoreResult<std::uint64_t> count_open_incidents() override;
+  StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
+  bool healthy() override { return true; }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, SourceState> sources_;  // by source id
+  std::unordered_map<std::string, std::unordered_set<std::string>> occurrences_;  // by source id
+  std::unordered_map<std::string, IncidentDetail> incidents_;  // by incident id
+  std::map<std::pair<UnixNanos, std::string>, std::string> incidents_by_opening_;  // -> id
+  std::uint64_t open_incidents_ = 0;  // kept on commit: only a source's latest incident can be open
+};
+
+}  // namespace pmx

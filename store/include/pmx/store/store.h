@@ -1,0 +1,84 @@
+#pragma once
+/// The store seam: everything the daemon keeps goes through this interface. Two
+/// implementations pass one conformance suite: MemoryStore (embedded, not persisted) and
+/// RedisStore (production; several daemons may share one Redis).
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pmx/core/incident.h"
+#include "pmx/core/ingest_rules.h"
+#include "pmx/store/result.h"
+
+namespace pmx {
+
+/// A source to load, with the occurrence ids of the batch to check against what is recorded.
+struct SourceLoad {
+  SourceKey key;
+  std::vector<std::string> occurrence_ids;
+};
+
+/// A source as stored. A source never seen has version 0 and its key filled in.
+struct LoadedSource {
+  SourceState state;
+  std::set<std::string> known_occurrences;  ///< the subset of the asked ids already recorded
+};
+
+/// One source's update, to be applied only if the source is still at `expected_version`.
+struct SourceCommit {
+  std::int64_t expected_version = 0;
+  SourceUpdate update;
+};
+
+struct IncidentFilter {
+  std::optional<std::string> source_id;
+  std::optional<IncidentState> state;
+  std::size_t limit = 100;
+};
+
+struct IncidentDetail {
+  Incident incident;
+  std::vector<TimelineEvent> timeline;
+};
+
+/// Occurrences of one source, for the top-sources gauge.
+struct SourceCount {
+  std::string source;  ///< canonical key
+  std::uint64_t occurrences = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Loads the given sources and which of their occurrence ids are already recorded.
+  /// One round trip to the backend whatever the number of sources.
+  virtual StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& sources) = 0;
+
+  /// Applies each commit atomically if its source is still at the expected version (the new
+  /// version is expected_version + 1); result[i] is false when commit i lost a race and must be
+  /// reloaded. One round trip whatever the number of commits. On error nothing of an individual
+  /// source is half-written (sources are independent: some may be written, and a retry of the
+  /// webhook then finds their occurrences known).
+  virtual StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) = 0;
+
+  /// Incidents, newest first (by opened_at).
+  virtual StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) = 0;
+  virtual StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) = 0;
+
+  /// Sources, most recently seen first.
+  virtual StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) = 0;
+  virtual StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) = 0;
+
+  /// Aggregates kept up to date on commit, for /metrics: no scan of history.
+  virtual StoreResult<std::uint64_t> count_open_incidents() = 0;
+  virtual StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) = 0;
+
+  /// True when the backend answers; drives /-/ready and postmortem_store_up.
+  virtual bool healthy() = 0;
+};
+
+}  // namespace pmx

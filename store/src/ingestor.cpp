@@ -1,0 +1,59 @@
+#include "pmx/store/ingestor.h"
+
+namespace pmx {
+namespace {
+
+// Each retry round is one more load + commit; contention needs several daemons writing the
+// same source within microseconds, so a handful of rounds is plenty.
+constexpr int kMaxRounds = 8;
+
+}  // namespace
+
+StoreResult<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNanos received_at) {
+  IngestCounts total;
+  auto pending = group_by_source(alerts, config_.source_labels);
+  for (int round = 0; round < kMaxRounds && !pending.empty(); ++round) {
+    std::vector<SourceLoad> loads;
+    loads.reserve(pending.size());
+    for (const auto& [key, source_alerts] : pending) {
+      SourceLoad load{key, {}};
+      for (const auto& alert : source_alerts) load.occurrence_ids.push_back(occurrence_id(alert));
+      loads.push_back(std::move(load));
+    }
+    auto loaded = store_.load(loads);
+    if (!loaded) return loaded.error();
+
+    std::vector<SourceCommit> commits;
+    std::vector<SourceKey> committed_keys;
+    std::size_t i = 0;
+    for (const auto& [key, source_alerts] : pending) {
+      const LoadedSource& source = (*loaded)[i++];
+      SourceUpdate update = apply_alerts(source.state, source_alerts, source.known_occurrences,
+                                         received_at, config_);
+      if (!update.changed) {
+        total += update.counts;  // pure duplicates: nothing to write
+        continue;
+      }
+      committed_keys.push_back(key);
+      commits.push_back(SourceCommit{source.state.version, std::move(update)});
+    }
+    if (commits.empty()) return total;
+
+    auto applied = store_.commit(commits);
+    if (!applied) return applied.error();
+
+    std::map<SourceKey, std::vector<Alert>> lost_race;
+    for (std::size_t c = 0; c < commits.size(); ++c) {
+      if ((*applied)[c]) {
+        total += commits[c].update.counts;
+      } else {
+        lost_race[committed_keys[c]] = std::move(pending[committed_keys[c]]);
+      }
+    }
+    pending = std::move(lost_race);
+  }
+  if (!pending.empty()) return StoreError::kConflict;
+  return total;
+}
+
+}  // namespace pmx

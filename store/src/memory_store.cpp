@@ -1,0 +1,128 @@
+#include "pmx/store/memory_store.h"
+
+#include <algorithm>
+
+namespace pmx {
+
+StoreResult<std::vector<LoadedSource>> MemoryStore::load(const std::vector<SourceLoad>& sources) {
+  std::lock_guard lock(mutex_);
+  std::vector<LoadedSource> result;
+  result.reserve(sources.size());
+  for (const auto& request : sources) {
+    LoadedSource loaded;
+    const auto it = sources_.find(request.key.id);
+    if (it != sources_.end()) {
+      loaded.state = it->second;
+    } else {
+      loaded.state.key = request.key;
+    }
+    const auto seen = occurrences_.find(request.key.id);
+    if (seen != occurrences_.end()) {
+      for (const auto& id : request.occurrence_ids) {
+        if (seen->second.count(id)) loaded.known_occurrences.insert(id);
+      }
+    }
+    result.push_back(std::move(loaded));
+  }
+  return result;
+}
+
+StoreResult<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommit>& commits) {
+  std::lock_guard lock(mutex_);
+  std::vector<bool> applied;
+  applied.reserve(commits.size());
+  for (const auto& commit : commits) {
+    const SourceState& next = commit.update.state;
+    const auto it = sources_.find(next.key.id);
+    const std::int64_t current_version = it == sources_.end() ? 0 : it->second.version;
+    if (current_version != commit.expected_version) {
+      applied.push_back(false);
+      continue;
+    }
+    const bool was_open = it != sources_.end() && it->second.current &&
+                          it->second.current->state == IncidentState::kOpen;
+    const bool is_open = next.current && next.current->state == IncidentState::kOpen;
+    open_incidents_ = open_incidents_ + (is_open ? 1 : 0) - (was_open ? 1 : 0);
+    SourceState stored = next;
+    stored.version = commit.expected_version + 1;
+    sources_[next.key.id] = std::move(stored);
+    auto& seen = occurrences_[next.key.id];
+    seen.insert(commit.update.new_occurrences.begin(), commit.update.new_occurrences.end());
+    for (const auto& incident : commit.update.incidents) {
+      IncidentDetail& detail = incidents_[incident.id];
+      if (detail.incident.id.empty()) {
+        incidents_by_opening_[{incident.opened_at, incident.id}] = incident.id;
+      }
+      detail.incident = incident;
+    }
+    for (const auto& [incident_id, events] : commit.update.timeline) {
+      auto& timeline = incidents_[incident_id].timeline;
+      timeline.insert(timeline.end(), events.begin(), events.end());
+    }
+    applied.push_back(true);
+  }
+  return applied;
+}
+
+StoreResult<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFilter& filter) {
+  std::lock_guard lock(mutex_);
+  std::vector<Incident> result;
+  for (auto it = incidents_by_opening_.rbegin();
+       it != incidents_by_opening_.rend() && result.size() < filter.limit; ++it) {
+    const Incident& incident = incidents_.at(it->second).incident;
+    if (filter.source_id && incident.source_id != *filter.source_id) continue;
+    if (filter.state && incident.state != *filter.state) continue;
+    result.push_back(incident);
+  }
+  return result;
+}
+
+StoreResult<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const auto it = incidents_.find(id);
+  if (it == incidents_.end()) return std::optional<IncidentDetail>();
+  return std::optional<IncidentDetail>(it->second);
+}
+
+StoreResult<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<SourceState> result;
+  result.reserve(sources_.size());
+  for (const auto& entry : sources_) result.push_back(entry.second);
+  std::sort(result.begin(), result.end(), [](const SourceState& a, const SourceState& b) {
+    return a.last_seen != b.last_seen ? a.last_seen > b.last_seen : a.key.canonical < b.key.canonical;
+  });
+  if (result.size() > limit) result.resize(limit);
+  return result;
+}
+
+StoreResult<std::optional<SourceState>> MemoryStore::get_source(const std::string& source_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = sources_.find(source_id);
+  if (it == sources_.end()) return std::optional<SourceState>();
+  return std::optional<SourceState>(it->second);
+}
+
+StoreResult<std::uint64_t> MemoryStore::count_open_incidents() {
+  std::lock_guard lock(mutex_);
+  return open_incidents_;
+}
+
+StoreResult<std::vector<SourceCount>> MemoryStore::top_sources(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<SourceCount> counts;
+  counts.reserve(sources_.size());
+  for (const auto& entry : sources_) {
+    counts.push_back(SourceCount{entry.second.key.canonical, entry.second.occurrences});
+  }
+  const auto by_count = [](const SourceCount& a, const SourceCount& b) {
+    return a.occurrences != b.occurrences ? a.occurrences > b.occurrences : a.source < b.source;
+  };
+  const std::size_t n = std::min(limit, counts.size());
+  std::partial_sort(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(n), counts.end(),
+                    by_count);
+  counts.resize(n);
+  return counts;
+}
+
+}  // namespace pmx
