@@ -1,0 +1,48 @@
+#include "redis_server.h"
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+
+namespace pmx::testing {
+
+RedisServer::RedisServer(bool aof) : aof_(aof), port_(free_port()), dir_(make_temp_dir("pmx-redis")) {
+  start();
+}
+
+RedisServer::~RedisServer() {
+  if (process_) process_->stop(std::chrono::seconds(5));
+}
+
+void RedisServer::start() {
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind",
+                               "127.0.0.1", "--dir", dir_, "--save", "",
+                               "--appendonly", aof_ ? "yes" : "no", "--appendfsync", "always"},
+      dir_ + "/redis.log");
+  if (!poll_until([&] { return port_open(port_); })) {
+    throw std::runtime_error("redis-server did not start: " + process_->log_tail());
+  }
+}
+
+void RedisServer::kill() {
+  if (process_) process_->kill_now();
+}
+
+void RedisServer::restart() {
+  kill();
+  start();
+}
+
+std::string RedisServer::cli(const std::string& args) const {
+  const std::string command = "redis-cli -p " + std::to_string(port_) + " " + args;
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return out;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+  pclose(pipe);
+  return out;
+}
+
+}  // namespace pmx::testing

@@ -1,0 +1,36 @@
+#pragma once
+/// A real redis-server on a free loopback port, for one test fixture.
+#include <memory>
+#include <string>
+
+#include "process.h"
+
+namespace pmx::testing {
+
+class RedisServer {
+ public:
+  /// Starts redis-server (no persistence unless `aof`) in a fresh directory and waits until it
+  /// accepts connections. Throws if it does not within 10 s.
+  explicit RedisServer(bool aof = false);
+  ~RedisServer();
+
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  const std::string& dir() const { return dir_; }
+
+  /// Kills the server (SIGKILL: an outage, not a shutdown) and, for restart(), starts it again
+  /// on the same port and directory.
+  void kill();
+  void restart();
+  /// Runs redis-cli against this server and returns its stdout.
+  std::string cli(const std::string& args) const;
+
+ private:
+  void start();
+  bool aof_;
+  int port_;
+  std::string dir_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace pmx::testing
