@@ -100,3 +100,46 @@ std::string format_rfc3339(UnixNanos t) {
 }
 
 }  // namespace pmx
+
+namespace pmx {
+
+std::optional<UnixNanos> parse_duration(std::string_view text) {
+  // Units in the order Prometheus requires them (largest first), each at most once.
+  static constexpr std::pair<std::string_view, UnixNanos> kUnits[] = {
+      {"y", 365LL * 86400 * kNanosPerSecond}, {"w", 7LL * 86400 * kNanosPerSecond},
+      {"d", 86400LL * kNanosPerSecond},       {"h", 3600LL * kNanosPerSecond},
+      {"m", 60LL * kNanosPerSecond},          {"s", kNanosPerSecond},
+      {"ms", 1'000'000LL}};
+  if (text.empty()) return std::nullopt;
+  if (text == "0") return UnixNanos{0};
+  UnixNanos total = 0;
+  std::size_t next_unit = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::int64_t number = 0;
+    const std::size_t digits_start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      number = number * 10 + (text[pos++] - '0');
+      if (number > 1'000'000'000) return std::nullopt;
+    }
+    if (pos == digits_start) return std::nullopt;
+    std::size_t unit_end = pos;
+    while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
+    const std::string_view unit = text.substr(pos, unit_end - pos);
+    bool matched = false;
+    for (std::size_t u = next_unit; u < std::size(kUnits); ++u) {
+      if (kUnits[u].first == unit) {
+        if (number > INT64_MAX / kUnits[u].second - total / kUnits[u].second) return std::nullopt;
+        total += number * kUnits[u].second;
+        next_unit = u + 1;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return std::nullopt;
+    pos = unit_end;
+  }
+  return total;
+}
+
+}  // namespace pmx

@@ -34,3 +34,25 @@ TEST(Rfc3339, FormatRoundTrips) {
 
 }  // namespace
 }  // namespace pmx
+
+namespace pmx {
+namespace {
+
+TEST(Duration, ParsesPrometheusDurations) {
+  EXPECT_EQ(parse_duration("5m"), 300 * kNanosPerSecond);
+  EXPECT_EQ(parse_duration("0s"), 0);
+  EXPECT_EQ(parse_duration("0"), 0);
+  EXPECT_EQ(parse_duration("1h30m"), 5400 * kNanosPerSecond);
+  EXPECT_EQ(parse_duration("180d"), 180LL * 86400 * kNanosPerSecond);
+  EXPECT_EQ(parse_duration("1w2d"), 9LL * 86400 * kNanosPerSecond);
+  EXPECT_EQ(parse_duration("1s500ms"), 1'500'000'000);
+}
+
+TEST(Duration, RejectsInvalidDurations) {
+  for (const char* bad : {"", "5", "m", "5x", "-5m", "30m1h", "1h1h", "1.5h", "5 m"}) {
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace pmx

@@ -21,3 +21,10 @@ std::optional<UnixNanos> parse_rfc3339(std::string_view text);
 std::string format_rfc3339(UnixNanos t);
 
 }  // namespace pmx
+
+namespace pmx {
+
+/// Parses a Prometheus duration (`5m`, `0s`, `1h30m`, `180d`, `1w`, `500ms`); nullopt if invalid.
+std::optional<UnixNanos> parse_duration(std::string_view text);
+
+}  // namespace pmx

@@ -1,0 +1,34 @@
+#pragma once
+/// The daemon's /metrics: the registry of event counters, the store gauges and build info,
+/// serialised in the Prometheus text format.
+#include <memory>
+#include <string>
+
+#include <prometheus/registry.h>
+
+#include "pmx/exporter/ingest_metrics.h"
+#include "pmx/exporter/store_collector.h"
+
+namespace pmx {
+
+/// Content type of the Prometheus text exposition format 0.0.4.
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+class Telemetry {
+ public:
+  /// `store` must outlive this object.
+  Telemetry(Store& store, std::size_t top_sources, const std::string& version);
+  Telemetry(const Telemetry&) = delete;
+  Telemetry& operator=(const Telemetry&) = delete;
+
+  IngestMetrics& ingest() { return ingest_; }
+  /// One scrape: counters plus gauges read from the store now.
+  std::string scrape() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  IngestMetrics ingest_;
+  StoreCollector store_collector_;
+};
+
+}  // namespace pmx

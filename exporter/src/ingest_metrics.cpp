@@ -1,0 +1,62 @@
+#include "pmx/exporter/ingest_metrics.h"
+
+#include <string>
+
+namespace pmx {
+namespace {
+
+prometheus::Counter& counter(prometheus::Registry& registry, const std::string& name,
+                             const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
+}
+
+}  // namespace
+
+IngestMetrics::IngestMetrics(prometheus::Registry& registry)
+    : webhook_requests_(prometheus::BuildCounter()
+                            .Name("postmortem_webhook_requests_total")
+                            .Help("Webhook requests by HTTP status code.")
+                            .Register(registry)),
+      alerts_received_(prometheus::BuildCounter()
+                           .Name("postmortem_alerts_received_total")
+                           .Help("Alerts received in accepted webhooks, by status.")
+                           .Register(registry)),
+      alerts_firing_(alerts_received_.Add({{"status", "firing"}})),
+      alerts_resolved_(alerts_received_.Add({{"status", "resolved"}})),
+      duplicates_(counter(registry, "postmortem_alerts_duplicate_total",
+                          "Alerts already known: re-sends, retries, HA duplicates.")),
+      truncated_(counter(registry, "postmortem_alerts_truncated_total",
+                         "Alerts Alertmanager left out of webhooks (truncatedAlerts, max_alerts).")),
+      occurrences_(counter(registry, "postmortem_occurrences_total", "New occurrences recorded.")),
+      opened_(counter(registry, "postmortem_incidents_opened_total", "Incidents opened.")),
+      resolved_(counter(registry, "postmortem_incidents_resolved_total", "Incidents resolved.")),
+      reopened_(counter(registry, "postmortem_incidents_reopened_total",
+                        "Incidents reopened inside the reopen window.")),
+      store_errors_(counter(registry, "postmortem_store_errors_total",
+                            "Store operations that failed (unavailable, conflict, corrupt).")) {
+  for (const char* code : {"200", "400", "401", "413", "500", "503"}) {
+    webhook_requests_.Add({{"code", code}});  // present from the first scrape, for rate()
+  }
+}
+
+void IngestMetrics::webhook_answered(int http_status) {
+  webhook_requests_.Add({{"code", std::to_string(http_status)}}).Increment();
+}
+
+void IngestMetrics::alerts_ingested(const IngestCounts& counts) {
+  alerts_firing_.Increment(static_cast<double>(counts.firing_received));
+  alerts_resolved_.Increment(static_cast<double>(counts.resolved_received));
+  duplicates_.Increment(static_cast<double>(counts.duplicates));
+  occurrences_.Increment(static_cast<double>(counts.occurrences));
+  opened_.Increment(static_cast<double>(counts.opened));
+  resolved_.Increment(static_cast<double>(counts.resolved));
+  reopened_.Increment(static_cast<double>(counts.reopened));
+}
+
+void IngestMetrics::alerts_truncated(std::uint64_t count) {
+  truncated_.Increment(static_cast<double>(count));
+}
+
+void IngestMetrics::store_error() { store_errors_.Increment(); }
+
+}  // namespace pmx

@@ -1,0 +1,28 @@
+#include "pmx/exporter/telemetry.h"
+
+#include <prometheus/gauge.h>
+#include <prometheus/text_serializer.h>
+
+namespace pmx {
+
+Telemetry::Telemetry(Store& store, std::size_t top_sources, const std::string& version)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      ingest_(*registry_),
+      store_collector_(store, top_sources) {
+  prometheus::BuildGauge()
+      .Name("postmortem_build_info")
+      .Help("Build information; always 1.")
+      .Register(*registry_)
+      .Add({{"version", version}})
+      .Set(1);
+}
+
+std::string Telemetry::scrape() const {
+  auto families = registry_->Collect();
+  auto gauges = store_collector_.Collect();
+  families.insert(families.end(), std::make_move_iterator(gauges.begin()),
+                  std::make_move_iterator(gauges.end()));
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace pmx

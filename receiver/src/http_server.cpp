@@ -1,0 +1,101 @@
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "http_util.h"
+#include "pmx/receiver/http_api.h"
+#include "routes.h"
+
+namespace pmx {
+namespace {
+
+const char* kLandingPage = R"(<!doctype html>
+<html><head><title>postmortem-exporter</title></head>
+<body><h1>postmortem-exporter</h1>
+<p>Receives Alertmanager webhooks, groups alerts into incidents by source and exports
+post-mortem KPIs.</p>
+<ul>
+<li><a href="METRICS">Metrics</a></li>
+<li><a href="/api/v1/incidents">Incidents</a></li>
+<li><a href="/api/v1/sources">Sources</a></li>
+<li><a href="/-/healthy">Health</a>, <a href="/-/ready">Readiness</a></li>
+</ul>
+<p>Alertmanager posts to <code>/api/v1/webhook</code>.</p>
+</body></html>
+)";
+
+void install_limits(httplib::Server& server, const HttpConfig& config) {
+  server.new_task_queue = [threads = config.threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(config.max_request_bytes);
+  server.set_read_timeout(config.io_timeout_seconds, 0);
+  server.set_write_timeout(config.io_timeout_seconds, 0);
+  server.set_idle_interval(0, 0);
+  // Alertmanager keeps connections alive; httplib's default of 5 requests per connection
+  // would make it reconnect constantly under load.
+  server.set_keep_alive_max_count(10000);
+  server.set_keep_alive_timeout(config.io_timeout_seconds);
+}
+
+void install_error_handling(httplib::Server& server, Telemetry& telemetry) {
+  // httplib's default puts what() into a response header; never leak internals.
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                  std::exception_ptr ep) {
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"handler failed\" method={} path={} err=\"{}\"", req.method, req.path, e.what());
+    } catch (...) {
+      spdlog::error("msg=\"handler failed\" method={} path={}", req.method, req.path);
+    }
+    send_error(res, 500, "internal error");
+  });
+  // Errors httplib produces itself (404 for unknown paths, 413 over the payload limit, 400 for
+  // malformed requests) get the same JSON shape as ours; responses with a body are ours.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [&telemetry](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      send_error(res, 413, "request body exceeds --web.max-request-bytes");
+      if (req.path == "/api/v1/webhook") telemetry.ingest().webhook_answered(413);
+    } else if (res.status == 404) {
+      send_error(res, 404, "not found: " + req.path);
+    } else {
+      send_error(res, res.status, "bad request");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+}
+
+void install_health(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  std::string landing = kLandingPage;
+  landing.replace(landing.find("METRICS"), 7, config.telemetry_path);
+  server.Get("/", [landing](const httplib::Request&, httplib::Response& res) {
+    res.set_content(landing, "text/html; charset=utf-8");
+  });
+  server.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Healthy.\n", "text/plain; charset=utf-8");
+  });
+  server.Get("/-/ready", [&store = deps.store](const httplib::Request&, httplib::Response& res) {
+    if (store.healthy()) {
+      res.set_content("Ready.\n", "text/plain; charset=utf-8");
+    } else {
+      res.status = 503;
+      res.set_content("Not ready: store unavailable.\n", "text/plain; charset=utf-8");
+    }
+  });
+  server.Get(config.telemetry_path,
+             [&telemetry = deps.telemetry](const httplib::Request&, httplib::Response& res) {
+               res.set_content(telemetry.scrape(), kMetricsContentType);
+             });
+}
+
+}  // namespace
+
+void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  install_limits(server, config);
+  install_error_handling(server, deps.telemetry);
+  install_health(server, config, deps);
+  install_webhook_route(server, deps);
+  install_read_routes(server, deps);
+}
+
+}  // namespace pmx

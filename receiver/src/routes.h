@@ -1,0 +1,14 @@
+#pragma once
+// Route groups of the HTTP API, each in its own file.
+#include <httplib.h>
+
+#include "pmx/receiver/http_api.h"
+
+namespace pmx {
+
+/// POST /api/v1/webhook: Alertmanager's notifications.
+void install_webhook_route(httplib::Server& server, HttpDependencies deps);
+/// GET /api/v1/incidents[/{id}], GET /api/v1/sources[/{key}].
+void install_read_routes(httplib::Server& server, HttpDependencies deps);
+
+}  // namespace pmx

@@ -1,0 +1,57 @@
+#include <spdlog/spdlog.h>
+
+#include "http_util.h"
+#include "pmx/receiver/webhook_decoder.h"
+#include "routes.h"
+
+namespace pmx {
+
+void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
+  server.Post("/api/v1/webhook", [deps](const httplib::Request& req, httplib::Response& res) {
+    const UnixNanos received_at = deps.now();
+    IngestMetrics& metrics = deps.telemetry.ingest();
+    const auto answer = [&](int status) { metrics.webhook_answered(status); };
+
+    if (!deps.authenticator.allows(req.get_header_value("Authorization"))) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
+      send_error(res, 401, "missing or invalid credentials");
+      spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}", req.remote_addr);
+      return answer(401);
+    }
+    DecodeResult decoded = decode_webhook(req.body);
+    if (const auto* error = std::get_if<DecodeError>(&decoded)) {
+      send_error(res, 400, error->message, error->field);
+      spdlog::warn("msg=\"webhook rejected\" reason=\"{}\" remote={}", error->message, req.remote_addr);
+      return answer(400);
+    }
+    const WebhookMessage& message = std::get<WebhookMessage>(decoded);
+
+    const auto counts = deps.ingestor.ingest(message.alerts, received_at);
+    if (!counts) {
+      metrics.store_error();
+      send_store_error(res, counts.error());
+      spdlog::error("msg=\"webhook not stored, Alertmanager will retry\" err=\"{}\" alerts={}",
+                    to_string(counts.error()), message.alerts.size());
+      return answer(503);
+    }
+    // Counted only once stored: a 503'd webhook comes back and must not count twice.
+    metrics.alerts_ingested(*counts);
+    if (message.truncated_alerts > 0) {
+      metrics.alerts_truncated(message.truncated_alerts);
+      spdlog::warn("msg=\"Alertmanager truncated a notification (max_alerts); those alerts are "
+                   "not seen here\" truncated={} group_key=\"{}\"",
+                   message.truncated_alerts, message.group_key);
+    }
+    spdlog::debug("msg=\"webhook stored\" alerts={} occurrences={} duplicates={}",
+                  message.alerts.size(), counts->occurrences, counts->duplicates);
+    send_json(res, 200,
+              {{"status", "ok"},
+               {"alerts", message.alerts.size()},
+               {"occurrences", counts->occurrences},
+               {"duplicates", counts->duplicates},
+               {"truncated", message.truncated_alerts}});
+    answer(200);
+  });
+}
+
+}  // namespace pmx
