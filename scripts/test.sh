@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing (build tools, libraries, and the real redis-server, Alertmanager and
+# Prometheus the tests start), builds with warnings as errors and runs every test.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools \
+  prometheus-alertmanager prometheus
+build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMX_WERROR=ON
+cd "$ROOT/build"
+ctest --output-on-failure --timeout 300 -j 2 "$@"
