@@ -6,7 +6,13 @@
 
 namespace pmx::testing {
 
-RedisServer::RedisServer(bool aof) : aof_(aof), port_(free_port()), dir_(make_temp_dir("pmx-redis")) {
+RedisServer::RedisServer(bool aof) : RedisServer(aof, {}) {}
+
+RedisServer::RedisServer(bool aof, std::vector<std::string> extra_args)
+    : aof_(aof),
+      extra_args_(std::move(extra_args)),
+      port_(free_port()),
+      dir_(make_temp_dir("pmx-redis")) {
   start();
 }
 
@@ -15,11 +21,11 @@ RedisServer::~RedisServer() {
 }
 
 void RedisServer::start() {
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind",
-                               "127.0.0.1", "--dir", dir_, "--save", "",
-                               "--appendonly", aof_ ? "yes" : "no", "--appendfsync", "always"},
-      dir_ + "/redis.log");
+  std::vector<std::string> argv{"redis-server", "--port", std::to_string(port_), "--bind",
+                                "127.0.0.1", "--dir", dir_, "--save", "",
+                                "--appendonly", aof_ ? "yes" : "no", "--appendfsync", "always"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = std::make_unique<ChildProcess>(std::move(argv), dir_ + "/redis.log");
   if (!poll_until([&] { return port_open(port_); })) {
     throw std::runtime_error("redis-server did not start: " + process_->log_tail());
   }

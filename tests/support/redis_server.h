@@ -2,6 +2,7 @@
 /// A real redis-server on a free loopback port, for one test fixture.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "process.h"
 
@@ -12,11 +13,16 @@ class RedisServer {
   /// Starts redis-server (no persistence unless `aof`) in a fresh directory and waits until it
   /// accepts connections. Throws if it does not within 10 s.
   explicit RedisServer(bool aof = false);
+  /// The same, with more redis-server arguments (`--requirepass`, `--user`, ...), kept across
+  /// restart().
+  RedisServer(bool aof, std::vector<std::string> extra_args);
   ~RedisServer();
 
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   const std::string& dir() const { return dir_; }
+  /// The server's pid while it runs (-1 after kill()), e.g. to SIGSTOP it: a hung server.
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
 
   /// Kills the server (SIGKILL: an outage, not a shutdown) and, for restart(), starts it again
   /// on the same port and directory.
@@ -28,6 +34,7 @@ class RedisServer {
  private:
   void start();
   bool aof_;
+  std::vector<std::string> extra_args_;
   int port_;
   std::string dir_;
   std::unique_ptr<ChildProcess> process_;

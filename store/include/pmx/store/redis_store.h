@@ -1,0 +1,91 @@
+#pragma once
+/// The production store: Redis through hiredis, shared by any number of daemons. The key layout,
+/// the commit script and the round-trip budget are documented in schema/redis.md.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pmx/store/store.h"
+
+namespace pmx {
+
+/// Where Redis is and how to log in, from `redis://[[user]:password@]host[:port][/db]`.
+struct RedisEndpoint {
+  std::string host;
+  int port = 6379;
+  std::string user;      ///< empty: the default user (AUTH with the password only)
+  std::string password;  ///< empty: no AUTH
+  int db = 0;
+};
+
+/// Parses a Redis URL. User and password may be percent-encoded (`%40` for `@`). Returns
+/// nullopt and, if `error` is given, says why when the URL is not of that form (`rediss://` is
+/// refused: hiredis 0.14 has no TLS).
+std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
+
+struct RedisConfig {
+  std::string url = "redis://127.0.0.1:6379";
+  /// Bounds a TCP connect (and the AUTH/SELECT/SCRIPT LOAD that follow it).
+  std::chrono::milliseconds connect_timeout{1000};
+  /// Bounds every read and write on a connection: a frozen Redis fails a request, never hangs it.
+  std::chrono::milliseconds io_timeout{1000};
+  /// After a failed connect, operations fail fast with kUnavailable until the backoff elapses;
+  /// it starts at backoff_initial and doubles up to backoff_max while connects keep failing.
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{5000};
+  /// Connections kept open between operations; more may be open while many threads are busy.
+  std::size_t max_idle_connections = 16;
+};
+
+class RedisConnectionPool;  // store/src/redis_connection.h
+
+/// Role: the Store on Redis. Per-source state is updated with a Lua compare-and-set that also
+/// records occurrences, incidents, timelines and the /metrics indices, so several daemons can
+/// share one Redis and counts stay exact. load() and commit() cost one round trip each whatever
+/// the batch size (two per webhook); the NOSCRIPT retry after a Redis restart costs one more.
+///
+/// Thread-safety: every method may be called from any number of threads. Each operation borrows
+/// its own hiredis connection from an internal pool (hiredis contexts are not thread-safe).
+///
+/// Lifetime: owns its connections; closes them on destruction. The constructor does not connect
+/// (Redis may come up after the daemon): the first operation, or healthy(), does. Errors never
+/// escape as exceptions from operations: they are StoreError values (kUnavailable when Redis
+/// cannot be reached, answers an error or times out; kCorrupt when a stored document does not
+/// decode).
+class RedisStore final : public Store {
+ public:
+  /// Throws std::invalid_argument when `config.url` is not a valid Redis URL (start-up error).
+  explicit RedisStore(RedisConfig config);
+  ~RedisStore() override;
+  RedisStore(const RedisStore&) = delete;
+  RedisStore& operator=(const RedisStore&) = delete;
+  RedisStore(RedisStore&&) = delete;
+  RedisStore& operator=(RedisStore&&) = delete;
+
+  StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& sources) override;
+  StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
+  StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
+  StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) override;
+  StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
+  StoreResult<std::uint64_t> count_open_incidents() override;
+  StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
+  /// PINGs Redis (connecting first if needed and the backoff allows it). False while Redis is
+  /// unreachable; during the backoff it answers false at once.
+  bool healthy() override;
+
+  /// Round trips made so far (one per pipeline written and read back, including connection
+  /// set-up), so tests and benchmarks can check the budget per webhook.
+  std::uint64_t round_trips() const;
+  /// The last connection or protocol error, for logs ("" if none yet).
+  std::string last_error() const;
+
+ private:
+  std::unique_ptr<RedisConnectionPool> pool_;
+};
+
+}  // namespace pmx

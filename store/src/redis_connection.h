@@ -1,0 +1,100 @@
+#pragma once
+// hiredis connections and the pool RedisStore borrows them from. Private to store/.
+#include <hiredis/hiredis.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pmx/store/redis_store.h"
+
+namespace pmx {
+
+struct RedisReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
+/// One command as its arguments (binary-safe: sent with redisAppendCommandArgv).
+using RedisCommand = std::vector<std::string>;
+
+/// One hiredis context. Not thread-safe: the pool hands it to one operation at a time. After
+/// any error from exchange() the context is unusable (hiredis keeps its error and may hold
+/// half-read replies), so the pool destroys it instead of taking it back.
+class RedisConnection {
+ public:
+  RedisConnection(redisContext* context, std::uint64_t generation)
+      : context_(context), generation_(generation) {}
+  ~RedisConnection() { redisFree(context_); }
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  /// Writes every command, then reads one reply per command: one round trip. Error replies
+  /// (`-ERR ...`) are replies; nullopt means an I/O error, timeout or protocol error.
+  std::optional<std::vector<RedisReply>> exchange(const std::vector<RedisCommand>& commands);
+  std::string error() const { return context_->errstr; }
+  std::uint64_t generation() const { return generation_; }
+
+ private:
+  redisContext* context_;
+  std::uint64_t generation_;  // the pool's generation when connected; older ones are dropped
+};
+
+/// Role: owns the connections of one RedisStore and the reconnect policy.
+///
+/// Thread-safety: all methods may be called concurrently. One mutex guards the idle list and
+/// the backoff state; it is never held during network I/O.
+///
+/// Policy: an operation borrows an idle connection or opens one (connect, AUTH, SELECT,
+/// SCRIPT LOAD in one round trip, bounded by the connect timeout). An I/O error on any
+/// connection drops every idle one (they talk to the same, probably gone, server) and lets one
+/// operation at a time probe with a fresh connect while the others fail fast. A failed connect
+/// starts the backoff (initial, doubling to max): until it elapses operations fail at once,
+/// so a dead Redis costs each webhook microseconds, not a connect timeout.
+class RedisConnectionPool {
+ public:
+  /// `script` is loaded (SCRIPT LOAD) on every new connection; `script_sha1` is its SHA-1, which
+  /// the server's answer must match.
+  RedisConnectionPool(RedisEndpoint endpoint, const RedisConfig& config, std::string script,
+                      std::string script_sha1);
+  RedisConnectionPool(const RedisConnectionPool&) = delete;
+  RedisConnectionPool& operator=(const RedisConnectionPool&) = delete;
+
+  /// Runs one pipeline: one round trip. nullopt when Redis cannot be reached, the exchange
+  /// failed, or Redis answered an error that means "this server cannot serve us now"
+  /// (READONLY, LOADING, MASTERDOWN: a failover in progress); other error replies are returned
+  /// for the caller to interpret.
+  std::optional<std::vector<RedisReply>> run(const std::vector<RedisCommand>& commands);
+
+  std::uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
+  std::string last_error() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  std::unique_ptr<RedisConnection> acquire();
+  std::unique_ptr<RedisConnection> connect(std::uint64_t generation, std::string& error);
+  void give_back(std::unique_ptr<RedisConnection> connection);
+  void connection_failed(const std::string& error);
+
+  const RedisEndpoint endpoint_;
+  const RedisConfig config_;
+  const std::string script_;
+  const std::string script_sha1_;
+  std::atomic<std::uint64_t> round_trips_{0};
+
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<RedisConnection>> idle_;
+  std::uint64_t generation_ = 0;
+  bool failing_ = false;  // the last connect or exchange failed: one probe at a time
+  bool probing_ = false;  // a thread is connecting while failing_
+  Clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_;
+  std::string last_error_;
+};
+
+}  // namespace pmx

@@ -1,0 +1,62 @@
+#pragma once
+// The pm:v1 key layout (schema/redis.md). Per-source keys carry the `{<source id>}` hash tag so
+// one source's keys share a Redis Cluster slot; the global indices do not (see the doc).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace pmx::redis_keys {
+
+inline constexpr const char* kIncidents = "pm:v1:incidents";           // zset id -> opened_at
+inline constexpr const char* kOpenIncidents = "pm:v1:incidents:open";  // zset id -> opened_at
+inline constexpr const char* kSourcesBySeen = "pm:v1:sources:seen";  // zset canonical -> -last_seen
+inline constexpr const char* kSourcesByOccurrences = "pm:v1:sources:occurrences";  // -> -count
+
+inline std::string source_prefix(const std::string& source_id) {
+  return "pm:v1:src:{" + source_id + "}";
+}
+inline std::string state(const std::string& source_id) {
+  return source_prefix(source_id) + ":state";
+}
+inline std::string occurrences(const std::string& source_id) {
+  return source_prefix(source_id) + ":occ";
+}
+inline std::string source_incidents(const std::string& source_id) {
+  return source_prefix(source_id) + ":incidents";
+}
+inline std::string incident(const std::string& source_id, const std::string& number) {
+  return source_prefix(source_id) + ":inc:" + number;
+}
+inline std::string timeline(const std::string& source_id, const std::string& number) {
+  return incident(source_id, number) + ":timeline";
+}
+
+/// A source id as SourceKey makes them: 16 lowercase hex digits. Checked before an id from a
+/// request becomes part of a key.
+inline bool valid_source_id(const std::string& id) {
+  if (id.size() != 16) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+/// An incident id `<source id>-<number>` split into its parts.
+struct IncidentRef {
+  std::string source_id;
+  std::string number;  // decimal, no sign, no leading zero: as incident_id() writes it
+};
+
+inline std::optional<IncidentRef> parse_incident_id(const std::string& id) {
+  const std::size_t dash = id.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  IncidentRef ref{id.substr(0, dash), id.substr(dash + 1)};
+  if (!valid_source_id(ref.source_id)) return std::nullopt;
+  if (ref.number.empty() || ref.number.size() > 20 || ref.number[0] == '0') return std::nullopt;
+  for (char c : ref.number) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return ref;
+}
+
+}  // namespace pmx::redis_keys

@@ -1,0 +1,49 @@
+#pragma once
+// Reading hiredis replies into domain values; where Redis answers become StoreErrors.
+#include <hiredis/hiredis.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pmx/core/json_codec.h"
+#include "pmx/store/result.h"
+
+namespace pmx::redis_replies {
+
+inline std::string_view text(const redisReply* reply) {
+  return reply->str ? std::string_view(reply->str, reply->len) : std::string_view();
+}
+
+inline bool is_error(const redisReply* reply, std::string_view prefix = {}) {
+  return reply->type == REDIS_REPLY_ERROR && text(reply).substr(0, prefix.size()) == prefix;
+}
+
+/// The StoreError for a reply that is not what the command should answer: data of the wrong
+/// type under our keys (WRONGTYPE, or the commit script's PMX_CORRUPT) is corrupt; anything
+/// else (OOM, BUSY, an unexpected shape) means Redis cannot serve us now.
+inline StoreError error_for(const redisReply* reply) {
+  if (is_error(reply, "WRONGTYPE") || is_error(reply, "PMX_CORRUPT")) return StoreError::kCorrupt;
+  return StoreError::kUnavailable;
+}
+
+/// Serialises a document for storage. Invalid UTF-8 (which the webhook decoder should already
+/// have refused) is replaced rather than thrown: operations never throw.
+inline std::string dump(const nlohmann::json& doc) {
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// Decodes a stored JSON document with `decode` (one of json_codec's *_from_json); nullopt when
+/// the reply is not a string, not JSON, or not of the expected shape.
+template <typename Decode>
+auto decode(const redisReply* reply, Decode decoder)
+    -> decltype(decoder(std::declval<const nlohmann::json&>())) {
+  if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
+  const std::string_view body = text(reply);
+  const auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded()) return std::nullopt;
+  return decoder(doc);
+}
+
+}  // namespace pmx::redis_replies

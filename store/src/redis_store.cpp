@@ -1,0 +1,212 @@
+// RedisStore: construction, the write path (load + commit: one round trip each) and health.
+// The read path is in redis_store_reads.cpp.
+#include "pmx/store/redis_store.h"
+
+#include <map>
+#include <stdexcept>
+
+#include "redis_commit_script.h"
+#include "redis_connection.h"
+#include "redis_keys.h"
+#include "redis_replies.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+namespace keys = redis_keys;
+namespace replies = redis_replies;
+
+RedisEndpoint endpoint_or_throw(const std::string& url) {
+  std::string error;
+  auto endpoint = parse_redis_url(url, &error);
+  if (!endpoint) throw std::invalid_argument("bad Redis URL: " + error);
+  return *endpoint;
+}
+
+// Scores for ZADD, passed as text: Redis stores them as doubles (see schema/redis.md on the
+// precision of nanosecond scores). The source indices hold negated scores so that ZRANGE lists
+// them in API order with ties by canonical key ascending, as MemoryStore orders them.
+std::string score(std::int64_t value) { return std::to_string(value); }
+std::string negated_score(std::int64_t value) { return std::to_string(-value); }
+std::string negated_score(std::uint64_t value) { return "-" + std::to_string(value); }
+
+// The EVALSHA of the commit script for one source update; nullopt if the update names an
+// incident whose id is not `<this source id>-<n>` (a bug upstream: refuse rather than write
+// outside the source's hash slot).
+std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
+  const SourceUpdate& update = commit.update;
+  const std::string& source_id = update.state.key.id;
+  if (!keys::valid_source_id(source_id)) return std::nullopt;
+
+  // Incidents in update order, then any that only gained timeline entries.
+  std::vector<std::pair<std::string, const Incident*>> incidents;
+  std::map<std::string, std::size_t> position;
+  for (const auto& incident : update.incidents) {
+    const auto [it, inserted] = position.emplace(incident.id, incidents.size());
+    if (inserted) {
+      incidents.emplace_back(incident.id, &incident);
+    } else {
+      incidents[it->second].second = &incident;  // the later form wins
+    }
+  }
+  for (const auto& entry : update.timeline) {
+    if (position.emplace(entry.first, incidents.size()).second) {
+      incidents.emplace_back(entry.first, nullptr);
+    }
+  }
+
+  // KEYS and ARGV as documented at the top of redis_commit.lua.
+  RedisCommand keys_part{
+      keys::state(source_id),     keys::occurrences(source_id), keys::source_incidents(source_id),
+      keys::kIncidents,           keys::kOpenIncidents,         keys::kSourcesBySeen,
+      keys::kSourcesByOccurrences};
+  json state = to_json(update.state);
+  state["version"] = commit.expected_version + 1;
+  RedisCommand args{std::to_string(commit.expected_version),
+                    replies::dump(state),
+                    update.state.key.canonical,
+                    negated_score(update.state.last_seen),
+                    negated_score(update.state.occurrences),
+                    std::to_string(update.new_occurrences.size()),
+                    std::to_string(incidents.size())};
+  args.insert(args.end(), update.new_occurrences.begin(), update.new_occurrences.end());
+  for (const auto& [id, incident] : incidents) {
+    const auto ref = keys::parse_incident_id(id);
+    if (!ref || ref->source_id != source_id) return std::nullopt;
+    keys_part.push_back(keys::incident(source_id, ref->number));
+    keys_part.push_back(keys::timeline(source_id, ref->number));
+    args.push_back(id);
+    args.push_back(incident ? replies::dump(to_json(*incident)) : std::string());
+    args.push_back(incident ? score(incident->opened_at) : std::string("0"));
+    args.push_back(incident && incident->state == IncidentState::kOpen ? "1" : "0");
+    const auto events = update.timeline.find(id);
+    const std::size_t count = events == update.timeline.end() ? 0 : events->second.size();
+    args.push_back(std::to_string(count));
+    for (std::size_t e = 0; e < count; ++e)
+      args.push_back(replies::dump(to_json(events->second[e])));
+  }
+
+  RedisCommand command{"EVALSHA", std::string(kCommitScriptSha1), std::to_string(keys_part.size())};
+  command.insert(command.end(), std::make_move_iterator(keys_part.begin()),
+                 std::make_move_iterator(keys_part.end()));
+  command.insert(command.end(), std::make_move_iterator(args.begin()),
+                 std::make_move_iterator(args.end()));
+  return command;
+}
+
+}  // namespace
+
+RedisStore::RedisStore(RedisConfig config)
+    : pool_(std::make_unique<RedisConnectionPool>(endpoint_or_throw(config.url), config,
+                                                  std::string(kCommitScript),
+                                                  std::string(kCommitScriptSha1))) {}
+
+RedisStore::~RedisStore() = default;
+
+std::uint64_t RedisStore::round_trips() const { return pool_->round_trips(); }
+
+std::string RedisStore::last_error() const { return pool_->last_error(); }
+
+bool RedisStore::healthy() {
+  const auto answer = pool_->run({{"PING"}});
+  return answer && replies::text(answer->front().get()) == "PONG";
+}
+
+StoreResult<std::vector<LoadedSource>> RedisStore::load(const std::vector<SourceLoad>& sources) {
+  std::vector<LoadedSource> loaded;
+  if (sources.empty()) return loaded;
+  std::vector<RedisCommand> commands;
+  commands.reserve(sources.size() * 2);
+  for (const auto& source : sources) {
+    if (!keys::valid_source_id(source.key.id)) return StoreError::kCorrupt;
+    commands.push_back({"GET", keys::state(source.key.id)});
+    if (source.occurrence_ids.empty()) continue;  // SMISMEMBER needs at least one member
+    RedisCommand ask{"SMISMEMBER", keys::occurrences(source.key.id)};
+    ask.insert(ask.end(), source.occurrence_ids.begin(), source.occurrence_ids.end());
+    commands.push_back(std::move(ask));
+  }
+  const auto answers = pool_->run(commands);
+  if (!answers) return StoreError::kUnavailable;
+
+  loaded.reserve(sources.size());
+  std::size_t next = 0;
+  for (const auto& source : sources) {
+    LoadedSource result;
+    const redisReply* state = (*answers)[next++].get();
+    if (state->type == REDIS_REPLY_NIL) {
+      result.state.key = source.key;
+    } else if (state->type == REDIS_REPLY_STRING) {
+      auto decoded = replies::decode(state, source_state_from_json);
+      if (!decoded) return StoreError::kCorrupt;
+      result.state = std::move(*decoded);
+    } else {
+      return replies::error_for(state);
+    }
+    if (!source.occurrence_ids.empty()) {
+      const redisReply* known = (*answers)[next++].get();
+      if (known->type != REDIS_REPLY_ARRAY || known->elements != source.occurrence_ids.size()) {
+        return replies::error_for(known);
+      }
+      for (std::size_t i = 0; i < known->elements; ++i) {
+        const redisReply* member = known->element[i];
+        if (member->type == REDIS_REPLY_INTEGER && member->integer == 1) {
+          result.known_occurrences.insert(source.occurrence_ids[i]);
+        }
+      }
+    }
+    loaded.push_back(std::move(result));
+  }
+  return loaded;
+}
+
+StoreResult<std::vector<bool>> RedisStore::commit(const std::vector<SourceCommit>& commits) {
+  std::vector<bool> applied(commits.size(), false);
+  if (commits.empty()) return applied;
+  std::vector<RedisCommand> commands;
+  commands.reserve(commits.size());
+  for (const auto& commit : commits) {
+    auto command = commit_command(commit);
+    if (!command) return StoreError::kCorrupt;
+    commands.push_back(std::move(*command));
+  }
+
+  // Reads the script's answer for commit i; false if it must be sent again after SCRIPT LOAD.
+  std::optional<StoreError> failure;
+  const auto take = [&](std::size_t i, const redisReply* reply) {
+    if (reply->type == REDIS_REPLY_INTEGER) {
+      applied[i] = reply->integer == 1;
+      return true;
+    }
+    if (replies::is_error(reply, "NOSCRIPT")) return false;
+    if (!failure) failure = replies::error_for(reply);
+    return true;
+  };
+
+  auto answers = pool_->run(commands);
+  if (!answers) return StoreError::kUnavailable;
+  std::vector<std::size_t> unknown_script;
+  for (std::size_t i = 0; i < commits.size(); ++i) {
+    if (!take(i, (*answers)[i].get())) unknown_script.push_back(i);
+  }
+
+  // NOSCRIPT: this server's script cache was emptied (SCRIPT FLUSH, or a failover to a replica
+  // that never saw the script on a connection we kept). One more round trip loads it and
+  // resends only the commits that did not run; they wrote nothing, so resending is safe.
+  if (!unknown_script.empty()) {
+    std::vector<RedisCommand> retry{{"SCRIPT", "LOAD", std::string(kCommitScript)}};
+    for (const std::size_t i : unknown_script) retry.push_back(std::move(commands[i]));
+    answers = pool_->run(retry);
+    if (!answers) return StoreError::kUnavailable;
+    if (answers->front()->type == REDIS_REPLY_ERROR) return StoreError::kUnavailable;
+    for (std::size_t k = 0; k < unknown_script.size(); ++k) {
+      if (!take(unknown_script[k], (*answers)[k + 1].get()) && !failure) {
+        failure = StoreError::kUnavailable;
+      }
+    }
+  }
+  if (failure) return *failure;
+  return applied;
+}
+
+}  // namespace pmx

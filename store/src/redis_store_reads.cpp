@@ -1,0 +1,211 @@
+// RedisStore's read path: the API listings and the /metrics aggregates. Every read is an index
+// lookup (a zset range or count) plus one pipelined GET of the documents it names:
+// no KEYS, no SCAN, nothing proportional to history except a `state=resolved` listing that has
+// to skip open incidents.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "pmx/store/redis_store.h"
+#include "redis_connection.h"
+#include "redis_keys.h"
+#include "redis_replies.h"
+
+namespace pmx {
+namespace {
+
+namespace keys = redis_keys;
+namespace replies = redis_replies;
+
+// The inclusive stop index of a range of `count` elements from `start`, for Z(REV)RANGE.
+std::string range_stop(std::size_t start, std::size_t count) {
+  constexpr std::size_t kHuge = std::size_t{1} << 40;  // "all of it"
+  if (count >= kHuge) return "-1";
+  return std::to_string(start + count - 1);
+}
+
+// The strings of an array reply (members of a set or zset); nullopt if it is not one.
+std::optional<std::vector<std::string>> strings_of(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(reply->elements);
+  for (std::size_t i = 0; i < reply->elements; ++i) {
+    if (reply->element[i]->type != REDIS_REPLY_STRING) return std::nullopt;
+    out.emplace_back(replies::text(reply->element[i]));
+  }
+  return out;
+}
+
+// Runs one command that answers an array of strings.
+StoreResult<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCommand command) {
+  const auto answer = pool.run({std::move(command)});
+  if (!answer) return StoreError::kUnavailable;
+  auto strings = strings_of(answer->front().get());
+  if (!strings) return replies::error_for(answer->front().get());
+  return std::move(*strings);
+}
+
+// The incidents with these ids, in the same order, in one round trip. Ids that name nothing
+// (or are not incident ids) are left out.
+StoreResult<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
+                                                   const std::vector<std::string>& ids) {
+  std::vector<Incident> incidents;
+  std::vector<RedisCommand> commands;
+  for (const auto& id : ids) {
+    if (const auto ref = keys::parse_incident_id(id)) {
+      commands.push_back({"GET", keys::incident(ref->source_id, ref->number)});
+    }
+  }
+  if (commands.empty()) return incidents;
+  const auto answers = pool.run(commands);
+  if (!answers) return StoreError::kUnavailable;
+  for (const auto& answer : *answers) {
+    if (answer->type == REDIS_REPLY_NIL) continue;
+    if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer.get());
+    auto incident = replies::decode(answer.get(), incident_from_json);
+    if (!incident) return StoreError::kCorrupt;
+    incidents.push_back(std::move(*incident));
+  }
+  return incidents;
+}
+
+// The sources with these canonical keys, in one round trip. The id in the key is derived from
+// the canonical form (SourceKey::id is source_id_for(canonical)), so the indices hold only it.
+StoreResult<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
+                                                    const std::vector<std::string>& canonicals) {
+  std::vector<SourceState> sources;
+  if (canonicals.empty()) return sources;
+  std::vector<RedisCommand> commands;
+  for (const auto& canonical : canonicals) {
+    commands.push_back({"GET", keys::state(source_id_for(canonical))});
+  }
+  const auto answers = pool.run(commands);
+  if (!answers) return StoreError::kUnavailable;
+  for (const auto& answer : *answers) {
+    if (answer->type == REDIS_REPLY_NIL) continue;
+    if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer.get());
+    auto state = replies::decode(answer.get(), source_state_from_json);
+    if (!state) return StoreError::kCorrupt;
+    sources.push_back(std::move(*state));
+  }
+  return sources;
+}
+
+}  // namespace
+
+StoreResult<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& filter) {
+  std::vector<Incident> result;
+  if (filter.limit == 0) return result;
+  if (filter.source_id && !keys::valid_source_id(*filter.source_id)) return result;
+  const auto wanted = [&](const Incident& incident) {
+    return (!filter.source_id || incident.source_id == *filter.source_id) &&
+           (!filter.state || incident.state == *filter.state);
+  };
+
+  // Walk the narrowest index newest first: the source's incidents, else the open ones, else
+  // all. When the index holds exactly what is asked for, the first page is the answer; else
+  // (a state within a source, or resolved among all) pages are larger to skip what is not.
+  const std::string index = filter.source_id ? keys::source_incidents(*filter.source_id)
+                            : filter.state == IncidentState::kOpen ? keys::kOpenIncidents
+                                                                   : keys::kIncidents;
+  const bool exact = !filter.state || (!filter.source_id && filter.state == IncidentState::kOpen);
+  const std::size_t page =
+      exact ? filter.limit
+            : std::max<std::size_t>(std::min<std::size_t>(filter.limit, 10000) * 2, 100);
+  for (std::size_t start = 0;; start += page) {
+    auto ids =
+        run_strings(*pool_, {"ZREVRANGE", index, std::to_string(start), range_stop(start, page)});
+    if (!ids) return ids.error();
+    auto incidents = fetch_incidents(*pool_, *ids);
+    if (!incidents) return incidents.error();
+    for (auto& incident : *incidents) {
+      // Checked even on an exact index: an incident may have resolved between the two reads.
+      if (!wanted(incident)) continue;
+      result.push_back(std::move(incident));
+      if (result.size() == filter.limit) return result;
+    }
+    if (ids->size() < page) return result;
+  }
+}
+
+StoreResult<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string& id) {
+  const auto ref = keys::parse_incident_id(id);
+  if (!ref) return std::optional<IncidentDetail>();
+  const auto answers =
+      pool_->run({{"GET", keys::incident(ref->source_id, ref->number)},
+                  {"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"}});
+  if (!answers) return StoreError::kUnavailable;
+  const redisReply* document = (*answers)[0].get();
+  const redisReply* events = (*answers)[1].get();
+  if (document->type == REDIS_REPLY_NIL) return std::optional<IncidentDetail>();
+  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
+  if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events);
+
+  IncidentDetail detail;
+  auto incident = replies::decode(document, incident_from_json);
+  if (!incident) return StoreError::kCorrupt;
+  detail.incident = std::move(*incident);
+  detail.timeline.reserve(events->elements);
+  for (std::size_t i = 0; i < events->elements; ++i) {
+    auto event = replies::decode(events->element[i], timeline_event_from_json);
+    if (!event) return StoreError::kCorrupt;
+    detail.timeline.push_back(std::move(*event));
+  }
+  return std::optional<IncidentDetail>(std::move(detail));
+}
+
+StoreResult<std::vector<SourceState>> RedisStore::list_sources(std::size_t limit) {
+  if (limit == 0) return std::vector<SourceState>();
+  auto canonicals =
+      run_strings(*pool_, {"ZRANGE", keys::kSourcesBySeen, "0", range_stop(0, limit)});
+  if (!canonicals) return canonicals.error();
+  auto sources = fetch_sources(*pool_, *canonicals);
+  if (!sources) return sources.error();
+  // A source may have been seen again between the two round trips: order by what was read.
+  std::sort(sources->begin(), sources->end(), [](const SourceState& a, const SourceState& b) {
+    return a.last_seen != b.last_seen ? a.last_seen > b.last_seen
+                                      : a.key.canonical < b.key.canonical;
+  });
+  return sources;
+}
+
+StoreResult<std::optional<SourceState>> RedisStore::get_source(const std::string& source_id) {
+  if (!keys::valid_source_id(source_id)) return std::optional<SourceState>();
+  const auto answer = pool_->run({{"GET", keys::state(source_id)}});
+  if (!answer) return StoreError::kUnavailable;
+  const redisReply* document = answer->front().get();
+  if (document->type == REDIS_REPLY_NIL) return std::optional<SourceState>();
+  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
+  auto state = replies::decode(document, source_state_from_json);
+  if (!state) return StoreError::kCorrupt;
+  return std::optional<SourceState>(std::move(*state));
+}
+
+StoreResult<std::uint64_t> RedisStore::count_open_incidents() {
+  const auto answer = pool_->run({{"ZCARD", keys::kOpenIncidents}});
+  if (!answer) return StoreError::kUnavailable;
+  const redisReply* count = answer->front().get();
+  if (count->type != REDIS_REPLY_INTEGER || count->integer < 0) return replies::error_for(count);
+  return static_cast<std::uint64_t>(count->integer);
+}
+
+StoreResult<std::vector<SourceCount>> RedisStore::top_sources(std::size_t limit) {
+  std::vector<SourceCount> counts;
+  if (limit == 0) return counts;
+  // Scores are -occurrences: ZRANGE gives the most occurrences first, ties by canonical key.
+  auto flat = run_strings(
+      *pool_, {"ZRANGE", keys::kSourcesByOccurrences, "0", range_stop(0, limit), "WITHSCORES"});
+  if (!flat) return flat.error();
+  if (flat->size() % 2 != 0) return StoreError::kCorrupt;
+  for (std::size_t i = 0; i < flat->size(); i += 2) {
+    const double score = std::strtod((*flat)[i + 1].c_str(), nullptr);
+    if (!(score <= 0) || -score > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
+      return StoreError::kCorrupt;
+    }
+    counts.push_back(SourceCount{(*flat)[i], static_cast<std::uint64_t>(std::llround(-score))});
+  }
+  return counts;
+}
+
+}  // namespace pmx

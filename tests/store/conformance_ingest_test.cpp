@@ -1,0 +1,265 @@
+// Store conformance, write side: the Ingestor on each store counts occurrences once, moves
+// incidents through their lifecycle, and keeps counts exact under compare-and-set races.
+#include <atomic>
+#include <thread>
+
+#include "conformance.h"
+#include "pmx/store/ingestor.h"
+
+namespace pmx::store_test {
+namespace {
+
+template <typename Backend>
+class IngestConformance : public StoreConformance<Backend> {};
+TYPED_TEST_SUITE(IngestConformance, Backends, BackendNames);
+
+TYPED_TEST(IngestConformance, CountsEachOccurrenceOnceAcrossResends) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const std::vector<Alert> webhook{firing("HighLatency", "checkout", "fp1", kT0),
+                                   firing("HighLatency", "checkout", "fp2", kT0 + kSecond),
+                                   firing("HighLatency", "checkout", "fp1", kT0 + 30 * kSecond)};
+  const IngestCounts first = this->ingest(webhook, kT0 + 31 * kSecond);
+  EXPECT_EQ(first.occurrences, 3u);
+  EXPECT_EQ(first.opened, 1u);
+  EXPECT_EQ(first.duplicates, 0u);
+  for (int resend = 0; resend < 2; ++resend) {  // repeat interval, retries, the HA peer
+    const IngestCounts again = this->ingest(webhook, kT0 + 60 * kSecond);
+    EXPECT_EQ(again.occurrences, 0u);
+    EXPECT_EQ(again.duplicates, 3u);
+    EXPECT_EQ(again.opened, 0u);
+  }
+  const IngestCounts overlap =
+      this->ingest({firing("HighLatency", "checkout", "fp2", kT0 + kSecond),
+                    firing("HighLatency", "checkout", "fp3", kT0 + 40 * kSecond)},
+                   kT0 + 90 * kSecond);
+  EXPECT_EQ(overlap.occurrences, 1u);
+  EXPECT_EQ(overlap.duplicates, 1u);
+
+  const SourceState state = this->source(checkout);
+  EXPECT_EQ(state.key.canonical, checkout.canonical);
+  EXPECT_EQ(state.key.labels, checkout.labels);
+  EXPECT_EQ(state.occurrences, 4u);
+  EXPECT_EQ(state.incident_count, 1u);
+  EXPECT_EQ(state.first_seen, kT0);
+  EXPECT_EQ(state.last_seen, kT0 + 40 * kSecond);
+  EXPECT_EQ(this->incident(incident_id(checkout.id, 1)).incident.occurrences, 4u);
+  const auto top = this->value(this->store().top_sources(10));
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].source, checkout.canonical);
+  EXPECT_EQ(top[0].occurrences, 4u);
+}
+
+TYPED_TEST(IngestConformance, IncidentResolvesWhenAllItsAlertsHave) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const Alert fp1 = firing("HighLatency", "checkout", "fp1", kT0);
+  const Alert fp2 = firing("HighLatency", "checkout", "fp2", kT0);
+  this->ingest({fp1, fp2}, kT0);
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+
+  EXPECT_EQ(this->ingest({resolved(fp1, kT0 + 60 * kSecond)}, kT0 + 61 * kSecond).resolved, 0u);
+  EXPECT_EQ(this->incident(incident_id(checkout.id, 1)).incident.state, IncidentState::kOpen);
+
+  const IngestCounts last = this->ingest({resolved(fp2, kT0 + 90 * kSecond)}, kT0 + 91 * kSecond);
+  EXPECT_EQ(last.resolved, 1u);
+  const Incident incident = this->incident(incident_id(checkout.id, 1)).incident;
+  EXPECT_EQ(incident.state, IncidentState::kResolved);
+  EXPECT_EQ(incident.resolved_at, kT0 + 90 * kSecond);
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), 0u);
+
+  const IngestCounts resend = this->ingest({resolved(fp2, kT0 + 90 * kSecond)}, kT0 + 95 * kSecond);
+  EXPECT_EQ(resend.resolved, 0u);
+  EXPECT_EQ(resend.duplicates, 1u);
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), 0u);
+}
+
+TYPED_TEST(IngestConformance, RefireWithinTheReopenWindowReopens) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const Alert first = firing("HighLatency", "checkout", "fp1", kT0);
+  this->ingest({first}, kT0);
+  this->ingest({resolved(first, kT0 + 60 * kSecond)}, kT0 + 60 * kSecond);
+  const IngestCounts refire = this->ingest(
+      {firing("HighLatency", "checkout", "fp1", kT0 + 120 * kSecond)}, kT0 + 120 * kSecond);
+  EXPECT_EQ(refire.reopened, 1u);
+  EXPECT_EQ(refire.opened, 0u);
+  EXPECT_EQ(refire.occurrences, 1u);
+
+  const IncidentDetail detail = this->incident(incident_id(checkout.id, 1));
+  EXPECT_EQ(detail.incident.state, IncidentState::kOpen);
+  EXPECT_EQ(detail.incident.reopened, 1u);
+  EXPECT_EQ(detail.incident.occurrences, 2u);
+  EXPECT_EQ(types_of(detail.timeline),
+            (std::vector<Event>{Event::kOpened, Event::kAlertFired, Event::kAlertResolved,
+                                Event::kResolved, Event::kReopened, Event::kAlertFired}));
+  EXPECT_EQ(this->source(checkout).incident_count, 1u);
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+}
+
+TYPED_TEST(IngestConformance, RefireAfterTheReopenWindowOpensTheNextIncident) {
+  IngestConfig no_window;
+  no_window.reopen_window = 0;
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const Alert first = firing("HighLatency", "checkout", "fp1", kT0);
+  this->ingest({first}, kT0, no_window);
+  this->ingest({resolved(first, kT0 + 60 * kSecond)}, kT0 + 60 * kSecond, no_window);
+  const IngestCounts refire =
+      this->ingest({firing("HighLatency", "checkout", "fp1", kT0 + 120 * kSecond)},
+                   kT0 + 120 * kSecond, no_window);
+  EXPECT_EQ(refire.opened, 1u);
+  EXPECT_EQ(refire.reopened, 0u);
+
+  const IncidentDetail second = this->incident(incident_id(checkout.id, 2));
+  EXPECT_EQ(second.incident.number, 2u);
+  EXPECT_EQ(second.incident.state, IncidentState::kOpen);
+  EXPECT_EQ(second.incident.opened_at, kT0 + 120 * kSecond);
+  EXPECT_EQ(types_of(second.timeline), (std::vector<Event>{Event::kOpened, Event::kAlertFired}));
+  EXPECT_EQ(this->incident(incident_id(checkout.id, 1)).incident.state, IncidentState::kResolved);
+  EXPECT_EQ(this->source(checkout).incident_count, 2u);
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+  IncidentFilter by_source;
+  by_source.source_id = checkout.id;
+  EXPECT_EQ(this->incident_ids(by_source),
+            (std::vector<std::string>{incident_id(checkout.id, 2), incident_id(checkout.id, 1)}));
+}
+
+TYPED_TEST(IngestConformance, OneBatchCanResolveAnIncidentAndOpenTheNext) {
+  IngestConfig no_window;
+  no_window.reopen_window = 0;
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const Alert first = firing("HighLatency", "checkout", "fp1", kT0);
+  this->ingest({first}, kT0, no_window);
+  const IngestCounts both =
+      this->ingest({resolved(first, kT0 + 60 * kSecond),
+                    firing("HighLatency", "checkout", "fp1", kT0 + 120 * kSecond)},
+                   kT0 + 121 * kSecond, no_window);
+  EXPECT_EQ(both.resolved, 1u);
+  EXPECT_EQ(both.opened, 1u);
+
+  EXPECT_EQ(types_of(this->incident(incident_id(checkout.id, 1)).timeline),
+            (std::vector<Event>{Event::kOpened, Event::kAlertFired, Event::kAlertResolved,
+                                Event::kResolved}));
+  EXPECT_EQ(types_of(this->incident(incident_id(checkout.id, 2)).timeline),
+            (std::vector<Event>{Event::kOpened, Event::kAlertFired}));
+  IncidentFilter open;
+  open.state = IncidentState::kOpen;
+  EXPECT_EQ(this->incident_ids(open), std::vector<std::string>{incident_id(checkout.id, 2)});
+  IncidentFilter closed;
+  closed.state = IncidentState::kResolved;
+  EXPECT_EQ(this->incident_ids(closed), std::vector<std::string>{incident_id(checkout.id, 1)});
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+}
+
+TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const SourceKey payments = source_of("HighLatency", "payments");
+  const Alert fp1 = firing("HighLatency", "checkout", "fp1", kT0);
+  const Alert fp2 = firing("HighLatency", "checkout", "fp2", kT0 + 5 * kSecond);
+  const Alert pay = firing("HighLatency", "payments", "pay", kT0);
+  const IngestConfig config;
+  Store& store = this->store();
+
+  const auto loaded = this->value(store.load(
+      {SourceLoad{checkout, {occurrence_id(fp1)}}, SourceLoad{payments, {occurrence_id(pay)}}}));
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].state.version, 0);
+  EXPECT_EQ(loaded[0].state.key.canonical, checkout.canonical);
+  EXPECT_TRUE(loaded[0].known_occurrences.empty());
+
+  const SourceUpdate winner = apply_alerts(loaded[0].state, {fp1}, {}, kT0, config);
+  EXPECT_EQ(this->value(store.commit({SourceCommit{0, winner}})), std::vector<bool>{true});
+
+  // Another daemon loaded version 0 too: its commit must lose, whole, while an independent
+  // source in the same batch goes through.
+  const SourceUpdate loser = apply_alerts(loaded[0].state, {fp2}, {}, kT0, config);
+  const SourceUpdate other = apply_alerts(loaded[1].state, {pay}, {}, kT0, config);
+  EXPECT_EQ(this->value(store.commit({SourceCommit{0, loser}, SourceCommit{0, other}})),
+            (std::vector<bool>{false, true}));
+
+  const SourceState state = this->source(checkout);
+  EXPECT_EQ(state.version, 1);
+  EXPECT_EQ(state.occurrences, 1u);
+  const IncidentDetail detail = this->incident(incident_id(checkout.id, 1));
+  EXPECT_EQ(detail.incident.alerts.size(), 1u);
+  EXPECT_EQ(detail.incident.alerts.count("fp1"), 1u);
+  EXPECT_EQ(types_of(detail.timeline), (std::vector<Event>{Event::kOpened, Event::kAlertFired}));
+  const auto again =
+      this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1), occurrence_id(fp2)}}}));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].known_occurrences, std::set<std::string>{occurrence_id(fp1)});
+  EXPECT_EQ(this->value(store.top_sources(10)).size(), 2u);
+  EXPECT_EQ(this->value(store.count_open_incidents()), 2u);
+
+  // Reloaded, the loser applies on top of the winner.
+  const SourceUpdate retried =
+      apply_alerts(again[0].state, {fp2}, again[0].known_occurrences, kT0, config);
+  EXPECT_EQ(this->value(store.commit({SourceCommit{1, retried}})), std::vector<bool>{true});
+  EXPECT_EQ(this->source(checkout).version, 2);
+  EXPECT_EQ(this->source(checkout).occurrences, 2u);
+  EXPECT_TRUE(this->value(store.commit({})).empty());
+  EXPECT_TRUE(this->value(store.load({})).empty());
+}
+
+TYPED_TEST(IngestConformance, TwoDaemonsIngestingTheSameWebhooksKeepExactCounts) {
+  constexpr int kWebhooks = 25, kSources = 5, kAlertsPerSource = 4;
+  std::vector<std::vector<Alert>> webhooks;
+  for (int w = 0; w < kWebhooks; ++w) {
+    std::vector<Alert> alerts;
+    for (int s = 0; s < kSources; ++s) {
+      for (int k = 0; k < kAlertsPerSource; ++k) {
+        // A new startsAt in every webhook: every alert of every webhook is a new occurrence.
+        alerts.push_back(firing("HighLatency", "svc" + std::to_string(s),
+                                "fp" + std::to_string(s) + "-" + std::to_string(k),
+                                kT0 + w * kSecond));
+      }
+    }
+    webhooks.push_back(std::move(alerts));
+  }
+
+  const UnixNanos received_at = kT0 + kWebhooks * kSecond;
+  std::atomic<bool> go{false};
+  std::atomic<int> failures{0};
+  IngestCounts totals[2];
+  const IngestConfig config;  // (built out here: GCC 12 crashes on IngestConfig{} in this lambda)
+  const auto daemon = [&](Store& store, IngestCounts& total) {
+    Ingestor ingestor(store, config);
+    while (!go.load()) std::this_thread::yield();
+    for (const auto& webhook : webhooks) {
+      // kConflict means the other daemon kept winning the compare-and-set for several rounds:
+      // the handler answers 503 and Alertmanager sends the webhook again, as done here.
+      auto counts = ingestor.ingest(webhook, received_at);
+      for (int resend = 0; !counts && counts.error() == StoreError::kConflict && resend < 5;
+           ++resend) {
+        counts = ingestor.ingest(webhook, received_at);
+      }
+      if (counts) {
+        total += *counts;
+      } else {
+        ++failures;
+      }
+    }
+  };
+  std::thread first(daemon, std::ref(this->backend_.store()), std::ref(totals[0]));
+  std::thread second(daemon, std::ref(this->backend_.other_daemon_store()), std::ref(totals[1]));
+  go = true;
+  first.join();
+  second.join();
+
+  constexpr std::uint64_t kUnique = kWebhooks * kSources * kAlertsPerSource;
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(totals[0].occurrences + totals[1].occurrences, kUnique);
+  EXPECT_EQ(totals[0].duplicates + totals[1].duplicates, kUnique);
+  EXPECT_EQ(totals[0].opened + totals[1].opened, std::uint64_t{kSources});
+  for (int s = 0; s < kSources; ++s) {
+    const SourceKey key = source_of("HighLatency", "svc" + std::to_string(s));
+    const SourceState state = this->source(key);
+    EXPECT_EQ(state.occurrences, std::uint64_t{kWebhooks * kAlertsPerSource}) << key.canonical;
+    EXPECT_EQ(state.incident_count, 1u);
+    EXPECT_EQ(this->incident(incident_id(key.id, 1)).incident.occurrences,
+              std::uint64_t{kWebhooks * kAlertsPerSource});
+  }
+  EXPECT_EQ(this->value(this->store().count_open_incidents()), std::uint64_t{kSources});
+  EXPECT_EQ(this->value(this->store().list_incidents(IncidentFilter{})).size(),
+            std::size_t{kSources});
+}
+
+}  // namespace
+}  // namespace pmx::store_test

@@ -1,0 +1,168 @@
+// RedisStore against MemoryStore, read for read: the same pseudo-random history of webhooks
+// (firings, resolves, refires inside and outside the reopen window, re-sends) goes into both,
+// and every read must give the same documents. Comparing whole JSON documents covers every
+// field core's codec writes, including ones added after these tests were written.
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "pmx/core/json_codec.h"
+#include "pmx/store/ingestor.h"
+#include "store_test_support.h"
+
+namespace pmx::store_test {
+namespace {
+
+using nlohmann::json;
+
+/// A deterministic history: `webhooks` batches over `sources` sources of 3 alerts each.
+std::vector<std::vector<Alert>> history(int webhooks, int sources, unsigned seed) {
+  std::mt19937 random(seed);
+  struct Firing {
+    bool firing = false;
+    UnixNanos starts_at = 0;
+  };
+  std::map<std::string, Firing> alerts;  // by fingerprint
+  std::vector<std::vector<Alert>> batches;
+  for (int w = 0; w < webhooks; ++w) {
+    const UnixNanos now = kT0 + w * 45 * kSecond;
+    if (w > 0 && random() % 5 == 0) {  // a re-send (repeat interval, retry, HA peer)
+      batches.push_back(batches[random() % batches.size()]);
+      continue;
+    }
+    std::vector<Alert> batch;
+    for (int s = 0; s < sources; ++s) {
+      for (int a = 0; a < 3; ++a) {
+        if (random() % 3 != 0) continue;
+        const std::string service = "svc" + std::to_string(s);
+        const std::string fingerprint = service + "-" + std::to_string(a);
+        Firing& state = alerts[fingerprint];
+        if (!state.firing) {
+          state = Firing{true, now - static_cast<UnixNanos>(random() % 10) * kSecond};
+          batch.push_back(firing("HighLatency", service, fingerprint, state.starts_at));
+        } else if (random() % 2 == 0) {
+          state.firing = false;
+          batch.push_back(
+              resolved(firing("HighLatency", service, fingerprint, state.starts_at), now));
+        } else {
+          batch.push_back(firing("HighLatency", service, fingerprint, state.starts_at));
+        }
+      }
+    }
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+template <typename T>
+json value_json(const StoreResult<T>& result) {
+  EXPECT_TRUE(result.ok()) << to_string(result.error());
+  if (!result.ok()) return json();
+  return json(*result);
+}
+
+json incidents_json(Store& store, const IncidentFilter& filter) {
+  const auto listed = store.list_incidents(filter);
+  EXPECT_TRUE(listed.ok());
+  json out = json::array();
+  if (!listed.ok()) return out;
+  for (const auto& incident : *listed) {
+    const auto detail = store.get_incident(incident.id);
+    EXPECT_TRUE(detail.ok() && detail->has_value()) << incident.id;
+    json timeline = json::array();
+    if (detail.ok() && detail->has_value()) {
+      for (const auto& event : (*detail)->timeline) timeline.push_back(to_json(event));
+      EXPECT_EQ(to_json((*detail)->incident), to_json(incident)) << incident.id;
+    }
+    out.push_back({{"incident", to_json(incident)}, {"timeline", timeline}});
+  }
+  return out;
+}
+
+json sources_json(Store& store) {
+  const auto sources = store.list_sources(1000);
+  EXPECT_TRUE(sources.ok());
+  json out = json::array();
+  if (!sources.ok()) return out;
+  for (const auto& source : *sources) {
+    out.push_back(to_json(source));
+    const auto single = store.get_source(source.key.id);
+    EXPECT_TRUE(single.ok() && single->has_value());
+    if (single.ok() && single->has_value()) {
+      EXPECT_EQ(to_json(**single), to_json(source));
+    }
+  }
+  return out;
+}
+
+json top_json(Store& store) {
+  const auto top = store.top_sources(1000);
+  EXPECT_TRUE(top.ok());
+  json out = json::array();
+  if (!top.ok()) return out;
+  for (const auto& count : *top) out.push_back({count.source, count.occurrences});
+  return out;
+}
+
+class RedisMatchesMemory : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(RedisMatchesMemory, ReadForRead) {
+  testing::RedisServer redis;
+  RedisConfig config;
+  config.url = redis.url();
+  RedisStore redis_store(config);
+  MemoryStore memory_store;
+  IngestConfig rules;
+  rules.reopen_window = 2 * 60 * kSecond;  // some refires reopen, some open the next incident
+
+  const auto batches = history(60, 6, GetParam());
+  Ingestor into_redis(redis_store, rules);
+  Ingestor into_memory(memory_store, rules);
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const UnixNanos received_at = kT0 + static_cast<UnixNanos>(b) * 45 * kSecond + kSecond;
+    const auto in_redis = into_redis.ingest(batches[b], received_at);
+    const auto in_memory = into_memory.ingest(batches[b], received_at);
+    ASSERT_TRUE(in_redis.ok() && in_memory.ok()) << "batch " << b;
+    EXPECT_EQ(in_redis->occurrences, in_memory->occurrences) << "batch " << b;
+    EXPECT_EQ(in_redis->duplicates, in_memory->duplicates) << "batch " << b;
+  }
+
+  std::vector<IncidentFilter> filters(1);
+  filters.back().limit = 1000;
+  for (const auto state : {IncidentState::kOpen, IncidentState::kResolved}) {
+    filters.emplace_back();
+    filters.back().state = state;
+    filters.back().limit = 1000;
+  }
+  for (int s = 0; s < 6; ++s) {
+    filters.emplace_back();
+    filters.back().source_id = source_of("HighLatency", "svc" + std::to_string(s)).id;
+    filters.emplace_back(filters.back());
+    filters.back().state = IncidentState::kResolved;
+    filters.back().limit = 2;
+  }
+  for (const auto& filter : filters) {
+    EXPECT_EQ(incidents_json(redis_store, filter), incidents_json(memory_store, filter))
+        << (filter.source_id ? *filter.source_id : "all") << " "
+        << (filter.state ? to_string(*filter.state) : "any");
+  }
+  const json sources = sources_json(memory_store);
+  EXPECT_GE(sources.size(), 5u) << "the history should touch most sources";
+  const json all = incidents_json(memory_store, filters.front());
+  const auto count = [&](auto predicate) {
+    return std::count_if(all.begin(), all.end(),
+                         [&](const json& i) { return predicate(i["incident"]); });
+  };
+  EXPECT_GT(count([](const json& i) { return i["number"].get<int>() > 1; }), 0) << "next incidents";
+  EXPECT_GT(count([](const json& i) { return i["reopened"].get<int>() > 0; }), 0) << "reopens";
+  EXPECT_GT(count([](const json& i) { return i["state"] == "resolved"; }), 0) << "resolutions";
+  EXPECT_EQ(sources_json(redis_store), sources);
+  EXPECT_EQ(top_json(redis_store), top_json(memory_store));
+  EXPECT_EQ(value_json(redis_store.count_open_incidents()),
+            value_json(memory_store.count_open_incidents()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, RedisMatchesMemory, ::testing::Values(1u, 2u, 3u));
+
+}  // namespace
+}  // namespace pmx::store_test

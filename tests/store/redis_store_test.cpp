@@ -1,0 +1,281 @@
+// RedisStore beyond the conformance suite: the round-trip budget, outages (killed, frozen,
+// restarted Redis, emptied script cache), credentials and database, corrupt data, key layout.
+// Each test has its own redis-server, since most of them break it on purpose.
+#include <signal.h>
+
+#include <chrono>
+
+#include "pmx/store/ingestor.h"
+#include "store_test_support.h"
+
+namespace pmx::store_test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::RedisServer;
+
+RedisConfig config_for(const std::string& url) {
+  RedisConfig config;
+  config.url = url;
+  return config;
+}
+
+/// `sources` sources with `per_source` alerts each, all starting at `starts_at`.
+std::vector<Alert> webhook(int sources, int per_source, UnixNanos starts_at) {
+  std::vector<Alert> alerts;
+  for (int s = 0; s < sources; ++s) {
+    for (int a = 0; a < per_source; ++a) {
+      alerts.push_back(firing("HighLatency", "svc" + std::to_string(s),
+                              "fp" + std::to_string(s) + "-" + std::to_string(a), starts_at));
+    }
+  }
+  return alerts;
+}
+
+std::vector<Alert> resolved_all(std::vector<Alert> alerts, UnixNanos ends_at) {
+  for (auto& alert : alerts) alert = resolved(alert, ends_at);
+  return alerts;
+}
+
+/// Runs `operation` and returns how long it took.
+template <typename Operation>
+std::chrono::milliseconds time_of(Operation operation) {
+  const auto start = Clock::now();
+  operation();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  ASSERT_TRUE(store.healthy());  // connects now: the set-up round trip is not a webhook's
+  Ingestor ingestor(store, IngestConfig{});
+  const std::vector<Alert> alerts = webhook(50, 10, kT0);
+
+  std::uint64_t before = store.round_trips();
+  auto counts = ingestor.ingest(alerts, kT0);
+  ASSERT_TRUE(counts) << to_string(counts.error());
+  EXPECT_EQ(counts->occurrences, 500u);
+  EXPECT_EQ(counts->opened, 50u);
+  EXPECT_EQ(store.round_trips() - before, 2u) << "load + commit of 50 sources";
+
+  before = store.round_trips();
+  counts = ingestor.ingest(alerts, kT0 + kSecond);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->duplicates, 500u);
+  EXPECT_EQ(store.round_trips() - before, 1u) << "a pure re-send only loads";
+
+  before = store.round_trips();
+  counts = ingestor.ingest(resolved_all(alerts, kT0 + 60 * kSecond), kT0 + 61 * kSecond);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->resolved, 50u);
+  EXPECT_EQ(store.round_trips() - before, 2u);
+
+  // Reads: one index lookup and at most one pipelined fetch.
+  before = store.round_trips();
+  const auto top = store.top_sources(50);
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->size(), 50u);
+  EXPECT_EQ(store.round_trips() - before, 1u);
+  before = store.round_trips();
+  ASSERT_TRUE(store.get_incident(incident_id(source_of("HighLatency", "svc7").id, 1)));
+  EXPECT_EQ(store.round_trips() - before, 1u);
+  before = store.round_trips();
+  const auto listed = store.list_incidents(IncidentFilter{});
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 50u);
+  EXPECT_EQ(store.round_trips() - before, 2u);
+}
+
+TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
+  RedisServer redis(/*aof=*/true);  // what was written survives the restart
+  RedisStore store(config_for(redis.url()));
+  Ingestor ingestor(store, IngestConfig{});
+  const std::vector<Alert> before_outage = webhook(3, 2, kT0);
+  ASSERT_TRUE(ingestor.ingest(before_outage, kT0));
+
+  redis.kill();
+  const std::vector<Alert> during_outage = webhook(3, 2, kT0 + 60 * kSecond);
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const auto took = time_of([&] {
+      const auto counts = ingestor.ingest(during_outage, kT0 + 60 * kSecond);
+      ASSERT_FALSE(counts.ok());
+      EXPECT_EQ(counts.error(), StoreError::kUnavailable);
+    });
+    EXPECT_LT(took, 300ms) << "attempt " << attempt;
+  }
+  const auto reads = time_of([&] {
+    EXPECT_EQ(store.list_incidents(IncidentFilter{}).error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.get_incident(incident_id(source_of("HighLatency", "svc0").id, 1)).error(),
+              StoreError::kUnavailable);
+    EXPECT_EQ(store.list_sources(10).error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.get_source(source_of("HighLatency", "svc0").id).error(),
+              StoreError::kUnavailable);
+    EXPECT_EQ(store.count_open_incidents().error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.top_sources(10).error(), StoreError::kUnavailable);
+    EXPECT_FALSE(store.healthy());
+  });
+  EXPECT_LT(reads, 300ms);
+  EXPECT_FALSE(store.last_error().empty());
+
+  redis.restart();
+  ASSERT_TRUE(pmx::testing::poll_until([&] { return store.healthy(); }, 15s)) << store.last_error();
+  auto counts = ingestor.ingest(before_outage, kT0 + 120 * kSecond);
+  ASSERT_TRUE(counts) << to_string(counts.error());
+  EXPECT_EQ(counts->duplicates, before_outage.size()) << "recorded before the outage";
+  counts = ingestor.ingest(during_outage, kT0 + 120 * kSecond);
+  ASSERT_TRUE(counts) << to_string(counts.error());
+  EXPECT_EQ(counts->occurrences, during_outage.size()) << "nothing was half-written";
+  const auto open = store.count_open_incidents();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(*open, 3u);
+}
+
+TEST(RedisStore, AFrozenRedisCostsATimeoutNotAHang) {
+  RedisServer redis;
+  RedisConfig config = config_for(redis.url());
+  config.io_timeout = 200ms;
+  config.connect_timeout = 200ms;
+  RedisStore store(config);
+  Ingestor ingestor(store, IngestConfig{});
+  ASSERT_TRUE(ingestor.ingest(webhook(2, 2, kT0), kT0));
+
+  // SIGSTOP: the kernel still accepts connections, the server never answers.
+  const pid_t pid = redis.pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { ::kill(pid, SIGCONT); }
+  } resume{pid};
+
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const auto took = time_of([&] {
+      const auto counts = ingestor.ingest(webhook(2, 2, kT0 + kSecond), kT0 + kSecond);
+      ASSERT_FALSE(counts.ok());
+      EXPECT_EQ(counts.error(), StoreError::kUnavailable);
+    });
+    // At worst one read timeout or one connect (probe) timeout, never several.
+    EXPECT_LT(took, 600ms) << "attempt " << attempt;
+  }
+  EXPECT_FALSE(store.healthy());
+
+  ::kill(pid, SIGCONT);
+  ASSERT_TRUE(pmx::testing::poll_until([&] { return store.healthy(); }, 15s)) << store.last_error();
+  const auto counts = ingestor.ingest(webhook(2, 2, kT0 + kSecond), kT0 + 2 * kSecond);
+  ASSERT_TRUE(counts) << to_string(counts.error());
+  EXPECT_EQ(counts->occurrences, 4u);
+}
+
+TEST(RedisStore, ReloadsTheScriptWhenRedisForgotIt) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  Ingestor ingestor(store, IngestConfig{});
+  ASSERT_TRUE(ingestor.ingest(webhook(5, 2, kT0), kT0));
+
+  // The connection stays up, the script cache is emptied: EVALSHA answers NOSCRIPT.
+  ASSERT_EQ(redis.cli("SCRIPT FLUSH"), "OK\n");
+  std::uint64_t before = store.round_trips();
+  auto counts = ingestor.ingest(webhook(5, 2, kT0 + 60 * kSecond), kT0 + 60 * kSecond);
+  ASSERT_TRUE(counts) << to_string(counts.error());
+  EXPECT_EQ(counts->occurrences, 10u);
+  EXPECT_EQ(store.round_trips() - before, 3u) << "load, NOSCRIPT, SCRIPT LOAD + retry";
+
+  before = store.round_trips();
+  counts = ingestor.ingest(webhook(5, 2, kT0 + 120 * kSecond), kT0 + 120 * kSecond);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->occurrences, 10u);
+  EXPECT_EQ(store.round_trips() - before, 2u) << "back to the budget";
+  const auto state = store.get_source(source_of("HighLatency", "svc0").id);
+  ASSERT_TRUE(state && state->has_value());
+  EXPECT_EQ((*state)->occurrences, 6u);
+}
+
+TEST(RedisStore, LogsInAndSelectsTheDatabaseFromTheUrl) {
+  RedisServer redis(false, {"--requirepass", "p@ss:word/1", "--user", "alice", "on", ">wonderland",
+                            "~*", "&*", "+@all"});
+  const std::string address = "127.0.0.1:" + std::to_string(redis.port());
+  const std::string cli_auth = "--no-auth-warning -a 'p@ss:word/1' ";
+
+  RedisStore store(config_for("redis://:p%40ss%3Aword%2F1@" + address + "/3"));
+  Ingestor ingestor(store, IngestConfig{});
+  ASSERT_TRUE(ingestor.ingest(webhook(2, 1, kT0), kT0)) << store.last_error();
+  EXPECT_EQ(redis.cli(cli_auth + "-n 3 ZCARD pm:v1:sources:seen"), "2\n");
+  EXPECT_EQ(redis.cli(cli_auth + "-n 0 ZCARD pm:v1:sources:seen"), "0\n");
+
+  RedisStore as_alice(config_for("redis://alice:wonderland@" + address + "/4"));
+  ASSERT_TRUE(Ingestor(as_alice, IngestConfig{}).ingest(webhook(1, 1, kT0), kT0))
+      << as_alice.last_error();
+  EXPECT_EQ(redis.cli(cli_auth + "-n 4 ZCARD pm:v1:sources:seen"), "1\n");
+
+  RedisStore wrong(config_for("redis://:not-the-password@" + address));
+  EXPECT_FALSE(wrong.healthy());
+  const auto counts = Ingestor(wrong, IngestConfig{}).ingest(webhook(1, 1, kT0), kT0);
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.error(), StoreError::kUnavailable);
+  EXPECT_NE(wrong.last_error().find("WRONGPASS"), std::string::npos) << wrong.last_error();
+  EXPECT_EQ(wrong.last_error().find("not-the-password"), std::string::npos);
+}
+
+TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const std::string state_key = "'pm:v1:src:{" + checkout.id + "}:state'";
+  ASSERT_EQ(redis.cli("SET " + state_key + " 'not json'"), "OK\n");
+
+  const Alert alert = firing("HighLatency", "checkout", "fp1", kT0);
+  const auto counts = Ingestor(store, IngestConfig{}).ingest({alert}, kT0);
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.get_source(checkout.id).error(), StoreError::kCorrupt);
+
+  // The commit script checks too, before writing anything.
+  SourceState fresh;
+  fresh.key = checkout;
+  const SourceUpdate update = apply_alerts(fresh, {alert}, {}, kT0, IngestConfig{});
+  EXPECT_EQ(store.commit({SourceCommit{0, update}}).error(), StoreError::kCorrupt);
+  EXPECT_EQ(redis.cli("GET " + state_key), "not json\n");
+  EXPECT_EQ(redis.cli("DBSIZE"), "1\n");
+}
+
+TEST(RedisStore, KeysFollowTheDocumentedLayout) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const Alert alert = firing("HighLatency", "checkout", "fp1", kT0);
+  Ingestor ingestor(store, IngestConfig{});
+  ASSERT_TRUE(ingestor.ingest({alert}, kT0));
+  EXPECT_EQ(redis.cli("TYPE pm:v1:incidents:open"), "zset\n");
+  EXPECT_EQ(redis.cli("ZRANGE pm:v1:incidents:open 0 -1"), incident_id(checkout.id, 1) + "\n");
+  ASSERT_TRUE(ingestor.ingest({resolved(alert, kT0 + 60 * kSecond)}, kT0 + 60 * kSecond));
+
+  const std::string source = "pm:v1:src:{" + checkout.id + "}";
+  const std::vector<std::pair<std::string, std::string>> layout{
+      {source + ":state", "string"},        {source + ":occ", "set"},
+      {source + ":incidents", "zset"},      {source + ":inc:1", "string"},
+      {source + ":inc:1:timeline", "list"}, {"pm:v1:incidents", "zset"},
+      {"pm:v1:sources:seen", "zset"},       {"pm:v1:sources:occurrences", "zset"}};
+  for (const auto& [key, type] : layout) {
+    EXPECT_EQ(redis.cli("TYPE '" + key + "'"), type + "\n") << key;
+  }
+  // The open index is gone once its last member left: Redis deletes empty zsets.
+  EXPECT_EQ(redis.cli("DBSIZE"), std::to_string(layout.size()) + "\n");
+  EXPECT_EQ(redis.cli("ZSCORE pm:v1:sources:occurrences '" + checkout.canonical + "'"), "-1\n");
+  EXPECT_EQ(std::stod(redis.cli("ZSCORE pm:v1:incidents '" + incident_id(checkout.id, 1) + "'")),
+            static_cast<double>(kT0));
+  EXPECT_EQ(redis.cli("LLEN '" + source + ":inc:1:timeline'"), "4\n");
+  EXPECT_EQ(redis.cli("SISMEMBER '" + source + ":occ' '" + occurrence_id(alert) + "'"), "1\n");
+}
+
+TEST(RedisStore, ABadUrlIsAStartUpError) {
+  for (const std::string url :
+       {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "rediss://127.0.0.1:6379", "redis://",
+        "redis://127.0.0.1:notaport", "redis://127.0.0.1:6379/db", "redis://user@127.0.0.1"}) {
+    EXPECT_THROW(RedisStore{config_for(url)}, std::invalid_argument) << url;
+  }
+}
+
+}  // namespace
+}  // namespace pmx::store_test

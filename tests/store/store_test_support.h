@@ -1,0 +1,76 @@
+#pragma once
+// Shared by the store tests: alert builders and the two backends the conformance suite runs on.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pmx/core/source.h"
+#include "pmx/store/memory_store.h"
+#include "pmx/store/redis_store.h"
+#include "redis_server.h"
+
+namespace pmx::store_test {
+
+constexpr UnixNanos kSecond = kNanosPerSecond;
+constexpr UnixNanos kT0 = 1795419853 * kSecond;  // 2026-11-23T07:44:13Z
+
+inline Alert firing(const std::string& alertname, const std::string& service,
+                    const std::string& fingerprint, UnixNanos starts_at) {
+  Alert alert;
+  alert.status = AlertStatus::kFiring;
+  alert.fingerprint = fingerprint;
+  alert.starts_at = starts_at;
+  alert.labels = {{"alertname", alertname}, {"service", service}, {"instance", fingerprint}};
+  alert.annotations = {{"summary", "latency above SLO"}};
+  alert.generator_url = "http://prometheus.example/graph";
+  return alert;
+}
+
+inline Alert resolved(Alert alert, UnixNanos ends_at) {
+  alert.status = AlertStatus::kResolved;
+  alert.ends_at = ends_at;
+  return alert;
+}
+
+/// The source key an alert built by firing() belongs to, with the default source labels.
+inline SourceKey source_of(const std::string& alertname, const std::string& service) {
+  return source_key_for({{"alertname", alertname}, {"service", service}}, {"alertname", "service"});
+}
+
+/// The embedded store. "Another daemon" on the same data is another Ingestor on the same store.
+struct MemoryBackend {
+  static void SetUpTestSuite() {}
+  static void TearDownTestSuite() {}
+  void reset() { store_ = std::make_unique<MemoryStore>(); }
+  Store& store() { return *store_; }
+  Store& other_daemon_store() { return *store_; }
+
+  std::unique_ptr<MemoryStore> store_;
+};
+
+/// A real redis-server per suite, flushed before each test. "Another daemon" is a second
+/// RedisStore (its own connections) on the same server.
+struct RedisBackend {
+  static void SetUpTestSuite() { server() = std::make_unique<testing::RedisServer>(); }
+  static void TearDownTestSuite() { server().reset(); }
+  static std::unique_ptr<testing::RedisServer>& server() {
+    static std::unique_ptr<testing::RedisServer> instance;
+    return instance;
+  }
+  void reset() {
+    ASSERT_EQ(server()->cli("FLUSHALL"), "OK\n");
+    RedisConfig config;
+    config.url = server()->url();
+    store_ = std::make_unique<RedisStore>(config);
+    other_ = std::make_unique<RedisStore>(config);
+  }
+  Store& store() { return *store_; }
+  Store& other_daemon_store() { return *other_; }
+
+  std::unique_ptr<RedisStore> store_;
+  std::unique_ptr<RedisStore> other_;
+};
+
+}  // namespace pmx::store_test
