@@ -5,6 +5,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools \
   prometheus-alertmanager prometheus
+# ajv-cli, the reference JSON Schema validator the schema test compares the C++ loader with.
+command -v npm >/dev/null || install_missing nodejs npm
+(cd "$ROOT/tools/schema-check" && npm ci --no-audit --no-fund --silent)
 build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMX_WERROR=ON
 cd "$ROOT/build"
 ctest --output-on-failure --timeout 300 -j 2 "$@"

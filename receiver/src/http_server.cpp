@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http_util.h"
+#include "pmx/core/logfmt.h"
 #include "pmx/receiver/http_api.h"
 #include "routes.h"
 
@@ -35,14 +36,15 @@ void install_limits(httplib::Server& server, const HttpConfig& config) {
   server.set_keep_alive_timeout(config.io_timeout_seconds);
 }
 
-void install_error_handling(httplib::Server& server, Telemetry& telemetry) {
+void install_error_handling(httplib::Server& server) {
   // httplib's default puts what() into a response header; never leak internals.
   server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                   std::exception_ptr ep) {
     try {
       if (ep) std::rethrow_exception(ep);
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"handler failed\" method={} path={} err=\"{}\"", req.method, req.path, e.what());
+      spdlog::error("msg=\"handler failed\" method={} path={} err={}", req.method,
+                    logfmt_quote(req.path), logfmt_quote(e.what()));
     } catch (...) {
       spdlog::error("msg=\"handler failed\" method={} path={}", req.method, req.path);
     }
@@ -51,11 +53,10 @@ void install_error_handling(httplib::Server& server, Telemetry& telemetry) {
   // Errors httplib produces itself (404 for unknown paths, 413 over the payload limit, 400 for
   // malformed requests) get the same JSON shape as ours; responses with a body are ours.
   server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [&telemetry](const httplib::Request& req, httplib::Response& res) {
+      [](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (res.status == 413) {
       send_error(res, 413, "request body exceeds --web.max-request-bytes");
-      if (req.path == "/api/v1/webhook") telemetry.ingest().webhook_answered(413);
     } else if (res.status == 404) {
       send_error(res, 404, "not found: " + req.path);
     } else {
@@ -92,7 +93,7 @@ void install_health(httplib::Server& server, const HttpConfig& config, HttpDepen
 
 void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
   install_limits(server, config);
-  install_error_handling(server, deps.telemetry);
+  install_error_handling(server);
   install_health(server, config, deps);
   install_webhook_route(server, deps);
   install_read_routes(server, deps);

@@ -1,16 +1,36 @@
 #include <spdlog/spdlog.h>
 
 #include "http_util.h"
+#include "pmx/core/logfmt.h"
 #include "pmx/receiver/webhook_decoder.h"
 #include "routes.h"
 
 namespace pmx {
 
 void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
-  server.Post("/api/v1/webhook", [deps](const httplib::Request& req, httplib::Response& res) {
+  // Read the body through a content reader: httplib would otherwise parse bodies sent as
+  // application/x-www-form-urlencoded (curl -d's default) as a form, with its own 8 KiB cap.
+  server.Post("/api/v1/webhook", [deps](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader& content_reader) {
     const UnixNanos received_at = deps.now();
     IngestMetrics& metrics = deps.telemetry.ingest();
     const auto answer = [&](int status) { metrics.webhook_answered(status); };
+
+    std::string body;
+    const bool complete = content_reader([&body](const char* data, std::size_t length) {
+      body.append(data, length);
+      return true;
+    });
+    if (!complete) {
+      // httplib sets 413 when the body passes --web.max-request-bytes; anything else is a
+      // broken or truncated upload.
+      if (res.status == 413) {
+        send_error(res, 413, "request body exceeds --web.max-request-bytes");
+      } else {
+        send_error(res, 400, "could not read the request body");
+      }
+      return answer(res.status);
+    }
 
     if (!deps.authenticator.allows(req.get_header_value("Authorization"))) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
@@ -18,10 +38,11 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
       spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}", req.remote_addr);
       return answer(401);
     }
-    DecodeResult decoded = decode_webhook(req.body);
+    DecodeResult decoded = decode_webhook(body);
     if (const auto* error = std::get_if<DecodeError>(&decoded)) {
       send_error(res, 400, error->message, error->field);
-      spdlog::warn("msg=\"webhook rejected\" reason=\"{}\" remote={}", error->message, req.remote_addr);
+      spdlog::warn("msg=\"webhook rejected\" reason={} remote={}", logfmt_quote(error->message),
+                   req.remote_addr);
       return answer(400);
     }
     const WebhookMessage& message = std::get<WebhookMessage>(decoded);
@@ -39,8 +60,8 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
     if (message.truncated_alerts > 0) {
       metrics.alerts_truncated(message.truncated_alerts);
       spdlog::warn("msg=\"Alertmanager truncated a notification (max_alerts); those alerts are "
-                   "not seen here\" truncated={} group_key=\"{}\"",
-                   message.truncated_alerts, message.group_key);
+                   "not seen here\" truncated={} group_key={}",
+                   message.truncated_alerts, logfmt_quote(message.group_key));
     }
     spdlog::debug("msg=\"webhook stored\" alerts={} occurrences={} duplicates={}",
                   message.alerts.size(), counts->occurrences, counts->duplicates);

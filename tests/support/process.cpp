@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
     }
     // Own process group: a signal to the test runner's group does not reach it twice.
     setpgid(0, 0);
+    // If the test binary dies mid-test, take the child with it: no orphaned servers.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     execvp(args[0], args.data());
     _exit(127);
   }

@@ -1,0 +1,181 @@
+// postmortem-exporter: wires flags, logging, the store, metrics and the HTTP server.
+// Everything else lives in the stage folders (receiver/, core/, store/, exporter/).
+#include <httplib.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <thread>
+
+#include "logging.h"
+#include "pmx/core/logfmt.h"
+#include "pmx/receiver/http_api.h"
+#include "pmx/store/memory_store.h"
+#include "pmx/store/redis_store.h"
+
+#ifndef PMX_VERSION
+#define PMX_VERSION "dev"
+#endif
+
+namespace pmx {
+namespace {
+
+struct Flags {
+  std::string listen_address = ":9717";
+  std::string auth_token_file;
+  std::string basic_auth_username;
+  std::string basic_auth_password_file;
+  std::size_t max_request_bytes = 8 * 1024 * 1024;
+  std::string telemetry_path = "/metrics";
+  std::size_t http_threads = 16;
+  std::string redis_url;
+  std::string source_labels = "alertname,service";
+  std::string reopen_window = "5m";
+  std::size_t top_sources = 50;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+};
+
+void add_flags(CLI::App& app, Flags& f) {
+  app.add_option("--web.listen-address", f.listen_address, "Address to listen on, host:port")
+      ->capture_default_str();
+  app.add_option("--web.auth-token-file", f.auth_token_file,
+                 "File holding the bearer token that webhook calls and writes must present");
+  app.add_option("--web.basic-auth-username", f.basic_auth_username,
+                 "Username accepted with basic auth (with --web.basic-auth-password-file)");
+  app.add_option("--web.basic-auth-password-file", f.basic_auth_password_file,
+                 "File holding the basic auth password");
+  app.add_option("--web.max-request-bytes", f.max_request_bytes,
+                 "Largest request body accepted; larger ones get 413")
+      ->capture_default_str()->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  app.add_option("--web.telemetry-path", f.telemetry_path, "Path under which to expose metrics")
+      ->capture_default_str();
+  app.add_option("--web.max-connections", f.http_threads,
+                 "Worker threads; each open connection holds one")
+      ->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  app.add_option("--redis.url", f.redis_url,
+                 "redis://[:password@]host:port[/db]; without it state lives in memory only");
+  app.add_option("--incident.source-labels", f.source_labels,
+                 "Comma-separated labels whose values identify the source of an incident")
+      ->capture_default_str();
+  app.add_option("--incident.reopen-window", f.reopen_window,
+                 "A firing this soon after an incident resolved reopens it")
+      ->capture_default_str();
+  app.add_option("--metrics.top-sources", f.top_sources,
+                 "Sources exported in postmortem_source_occurrences (the busiest)")
+      ->capture_default_str();
+  app.add_option("--log.level", f.log_level, "debug, info, warn or error")->capture_default_str();
+  app.add_option("--log.format", f.log_format, "logfmt or json")->capture_default_str();
+}
+
+/// Splits `host:port` (`:9717` means every interface).
+std::pair<std::string, int> split_listen_address(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("--web.listen-address needs host:port");
+  std::string host = address.substr(0, colon);
+  if (host.empty()) host = "0.0.0.0";
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const int port = std::stoi(address.substr(colon + 1));
+  if (port < 0 || port > 65535) throw std::invalid_argument("--web.listen-address: bad port");
+  return {host, port};
+}
+
+AuthConfig auth_config(const Flags& f) {
+  AuthConfig auth;
+  if (!f.auth_token_file.empty()) auth.bearer_token = read_secret_file(f.auth_token_file);
+  if (!f.basic_auth_username.empty()) {
+    auth.basic_user = f.basic_auth_username;
+    if (f.basic_auth_password_file.empty()) {
+      throw std::invalid_argument("--web.basic-auth-username needs --web.basic-auth-password-file");
+    }
+    auth.basic_password = read_secret_file(f.basic_auth_password_file);
+  }
+  return auth;
+}
+
+std::unique_ptr<Store> make_store(const Flags& f) {
+  if (f.redis_url.empty()) {
+    spdlog::warn("msg=\"no --redis.url: using the embedded store; state is NOT persisted and is "
+                 "lost on restart\"");
+    return std::make_unique<MemoryStore>();
+  }
+  RedisConfig config;
+  config.url = f.redis_url;
+  return std::make_unique<RedisStore>(config);
+}
+
+UnixNanos wall_clock_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run(const Flags& f) {
+  IngestConfig ingest_config;
+  ingest_config.source_labels = parse_label_list(f.source_labels);
+  const auto window = parse_duration(f.reopen_window);
+  if (!window) throw std::invalid_argument("--incident.reopen-window: not a duration: " + f.reopen_window);
+  ingest_config.reopen_window = *window;
+  const auto [host, port] = split_listen_address(f.listen_address);
+  const Authenticator authenticator(auth_config(f));
+  if (!authenticator.enabled()) {
+    spdlog::warn("msg=\"no --web.auth-token-file: anyone who can reach the port can post alerts\"");
+  }
+
+  // Signals are handled by one thread with sigwait; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<Store> store = make_store(f);
+  Telemetry telemetry(*store, f.top_sources, PMX_VERSION);
+  Ingestor ingestor(*store, ingest_config);
+  httplib::Server server;
+  HttpConfig http;
+  http.telemetry_path = f.telemetry_path;
+  http.max_request_bytes = f.max_request_bytes;
+  http.threads = f.http_threads;
+  install_http_api(server, http, HttpDependencies{ingestor, *store, telemetry, authenticator, wall_clock_now});
+
+  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    spdlog::critical("msg=\"cannot listen\" address={}", f.listen_address);
+    return 1;
+  }
+  std::thread signal_thread([&server, signals] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}", strsignal(signal));
+    server.stop();
+  });
+  spdlog::info("msg=\"listening\" address={}:{} version={} store={} source_labels={}", host, bound,
+               PMX_VERSION, f.redis_url.empty() ? "memory" : "redis", f.source_labels);
+  server.listen_after_bind();  // returns after stop(), once the workers have finished
+  // Wake the signal thread if listen ended for another reason.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  spdlog::info("msg=\"stopped\"");
+  return 0;
+}
+
+}  // namespace
+}  // namespace pmx
+
+int main(int argc, char** argv) {
+  CLI::App app{"postmortem-exporter: turns Alertmanager notifications into incidents, links "
+               "post-mortems to them and exports post-mortem KPIs."};
+  app.set_version_flag("--version", PMX_VERSION);
+  pmx::Flags flags;
+  pmx::add_flags(app, flags);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    pmx::setup_logging(flags.log_level, flags.log_format);
+    return pmx::run(flags);
+  } catch (const std::exception& e) {
+    spdlog::critical("msg=\"cannot start\" err={}", pmx::logfmt_quote(e.what()));
+    return 1;
+  }
+}

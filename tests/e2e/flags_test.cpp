@@ -1,0 +1,70 @@
+// Flags an operator sets in a deployment: they take effect, and a wrong value stops the daemon
+// at start-up with a message pointing at it instead of running with a surprise.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "command.h"
+#include "e2e.h"
+
+namespace pmx::e2e {
+namespace {
+
+using pmx::testing::daemon_path;
+using pmx::testing::free_port;
+using pmx::testing::run_command;
+
+TEST(Flags, SourceLabelsDecideWhatAnIncidentIsAbout) {
+  Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken,
+                                {"--incident.source-labels=service"}});
+  post_fixtures(daemon, pmx::testing::replay_fixture_names());
+  EXPECT_EQ(source_occurrences(daemon, R"(service="checkout")"), 3) << daemon.log_tail();
+  EXPECT_EQ(source_occurrences(daemon, R"(service="auth")"), 1);
+  EXPECT_EQ(source_occurrences(daemon, pmx::testing::kCheckoutKey), -1)
+      << "alertname is no longer part of the source";
+}
+
+TEST(Flags, JsonLogsAreOneObjectPerLine) {
+  Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {"--log.format=json"}});
+  post_fixtures(daemon, {pmx::testing::replay_fixture_names()[0]});
+  EXPECT_TRUE(IsStatus(daemon.post_webhook("{", pmx::testing::kFixtureToken), 400));
+  daemon.process().stop();  // flushes and closes the log
+
+  std::ifstream log(daemon.process().log_path());
+  std::string line;
+  int lines = 0;
+  while (std::getline(log, line)) {
+    if (line.empty()) continue;
+    ++lines;
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_TRUE(entry.is_object()) << "not a JSON object: " << line;
+  }
+  EXPECT_GE(lines, 1);
+}
+
+TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
+  const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(free_port());
+  // Each bad flag, and what the message must mention (case-insensitive) to point at it.
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--incident.reopen-window=banana", "reopen-window"},
+      {"--log.format=xml", "log.format"},
+      {"--redis.url=http://nope", "redis"},
+      {"--web.auth-token-file=/nonexistent/token", "/nonexistent/token"},
+  };
+  const auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const auto& [bad, hint] : cases) {
+    const auto result = run_command({daemon_path(), listen, bad}, "", std::chrono::seconds(10));
+    EXPECT_NE(result.status, -1) << bad << ": still running after 10 s";
+    EXPECT_FALSE(result.succeeded()) << bad << " was accepted:\n" << result.output;
+    EXPECT_NE(lower(result.output).find(hint), std::string::npos)
+        << bad << ": the message does not mention " << hint << ":\n" << result.output;
+  }
+}
+
+}  // namespace
+}  // namespace pmx::e2e
