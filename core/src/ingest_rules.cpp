@@ -25,6 +25,9 @@ constexpr std::pair<TimelineEventType, const char*> kEventNames[] = {
     {TimelineEventType::kAlertResolved, "alert_resolved"},
     {TimelineEventType::kResolved, "resolved"},
     {TimelineEventType::kReopened, "reopened"},
+    {TimelineEventType::kFlaggedRepeat, "flagged_repeat"},
+    {TimelineEventType::kRcaLinked, "rca_linked"},
+    {TimelineEventType::kActionItemChanged, "action_item_changed"},
 };
 }  // namespace
 
@@ -50,6 +53,9 @@ IngestCounts& IngestCounts::operator+=(const IngestCounts& o) {
   opened += o.opened;
   resolved += o.resolved;
   reopened += o.reopened;
+  repeats_with_open_items += o.repeats_with_open_items;
+  repeats_without_open_items += o.repeats_without_open_items;
+  for (const auto& [type, n] : o.recurrences_after_fix) recurrences_after_fix[type] += n;
   return *this;
 }
 
@@ -66,8 +72,9 @@ namespace {
 class SourceUpdater {
  public:
   SourceUpdater(const SourceState& state, const std::set<std::string>& known,
-                UnixNanos received_at, const IngestConfig& config)
-      : known_(known), received_at_(received_at), config_(config) {
+                UnixNanos received_at, const IngestConfig& config,
+                const std::vector<RcaCoverage>& rcas)
+      : known_(known), received_at_(received_at), config_(config), rcas_(rcas) {
     update_.state = state;
   }
 
@@ -93,6 +100,7 @@ class SourceUpdater {
   }
 
   SourceUpdate finish() {
+    flag_if_repeat();
     if (touched_current_) update_.incidents.push_back(*update_.state.current);
     return std::move(update_);
   }
@@ -120,7 +128,9 @@ class SourceUpdater {
       add_event(TimelineEventType::kReopened, starts_at);
       return;
     }
+    flag_if_repeat();
     if (state.current && touched_current_) update_.incidents.push_back(*state.current);
+    if (state.current) remember_earlier(*state.current, starts_at);
     Incident incident;
     incident.number = ++state.incident_count;
     incident.source = state.key.canonical;
@@ -132,6 +142,42 @@ class SourceUpdater {
     touched_current_ = true;
     ++update_.counts.opened;
     add_event(TimelineEventType::kOpened, starts_at);
+    repeat_check_pending_ = true;
+  }
+
+  /// Keeps the previous incident for repeat detection, dropping what left the window.
+  void remember_earlier(const Incident& previous, UnixNanos now) {
+    auto& earlier = update_.state.earlier;
+    earlier.push_back(EarlierIncident{previous.id, previous.opened_at});
+    const UnixNanos horizon = now - config_.repeat_window;
+    earlier.erase(std::remove_if(earlier.begin(), earlier.end(),
+                                 [&](const EarlierIncident& e) { return e.opened_at < horizon; }),
+                  earlier.end());
+    if (earlier.size() > config_.max_earlier_incidents) {
+      earlier.erase(earlier.begin(),
+                    earlier.end() - static_cast<std::ptrdiff_t>(config_.max_earlier_incidents));
+    }
+  }
+
+  /// Runs once per opened incident, after the batch added its alerts (RCA matchers look at
+  /// their labels).
+  void flag_if_repeat() {
+    if (!repeat_check_pending_) return;
+    repeat_check_pending_ = false;
+    Incident& incident = current();
+    incident.repeat = detect_repeat(incident, update_.state.earlier, rcas_, config_.repeat_window);
+    if (!incident.repeat) return;
+    const RepeatInfo& repeat = *incident.repeat;
+    if (repeat.open_action_items > 0) {
+      ++update_.counts.repeats_with_open_items;
+    } else {
+      ++update_.counts.repeats_without_open_items;
+    }
+    if (repeat.ineffective_fix) {
+      for (const auto& type : repeat.fixed_types) ++update_.counts.recurrences_after_fix[type];
+    }
+    add_event(TimelineEventType::kFlaggedRepeat, incident.opened_at, {},
+              describe_repeat(repeat, config_.repeat_window));
   }
 
   void record_firing(const Alert& alert, const std::string& occurrence) {
@@ -198,15 +244,45 @@ class SourceUpdater {
   std::set<std::string> recorded_;  // occurrences recorded earlier in this same batch
   UnixNanos received_at_;
   const IngestConfig& config_;
+  const std::vector<RcaCoverage>& rcas_;
   bool touched_current_ = false;
+  bool repeat_check_pending_ = false;
 };
+
+std::string ordinal(std::uint32_t n) {
+  const char* suffix = "th";
+  if (n % 100 < 11 || n % 100 > 13) {
+    if (n % 10 == 1) suffix = "st";
+    if (n % 10 == 2) suffix = "nd";
+    if (n % 10 == 3) suffix = "rd";
+  }
+  return std::to_string(n) + suffix;
+}
+
+std::string window_text(UnixNanos window) {
+  const UnixNanos day = 86400 * kNanosPerSecond;
+  if (window % day == 0) return std::to_string(window / day) + "d";
+  return std::to_string(window / kNanosPerSecond) + "s";
+}
 
 }  // namespace
 
+std::string describe_repeat(const RepeatInfo& repeat, UnixNanos window) {
+  std::string text = ordinal(repeat.ordinal) + " incident of this source in " + window_text(window);
+  for (const auto& rca : repeat.rcas) {
+    text += "; RCA '" + rca.title + "' has " + std::to_string(rca.open_action_items) + " of " +
+            std::to_string(rca.action_items) + " action items still open";
+  }
+  if (repeat.ineffective_fix) {
+    text += "; every earlier action item was closed and it came back: the fix did not hold";
+  }
+  return text;
+}
+
 SourceUpdate apply_alerts(const SourceState& state, const std::vector<Alert>& alerts,
                           const std::set<std::string>& known_occurrences, UnixNanos received_at,
-                          const IngestConfig& config) {
-  SourceUpdater updater(state, known_occurrences, received_at, config);
+                          const IngestConfig& config, const std::vector<RcaCoverage>& rcas) {
+  SourceUpdater updater(state, known_occurrences, received_at, config, rcas);
   for (const auto& alert : alerts) updater.apply(alert);
   return updater.finish();
 }

@@ -39,6 +39,37 @@ AlertRecord alert_record_from(const json& doc) {
   return alert;
 }
 
+json to_json(const RepeatInfo& repeat) {
+  json rcas = json::array();
+  for (const auto& rca : repeat.rcas) {
+    rcas.push_back({{"id", rca.id},
+                    {"title", rca.title},
+                    {"action_items", rca.action_items},
+                    {"open_action_items", rca.open_action_items}});
+  }
+  return json{{"ordinal", repeat.ordinal},
+              {"earlier_incidents", repeat.earlier_incidents},
+              {"rcas", std::move(rcas)},
+              {"open_action_items", repeat.open_action_items},
+              {"ineffective_fix", repeat.ineffective_fix},
+              {"fixed_types", repeat.fixed_types}};
+}
+
+RepeatInfo repeat_from(const json& doc) {
+  RepeatInfo repeat;
+  repeat.ordinal = doc.at("ordinal").get<std::uint32_t>();
+  repeat.earlier_incidents = doc.at("earlier_incidents").get<std::vector<std::string>>();
+  for (const auto& rca : doc.at("rcas")) {
+    repeat.rcas.push_back(RelatedRca{rca.at("id").get<std::string>(), rca.at("title").get<std::string>(),
+                                     rca.at("action_items").get<std::size_t>(),
+                                     rca.at("open_action_items").get<std::size_t>()});
+  }
+  repeat.open_action_items = doc.at("open_action_items").get<std::size_t>();
+  repeat.ineffective_fix = doc.at("ineffective_fix").get<bool>();
+  repeat.fixed_types = doc.at("fixed_types").get<std::vector<std::string>>();
+  return repeat;
+}
+
 Incident incident_from(const json& doc) {
   Incident incident;
   incident.id = doc.at("id").get<std::string>();
@@ -57,6 +88,9 @@ Incident incident_from(const json& doc) {
     AlertRecord record = alert_record_from(alert);
     incident.alerts[record.fingerprint] = std::move(record);
   }
+  const auto repeat = doc.find("repeat");
+  if (repeat != doc.end() && !repeat->is_null()) incident.repeat = repeat_from(*repeat);
+  incident.rcas = doc.value("rcas", std::vector<std::string>{});
   return incident;
 }
 
@@ -85,7 +119,9 @@ json to_json(const Incident& incident) {
               {"resolved_at", incident.resolved_at ? time_or_null(*incident.resolved_at) : json()},
               {"reopened", incident.reopened},
               {"occurrences", incident.occurrences},
-              {"alerts", std::move(alerts)}};
+              {"alerts", std::move(alerts)},
+              {"repeat", incident.repeat ? to_json(*incident.repeat) : json()},
+              {"rcas", incident.rcas}};
 }
 
 json to_json(const TimelineEvent& event) {
@@ -97,6 +133,8 @@ json to_json(const TimelineEvent& event) {
 }
 
 json to_json(const SourceState& state) {
+  json earlier = json::array();
+  for (const auto& e : state.earlier) earlier.push_back({{"id", e.id}, {"opened_at", format_rfc3339(e.opened_at)}});
   return json{{"key", state.key.canonical},
               {"id", state.key.id},
               {"labels", state.key.labels},
@@ -105,7 +143,8 @@ json to_json(const SourceState& state) {
               {"first_seen", time_or_null(state.first_seen)},
               {"last_seen", time_or_null(state.last_seen)},
               {"incident_count", state.incident_count},
-              {"current", state.current ? to_json(*state.current) : json()}};
+              {"current", state.current ? to_json(*state.current) : json()},
+              {"earlier", std::move(earlier)}};
 }
 
 std::optional<Incident> incident_from_json(const json& doc) {
@@ -138,6 +177,9 @@ std::optional<SourceState> source_state_from_json(const json& doc) {
     state.last_seen = time_from(doc.at("last_seen"));
     state.incident_count = doc.at("incident_count").get<std::uint64_t>();
     if (!doc.at("current").is_null()) state.current = incident_from(doc.at("current"));
+    for (const auto& e : doc.value("earlier", json::array())) {
+      state.earlier.push_back(EarlierIncident{e.at("id").get<std::string>(), time_from(e.at("opened_at"))});
+    }
     return state;
   });
 }

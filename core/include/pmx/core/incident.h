@@ -34,6 +34,9 @@ enum class TimelineEventType {
   kAlertResolved,
   kResolved,
   kReopened,
+  kFlaggedRepeat,
+  kRcaLinked,
+  kActionItemChanged,
 };
 const char* to_string(TimelineEventType type);
 std::optional<TimelineEventType> timeline_event_type_from(const std::string& text);
@@ -48,6 +51,31 @@ struct TimelineEvent {
   std::string detail;
 };
 
+/// An earlier RCA related to a repeat, as it stood when the repeat opened.
+struct RelatedRca {
+  std::string id;
+  std::string title;
+  std::size_t action_items = 0;
+  std::size_t open_action_items = 0;
+};
+
+/// Why an incident is a repeat. Recorded once, when it opens.
+struct RepeatInfo {
+  std::uint32_t ordinal = 1;  ///< this is the n-th incident of its source inside the window
+  std::vector<std::string> earlier_incidents;  ///< of the same source, inside the window
+  std::vector<RelatedRca> rcas;
+  std::size_t open_action_items = 0;  ///< over all related RCAs
+  /// Every action item of the related RCAs was closed before this opened, and it came back.
+  bool ineffective_fix = false;
+  std::vector<std::string> fixed_types;  ///< types of the done items, when ineffective_fix
+};
+
+/// An earlier incident of a source, as kept in the source state for repeat detection.
+struct EarlierIncident {
+  std::string id;
+  UnixNanos opened_at = 0;
+};
+
 struct Incident {
   std::string id;  ///< `<source id>-<number>`: unique and stable without a shared sequence
   std::string source;     ///< canonical source key
@@ -60,6 +88,8 @@ struct Incident {
   std::uint32_t reopened = 0;  ///< times it reopened inside the reopen window
   std::uint64_t occurrences = 0;
   std::map<std::string, AlertRecord> alerts;  ///< by fingerprint
+  std::optional<RepeatInfo> repeat;  ///< set when it opened as a repeat
+  std::vector<std::string> rcas;     ///< ids of RCAs linked to this incident
 };
 
 /// Everything the ingest rules need to know about one source. Stored as one unit and updated
@@ -72,6 +102,9 @@ struct SourceState {
   UnixNanos last_seen = 0;   ///< startsAt of the latest occurrence
   std::uint64_t incident_count = 0;
   std::optional<Incident> current;  ///< the latest incident, open or resolved
+  /// Incidents before `current`, newest last, pruned to the repeat window (and a cap), so
+  /// repeat detection needs nothing beyond this state.
+  std::vector<EarlierIncident> earlier;
 };
 
 /// The id of incident `number` of a source.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pmx/core/incident.h"
+#include "pmx/core/repeat.h"
 
 namespace pmx {
 
@@ -17,6 +18,10 @@ struct IngestConfig {
   /// A firing this close to the resolution of the source's latest incident reopens it
   /// (flapping) instead of opening a new incident.
   UnixNanos reopen_window = 5 * 60 * kNanosPerSecond;
+  /// An incident is a repeat when its source had another incident this recently.
+  UnixNanos repeat_window = 180LL * 86400 * kNanosPerSecond;
+  /// Earlier incidents kept per source for repeat detection (newest win).
+  std::size_t max_earlier_incidents = 100;
 };
 
 /// What one batch did, for the ingest counters.
@@ -28,6 +33,10 @@ struct IngestCounts {
   std::uint64_t opened = 0;
   std::uint64_t resolved = 0;
   std::uint64_t reopened = 0;
+  std::uint64_t repeats_with_open_items = 0;
+  std::uint64_t repeats_without_open_items = 0;
+  /// Repeats that came back after every earlier action item was closed, by item type.
+  std::map<std::string, std::uint64_t> recurrences_after_fix;
 
   IngestCounts& operator+=(const IngestCounts& other);
 };
@@ -51,9 +60,14 @@ std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>
 
 /// Applies `alerts` (all of one source) to `state`. `known_occurrences` are the occurrence
 /// ids among these alerts that were already recorded: each (fingerprint, startsAt) counts once,
-/// ever. `received_at` is when the webhook arrived.
+/// ever. `received_at` is when the webhook arrived. `rcas` are every RCA's coverage, for
+/// repeat detection of incidents this batch opens.
 SourceUpdate apply_alerts(const SourceState& state, const std::vector<Alert>& alerts,
                           const std::set<std::string>& known_occurrences, UnixNanos received_at,
-                          const IngestConfig& config);
+                          const IngestConfig& config, const std::vector<RcaCoverage>& rcas = {});
+
+/// The sentence a repeat's timeline entry shows: "3rd incident of this source in 180d; RCA
+/// 'pool exhaustion' has 2 of 3 action items still open".
+std::string describe_repeat(const RepeatInfo& repeat, UnixNanos window);
 
 }  // namespace pmx
