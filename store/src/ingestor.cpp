@@ -9,6 +9,24 @@ constexpr int kMaxRounds = 8;
 
 }  // namespace
 
+StoreResult<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(std::int64_t revision) {
+  {
+    std::lock_guard lock(rcas_mutex_);
+    if (revision == rcas_revision_) return rcas_;
+  }
+  auto rcas = store_.list_rcas();
+  if (!rcas) return rcas.error();
+  auto coverage = std::make_shared<std::vector<RcaCoverage>>();
+  for (const auto& rca : *rcas) coverage->push_back(coverage_of(rca));
+  std::lock_guard lock(rcas_mutex_);
+  // Another webhook may have loaded a newer revision meanwhile; never go back.
+  if (revision > rcas_revision_) {
+    rcas_revision_ = revision;
+    rcas_ = coverage;
+  }
+  return std::shared_ptr<const std::vector<RcaCoverage>>(coverage);
+}
+
 StoreResult<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNanos received_at) {
   IngestCounts total;
   auto pending = group_by_source(alerts, config_.source_labels);
@@ -22,14 +40,16 @@ StoreResult<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, Uni
     }
     auto loaded = store_.load(loads);
     if (!loaded) return loaded.error();
+    const auto rcas = rcas_at(loaded->rca_revision);
+    if (!rcas) return rcas.error();
 
     std::vector<SourceCommit> commits;
     std::vector<SourceKey> committed_keys;
     std::size_t i = 0;
     for (const auto& [key, source_alerts] : pending) {
-      const LoadedSource& source = (*loaded)[i++];
+      const LoadedSource& source = loaded->sources[i++];
       SourceUpdate update = apply_alerts(source.state, source_alerts, source.known_occurrences,
-                                         received_at, config_);
+                                         received_at, config_, **rcas);
       if (!update.changed) {
         total += update.counts;  // pure duplicates: nothing to write
         continue;

@@ -4,10 +4,11 @@
 
 namespace pmx {
 
-StoreResult<std::vector<LoadedSource>> MemoryStore::load(const std::vector<SourceLoad>& sources) {
+StoreResult<LoadResult> MemoryStore::load(const std::vector<SourceLoad>& sources) {
   std::lock_guard lock(mutex_);
-  std::vector<LoadedSource> result;
-  result.reserve(sources.size());
+  LoadResult result;
+  result.rca_revision = rca_revision_;
+  result.sources.reserve(sources.size());
   for (const auto& request : sources) {
     LoadedSource loaded;
     const auto it = sources_.find(request.key.id);
@@ -22,7 +23,7 @@ StoreResult<std::vector<LoadedSource>> MemoryStore::load(const std::vector<Sourc
         if (seen->second.count(id)) loaded.known_occurrences.insert(id);
       }
     }
-    result.push_back(std::move(loaded));
+    result.sources.push_back(std::move(loaded));
   }
   return result;
 }
@@ -81,7 +82,10 @@ StoreResult<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::
   std::lock_guard lock(mutex_);
   const auto it = incidents_.find(id);
   if (it == incidents_.end()) return std::optional<IncidentDetail>();
-  return std::optional<IncidentDetail>(it->second);
+  IncidentDetail detail = it->second;
+  const auto links = incident_rcas_.find(id);
+  if (links != incident_rcas_.end()) detail.incident.rcas.assign(links->second.begin(), links->second.end());
+  return std::optional<IncidentDetail>(std::move(detail));
 }
 
 StoreResult<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
@@ -123,6 +127,66 @@ StoreResult<std::vector<SourceCount>> MemoryStore::top_sources(std::size_t limit
                     by_count);
   counts.resize(n);
   return counts;
+}
+
+}  // namespace pmx
+
+namespace pmx {
+
+void MemoryStore::unlink(const Rca& rca) {
+  for (const auto& incident : rca.incidents) {
+    auto links = incident_rcas_.find(incident);
+    if (links == incident_rcas_.end()) continue;
+    links->second.erase(rca.id);
+    if (links->second.empty()) incident_rcas_.erase(links);
+  }
+}
+
+StoreResult<RcaWrite> MemoryStore::put_rca(
+    const Rca& rca, std::int64_t expected_version,
+    const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
+  std::lock_guard lock(mutex_);
+  const auto existing = rcas_.find(rca.id);
+  const bool created = existing == rcas_.end();
+  const std::int64_t current = created ? 0 : existing->second.version;
+  if (current != expected_version) return StoreError::kConflict;
+  if (existing != rcas_.end()) unlink(existing->second);
+  Rca stored = rca;
+  stored.version = expected_version + 1;
+  for (const auto& incident : stored.incidents) incident_rcas_[incident].insert(stored.id);
+  rcas_[stored.id] = stored;
+  ++rca_revision_;
+  for (const auto& [incident_id, events] : timeline) {
+    const auto it = incidents_.find(incident_id);
+    if (it == incidents_.end()) continue;
+    it->second.timeline.insert(it->second.timeline.end(), events.begin(), events.end());
+  }
+  return RcaWrite{created, stored.version};
+}
+
+StoreResult<std::optional<Rca>> MemoryStore::get_rca(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const auto it = rcas_.find(id);
+  if (it == rcas_.end()) return std::optional<Rca>();
+  return std::optional<Rca>(it->second);
+}
+
+StoreResult<std::vector<Rca>> MemoryStore::list_rcas() {
+  std::lock_guard lock(mutex_);
+  std::vector<Rca> result;
+  result.reserve(rcas_.size());
+  for (const auto& entry : rcas_) result.push_back(entry.second);
+  return result;
+}
+
+StoreResult<bool> MemoryStore::delete_rca(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const auto it = rcas_.find(id);
+  if (it == rcas_.end()) return false;
+  unlink(it->second);
+  rcas_.erase(it);
+  ++rca_revision_;
+  return true;
 }
 
 }  // namespace pmx

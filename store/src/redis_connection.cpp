@@ -61,11 +61,10 @@ std::optional<std::vector<RedisReply>> RedisConnection::exchange(
 }
 
 RedisConnectionPool::RedisConnectionPool(RedisEndpoint endpoint, const RedisConfig& config,
-                                         std::string script, std::string script_sha1)
+                                         std::vector<RedisScript> scripts)
     : endpoint_(std::move(endpoint)),
       config_(config),
-      script_(std::move(script)),
-      script_sha1_(std::move(script_sha1)),
+      scripts_(std::move(scripts)),
       backoff_(config.backoff_initial) {}
 
 std::optional<std::vector<RedisReply>> RedisConnectionPool::run(
@@ -85,6 +84,26 @@ std::optional<std::vector<RedisReply>> RedisConnectionPool::run(
     }
   }
   give_back(std::move(connection));
+  return replies;
+}
+
+std::optional<std::vector<RedisReply>> RedisConnectionPool::run_script(
+    std::vector<RedisCommand> commands, const RedisScript& script) {
+  auto replies = run(commands);
+  if (!replies) return std::nullopt;
+  std::vector<RedisCommand> retry{{"SCRIPT", "LOAD", std::string(script.text)}};
+  std::vector<std::size_t> resent;
+  for (std::size_t i = 0; i < replies->size(); ++i) {
+    const redisReply* reply = (*replies)[i].get();
+    if (reply->type == REDIS_REPLY_ERROR && reply_text(reply).substr(0, 8) == "NOSCRIPT") {
+      retry.push_back(std::move(commands[i]));
+      resent.push_back(i);
+    }
+  }
+  if (resent.empty()) return replies;
+  auto again = run(retry);
+  if (!again || (*again)[0]->type == REDIS_REPLY_ERROR) return std::nullopt;
+  for (std::size_t k = 0; k < resent.size(); ++k) (*replies)[resent[k]] = std::move((*again)[k + 1]);
   return replies;
 }
 
@@ -158,7 +177,9 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
                         : RedisCommand{"AUTH", endpoint_.user, endpoint_.password});
   }
   if (endpoint_.db != 0) setup.push_back({"SELECT", std::to_string(endpoint_.db)});
-  setup.push_back({"SCRIPT", "LOAD", script_});
+  for (const RedisScript& script : scripts_) {
+    setup.push_back({"SCRIPT", "LOAD", std::string(script.text)});
+  }
   auto replies = connection->exchange(setup);
   round_trips_.fetch_add(1, std::memory_order_relaxed);
   if (!replies) {
@@ -172,9 +193,12 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
       return nullptr;
     }
   }
-  if (reply_text(replies->back().get()) != script_sha1_) {
-    error = "redis: SCRIPT LOAD answered an unexpected SHA-1";
-    return nullptr;
+  const std::size_t first_script = replies->size() - scripts_.size();
+  for (std::size_t i = 0; i < scripts_.size(); ++i) {
+    if (reply_text((*replies)[first_script + i].get()) != scripts_[i].sha1) {
+      error = "redis: SCRIPT LOAD answered an unexpected SHA-1";
+      return nullptr;
+    }
   }
   if (redisSetTimeout(context, to_timeval(config_.io_timeout)) != REDIS_OK) {
     error = "redis: cannot set the socket timeout";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pmx/store/redis_store.h"
+#include "redis_scripts.h"
 
 namespace pmx {
 
@@ -57,10 +58,10 @@ class RedisConnection {
 /// so a dead Redis costs each webhook microseconds, not a connect timeout.
 class RedisConnectionPool {
  public:
-  /// `script` is loaded (SCRIPT LOAD) on every new connection; `script_sha1` is its SHA-1, which
-  /// the server's answer must match.
-  RedisConnectionPool(RedisEndpoint endpoint, const RedisConfig& config, std::string script,
-                      std::string script_sha1);
+  /// Each of `scripts` is loaded (SCRIPT LOAD) on every new connection, in its set-up round
+  /// trip; the server must answer each script's SHA-1.
+  RedisConnectionPool(RedisEndpoint endpoint, const RedisConfig& config,
+                      std::vector<RedisScript> scripts);
   RedisConnectionPool(const RedisConnectionPool&) = delete;
   RedisConnectionPool& operator=(const RedisConnectionPool&) = delete;
 
@@ -69,6 +70,14 @@ class RedisConnectionPool {
   /// (READONLY, LOADING, MASTERDOWN: a failover in progress); other error replies are returned
   /// for the caller to interpret.
   std::optional<std::vector<RedisReply>> run(const std::vector<RedisCommand>& commands);
+
+  /// Runs a pipeline of `EVALSHA <script.sha1> ...` commands: one round trip. Commands that
+  /// answer NOSCRIPT (the server's script cache was emptied: SCRIPT FLUSH, or a failover to a
+  /// replica that never saw the script on a connection we kept) ran nothing, so they are sent
+  /// again after a SCRIPT LOAD, in one more round trip; their answers replace the NOSCRIPT ones.
+  /// nullopt as for run(), or when that SCRIPT LOAD fails.
+  std::optional<std::vector<RedisReply>> run_script(std::vector<RedisCommand> commands,
+                                                    const RedisScript& script);
 
   std::uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
   std::string last_error() const;
@@ -83,8 +92,7 @@ class RedisConnectionPool {
 
   const RedisEndpoint endpoint_;
   const RedisConfig config_;
-  const std::string script_;
-  const std::string script_sha1_;
+  const std::vector<RedisScript> scripts_;
   std::atomic<std::uint64_t> round_trips_{0};
 
   mutable std::mutex mutex_;

@@ -11,6 +11,8 @@ inline constexpr const char* kIncidents = "pm:v1:incidents";           // zset i
 inline constexpr const char* kOpenIncidents = "pm:v1:incidents:open";  // zset id -> opened_at
 inline constexpr const char* kSourcesBySeen = "pm:v1:sources:seen";  // zset canonical -> -last_seen
 inline constexpr const char* kSourcesByOccurrences = "pm:v1:sources:occurrences";  // -> -count
+inline constexpr const char* kRcas = "pm:v1:rcas";                   // hash id -> record JSON
+inline constexpr const char* kRcaRevision = "pm:v1:rcas:revision";  // integer, INCR per write
 
 inline std::string source_prefix(const std::string& source_id) {
   return "pm:v1:src:{" + source_id + "}";
@@ -29,6 +31,11 @@ inline std::string incident(const std::string& source_id, const std::string& num
 }
 inline std::string timeline(const std::string& source_id, const std::string& number) {
   return incident(source_id, number) + ":timeline";
+}
+/// The ids of the RCAs linked to an incident. redis_rca_put.lua and redis_rca_delete.lua derive
+/// the same key from an incident id: keep them in step.
+inline std::string incident_rcas(const std::string& source_id, const std::string& number) {
+  return incident(source_id, number) + ":rcas";
 }
 
 /// A source id as SourceKey makes them: 16 lowercase hex digits. Checked before an id from a

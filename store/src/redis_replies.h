@@ -2,6 +2,8 @@
 // Reading hiredis replies into domain values; where Redis answers become StoreErrors.
 #include <hiredis/hiredis.h>
 
+#include <charconv>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -26,6 +28,17 @@ inline bool is_error(const redisReply* reply, std::string_view prefix = {}) {
 inline StoreError error_for(const redisReply* reply) {
   if (is_error(reply, "WRONGTYPE") || is_error(reply, "PMX_CORRUPT")) return StoreError::kCorrupt;
   return StoreError::kUnavailable;
+}
+
+/// A counter read with GET: a missing key is 0; a value that is not a decimal integer is corrupt.
+inline StoreResult<std::int64_t> counter(const redisReply* reply) {
+  if (reply->type == REDIS_REPLY_NIL) return std::int64_t{0};
+  if (reply->type != REDIS_REPLY_STRING) return error_for(reply);
+  const std::string_view digits = text(reply);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return StoreError::kCorrupt;
+  return value;
 }
 
 /// Serialises a document for storage. Invalid UTF-8 (which the webhook decoder should already

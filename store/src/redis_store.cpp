@@ -2,13 +2,14 @@
 // The read path is in redis_store_reads.cpp.
 #include "pmx/store/redis_store.h"
 
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
-#include "redis_commit_script.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
 #include "redis_replies.h"
+#include "redis_scripts.h"
 
 namespace pmx {
 namespace {
@@ -87,7 +88,8 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
       args.push_back(replies::dump(to_json(events->second[e])));
   }
 
-  RedisCommand command{"EVALSHA", std::string(kCommitScriptSha1), std::to_string(keys_part.size())};
+  RedisCommand command{"EVALSHA", std::string(kCommitScript.sha1),
+                       std::to_string(keys_part.size())};
   command.insert(command.end(), std::make_move_iterator(keys_part.begin()),
                  std::make_move_iterator(keys_part.end()));
   command.insert(command.end(), std::make_move_iterator(args.begin()),
@@ -98,9 +100,9 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
 }  // namespace
 
 RedisStore::RedisStore(RedisConfig config)
-    : pool_(std::make_unique<RedisConnectionPool>(endpoint_or_throw(config.url), config,
-                                                  std::string(kCommitScript),
-                                                  std::string(kCommitScriptSha1))) {}
+    : pool_(std::make_unique<RedisConnectionPool>(
+          endpoint_or_throw(config.url), config,
+          std::vector<RedisScript>(std::begin(kAllScripts), std::end(kAllScripts)))) {}
 
 RedisStore::~RedisStore() = default;
 
@@ -113,11 +115,10 @@ bool RedisStore::healthy() {
   return answer && replies::text(answer->front().get()) == "PONG";
 }
 
-StoreResult<std::vector<LoadedSource>> RedisStore::load(const std::vector<SourceLoad>& sources) {
-  std::vector<LoadedSource> loaded;
-  if (sources.empty()) return loaded;
+// Every source's state and occurrence check, and the RCA revision, in one pipeline.
+StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
   std::vector<RedisCommand> commands;
-  commands.reserve(sources.size() * 2);
+  commands.reserve(sources.size() * 2 + 1);
   for (const auto& source : sources) {
     if (!keys::valid_source_id(source.key.id)) return StoreError::kCorrupt;
     commands.push_back({"GET", keys::state(source.key.id)});
@@ -126,10 +127,12 @@ StoreResult<std::vector<LoadedSource>> RedisStore::load(const std::vector<Source
     ask.insert(ask.end(), source.occurrence_ids.begin(), source.occurrence_ids.end());
     commands.push_back(std::move(ask));
   }
+  commands.push_back({"GET", keys::kRcaRevision});
   const auto answers = pool_->run(commands);
   if (!answers) return StoreError::kUnavailable;
 
-  loaded.reserve(sources.size());
+  LoadResult loaded;
+  loaded.sources.reserve(sources.size());
   std::size_t next = 0;
   for (const auto& source : sources) {
     LoadedSource result;
@@ -155,8 +158,11 @@ StoreResult<std::vector<LoadedSource>> RedisStore::load(const std::vector<Source
         }
       }
     }
-    loaded.push_back(std::move(result));
+    loaded.sources.push_back(std::move(result));
   }
+  const auto revision = replies::counter(answers->back().get());
+  if (!revision) return revision.error();
+  loaded.rca_revision = *revision;
   return loaded;
 }
 
@@ -171,38 +177,16 @@ StoreResult<std::vector<bool>> RedisStore::commit(const std::vector<SourceCommit
     commands.push_back(std::move(*command));
   }
 
-  // Reads the script's answer for commit i; false if it must be sent again after SCRIPT LOAD.
+  // NOSCRIPT costs one more round trip, for the commits that did not run (see run_script).
+  const auto answers = pool_->run_script(std::move(commands), kCommitScript);
+  if (!answers) return StoreError::kUnavailable;
   std::optional<StoreError> failure;
-  const auto take = [&](std::size_t i, const redisReply* reply) {
+  for (std::size_t i = 0; i < commits.size(); ++i) {
+    const redisReply* reply = (*answers)[i].get();
     if (reply->type == REDIS_REPLY_INTEGER) {
       applied[i] = reply->integer == 1;
-      return true;
-    }
-    if (replies::is_error(reply, "NOSCRIPT")) return false;
-    if (!failure) failure = replies::error_for(reply);
-    return true;
-  };
-
-  auto answers = pool_->run(commands);
-  if (!answers) return StoreError::kUnavailable;
-  std::vector<std::size_t> unknown_script;
-  for (std::size_t i = 0; i < commits.size(); ++i) {
-    if (!take(i, (*answers)[i].get())) unknown_script.push_back(i);
-  }
-
-  // NOSCRIPT: this server's script cache was emptied (SCRIPT FLUSH, or a failover to a replica
-  // that never saw the script on a connection we kept). One more round trip loads it and
-  // resends only the commits that did not run; they wrote nothing, so resending is safe.
-  if (!unknown_script.empty()) {
-    std::vector<RedisCommand> retry{{"SCRIPT", "LOAD", std::string(kCommitScript)}};
-    for (const std::size_t i : unknown_script) retry.push_back(std::move(commands[i]));
-    answers = pool_->run(retry);
-    if (!answers) return StoreError::kUnavailable;
-    if (answers->front()->type == REDIS_REPLY_ERROR) return StoreError::kUnavailable;
-    for (std::size_t k = 0; k < unknown_script.size(); ++k) {
-      if (!take(unknown_script[k], (*answers)[k + 1].get()) && !failure) {
-        failure = StoreError::kUnavailable;
-      }
+    } else if (!failure) {
+      failure = replies::error_for(reply);
     }
   }
   if (failure) return *failure;

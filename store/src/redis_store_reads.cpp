@@ -134,18 +134,27 @@ StoreResult<std::optional<IncidentDetail>> RedisStore::get_incident(const std::s
   if (!ref) return std::optional<IncidentDetail>();
   const auto answers =
       pool_->run({{"GET", keys::incident(ref->source_id, ref->number)},
-                  {"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"}});
+                  {"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"},
+                  {"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)}});
   if (!answers) return StoreError::kUnavailable;
   const redisReply* document = (*answers)[0].get();
   const redisReply* events = (*answers)[1].get();
   if (document->type == REDIS_REPLY_NIL) return std::optional<IncidentDetail>();
   if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
   if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events);
+  auto rcas = strings_of((*answers)[2].get());
+  if (!rcas) return replies::error_for((*answers)[2].get());
 
   IncidentDetail detail;
   auto incident = replies::decode(document, incident_from_json);
   if (!incident) return StoreError::kCorrupt;
   detail.incident = std::move(*incident);
+  // The links live beside the document (an RCA write must not rewrite the incident, which
+  // belongs to its source's compare-and-set); a set of RCA ids, few per incident.
+  if (!rcas->empty()) {
+    std::sort(rcas->begin(), rcas->end());
+    detail.incident.rcas = std::move(*rcas);
+  }
   detail.timeline.reserve(events->elements);
   for (std::size_t i = 0; i < events->elements; ++i) {
     auto event = replies::decode(events->element[i], timeline_event_from_json);

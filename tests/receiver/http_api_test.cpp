@@ -23,7 +23,7 @@ class FlakyStore final : public Store {
   enum class Mode { kUp, kDown, kThrow };
   Mode mode = Mode::kUp;
 
-  StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& s) override {
+  StoreResult<LoadResult> load(const std::vector<SourceLoad>& s) override {
     if (auto e = failure()) return *e;
     return inner_.load(s);
   }
@@ -54,6 +54,23 @@ class FlakyStore final : public Store {
   StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override {
     if (auto e = failure()) return *e;
     return inner_.top_sources(limit);
+  }
+  StoreResult<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
+                                const std::map<std::string, std::vector<TimelineEvent>>& t) override {
+    if (auto e = failure()) return *e;
+    return inner_.put_rca(rca, expected_version, t);
+  }
+  StoreResult<std::optional<Rca>> get_rca(const std::string& id) override {
+    if (auto e = failure()) return *e;
+    return inner_.get_rca(id);
+  }
+  StoreResult<std::vector<Rca>> list_rcas() override {
+    if (auto e = failure()) return *e;
+    return inner_.list_rcas();
+  }
+  StoreResult<bool> delete_rca(const std::string& id) override {
+    if (auto e = failure()) return *e;
+    return inner_.delete_rca(id);
   }
   bool healthy() override { return mode == Mode::kUp; }
 
@@ -96,7 +113,7 @@ class HttpApiTest : public ::testing::Test {
     HttpConfig config;
     config.max_request_bytes = 4096;
     install_http_api(server_, config,
-                     HttpDependencies{ingestor_, store_, telemetry_, *authenticator_,
+                     HttpDependencies{ingestor_, store_, rcas_, telemetry_, *authenticator_,
                                       [] { return UnixNanos{1795419860} * kNanosPerSecond; }});
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -119,6 +136,7 @@ class HttpApiTest : public ::testing::Test {
   FlakyStore store_;
   Telemetry telemetry_{store_, 50, "test"};
   Ingestor ingestor_{store_, IngestConfig{}};
+  RcaService rcas_{store_};
   std::unique_ptr<Authenticator> authenticator_;
   httplib::Server server_;
   std::thread thread_;

@@ -157,8 +157,9 @@ TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   const IngestConfig config;
   Store& store = this->store();
 
-  const auto loaded = this->value(store.load(
-      {SourceLoad{checkout, {occurrence_id(fp1)}}, SourceLoad{payments, {occurrence_id(pay)}}}));
+  const auto loaded = this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1)}},
+                                              SourceLoad{payments, {occurrence_id(pay)}}}))
+                          .sources;
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(loaded[0].state.version, 0);
   EXPECT_EQ(loaded[0].state.key.canonical, checkout.canonical);
@@ -182,7 +183,8 @@ TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   EXPECT_EQ(detail.incident.alerts.count("fp1"), 1u);
   EXPECT_EQ(types_of(detail.timeline), (std::vector<Event>{Event::kOpened, Event::kAlertFired}));
   const auto again =
-      this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1), occurrence_id(fp2)}}}));
+      this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1), occurrence_id(fp2)}}}))
+          .sources;
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].known_occurrences, std::set<std::string>{occurrence_id(fp1)});
   EXPECT_EQ(this->value(store.top_sources(10)).size(), 2u);
@@ -195,7 +197,7 @@ TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   EXPECT_EQ(this->source(checkout).version, 2);
   EXPECT_EQ(this->source(checkout).occurrences, 2u);
   EXPECT_TRUE(this->value(store.commit({})).empty());
-  EXPECT_TRUE(this->value(store.load({})).empty());
+  EXPECT_TRUE(this->value(store.load({})).sources.empty());
 }
 
 TYPED_TEST(IngestConformance, TwoDaemonsIngestingTheSameWebhooksKeepExactCounts) {

@@ -1,12 +1,15 @@
 // RedisStore against MemoryStore, read for read: the same pseudo-random history of webhooks
 // (firings, resolves, refires inside and outside the reopen window, re-sends) goes into both,
 // and every read must give the same documents. Comparing whole JSON documents covers every
-// field core's codec writes, including ones added after these tests were written.
+// field core's codec writes, including ones added after these tests were written. RCAs are
+// written, replaced and deleted along the way, so repeat flags from RCA matchers, incident
+// links and RCA timeline entries are compared too.
 #include <algorithm>
 #include <map>
 #include <random>
 
 #include "pmx/core/json_codec.h"
+#include "pmx/core/rca_loader.h"
 #include "pmx/store/ingestor.h"
 #include "store_test_support.h"
 
@@ -70,13 +73,78 @@ json incidents_json(Store& store, const IncidentFilter& filter) {
     const auto detail = store.get_incident(incident.id);
     EXPECT_TRUE(detail.ok() && detail->has_value()) << incident.id;
     json timeline = json::array();
+    json rcas = json::array();
     if (detail.ok() && detail->has_value()) {
       for (const auto& event : (*detail)->timeline) timeline.push_back(to_json(event));
-      EXPECT_EQ(to_json((*detail)->incident), to_json(incident)) << incident.id;
+      // Only get_incident reads the RCA links (they live beside the incident document).
+      Incident unlinked = (*detail)->incident;
+      rcas = unlinked.rcas;
+      unlinked.rcas.clear();
+      EXPECT_EQ(to_json(unlinked), to_json(incident)) << incident.id;
     }
-    out.push_back({{"incident", to_json(incident)}, {"timeline", timeline}});
+    out.push_back({{"incident", to_json(incident)}, {"timeline", timeline}, {"rcas", rcas}});
   }
   return out;
+}
+
+json rcas_json(Store& store) {
+  const auto rcas = store.list_rcas();
+  EXPECT_TRUE(rcas.ok());
+  json out = json::array();
+  if (!rcas.ok()) return out;
+  for (const auto& rca : *rcas) {
+    const auto single = store.get_rca(rca.id);
+    EXPECT_TRUE(single.ok() && single->has_value()) << rca.id;
+    if (single.ok() && single->has_value()) {
+      EXPECT_EQ((*single)->document, rca.document);
+    }
+    out.push_back({{"version", rca.version}, {"from_file", rca.from_file}, {"document", rca.document}});
+  }
+  return out;
+}
+
+Rca rca(const std::string& id, const std::string& matcher,
+        const std::vector<std::string>& incidents) {
+  json doc{{"id", id}, {"title", id}, {"status", "draft"}, {"matchers", {matcher}},
+           {"incidents", incidents},
+           {"action_items",
+            json::array({{{"id", "a1"}, {"title", "fix"}, {"type", "prevent"}, {"priority", "P2"},
+                          {"owner", "ann"}, {"due", "2026-12-01"}, {"status", "open"}}})}};
+  auto loaded = load_rca(doc);
+  EXPECT_TRUE(std::holds_alternative<Rca>(loaded)) << doc.dump();
+  return std::holds_alternative<Rca>(loaded) ? std::get<Rca>(std::move(loaded)) : Rca{};
+}
+
+/// The RCA writes at some batches of the history: the same calls on both stores, which must
+/// answer the same.
+void write_rcas(std::size_t batch, UnixNanos now, Store& redis_store, Store& memory_store) {
+  const std::string svc0_1 = incident_id(source_of("HighLatency", "svc0").id, 1);
+  const std::string svc1_1 = incident_id(source_of("HighLatency", "svc1").id, 1);
+  const TimelineEvent linked{TimelineEventType::kRcaLinked, now, now, "", "rca"};
+  for (Store* store : {&redis_store, &memory_store}) {
+    StoreResult<RcaWrite> write = StoreError::kUnavailable;
+    StoreResult<bool> deleted = false;
+    switch (batch) {
+      case 5:
+        write = store->put_rca(rca("rca-1", "service=~\"svc[345]\"", {svc0_1}), 0,
+                               {{svc0_1, {linked}}});
+        break;
+      case 30:
+        write = store->put_rca(rca("rca-2", "service=~\"svc[0-2]\"", {svc1_1, svc0_1}), 0,
+                               {{svc1_1, {linked}}, {svc0_1, {linked}}});
+        break;
+      case 40:
+        write = store->put_rca(rca("rca-1", "service=\"svc4\"", {svc1_1}), 1, {{svc1_1, {linked}}});
+        break;
+      case 50:
+        deleted = store->delete_rca("rca-2");
+        EXPECT_TRUE(deleted.ok() && *deleted);
+        continue;
+      default:
+        return;
+    }
+    EXPECT_TRUE(write.ok()) << "batch " << batch;
+  }
 }
 
 json sources_json(Store& store) {
@@ -120,6 +188,7 @@ TEST_P(RedisMatchesMemory, ReadForRead) {
   Ingestor into_memory(memory_store, rules);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     const UnixNanos received_at = kT0 + static_cast<UnixNanos>(b) * 45 * kSecond + kSecond;
+    write_rcas(b, received_at, redis_store, memory_store);
     const auto in_redis = into_redis.ingest(batches[b], received_at);
     const auto in_memory = into_memory.ingest(batches[b], received_at);
     ASSERT_TRUE(in_redis.ok() && in_memory.ok()) << "batch " << b;
@@ -156,6 +225,13 @@ TEST_P(RedisMatchesMemory, ReadForRead) {
   EXPECT_GT(count([](const json& i) { return i["number"].get<int>() > 1; }), 0) << "next incidents";
   EXPECT_GT(count([](const json& i) { return i["reopened"].get<int>() > 0; }), 0) << "reopens";
   EXPECT_GT(count([](const json& i) { return i["state"] == "resolved"; }), 0) << "resolutions";
+  EXPECT_GT(count([](const json& i) { return !i["repeat"].is_null() && !i["repeat"]["rcas"].empty(); }),
+            0)
+      << "repeats flagged from RCAs";
+  EXPECT_GT(std::count_if(all.begin(), all.end(), [](const json& i) { return !i["rcas"].empty(); }),
+            0)
+      << "linked incidents";
+  EXPECT_EQ(rcas_json(redis_store), rcas_json(memory_store));
   EXPECT_EQ(sources_json(redis_store), sources);
   EXPECT_EQ(top_json(redis_store), top_json(memory_store));
   EXPECT_EQ(value_json(redis_store.count_open_incidents()),

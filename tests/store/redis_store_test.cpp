@@ -5,6 +5,9 @@
 
 #include <chrono>
 
+#include <variant>
+
+#include "pmx/core/rca_loader.h"
 #include "pmx/store/ingestor.h"
 #include "store_test_support.h"
 
@@ -38,6 +41,17 @@ std::vector<Alert> resolved_all(std::vector<Alert> alerts, UnixNanos ends_at) {
   return alerts;
 }
 
+/// A valid RCA document covering `matchers`, read as the API would store it.
+Rca rca_for(const std::string& id, const std::vector<std::string>& matchers,
+            const std::vector<std::string>& incidents = {}) {
+  nlohmann::json doc{{"id", id}, {"title", "RCA " + id}, {"status", "draft"},
+                     {"matchers", matchers}};
+  if (!incidents.empty()) doc["incidents"] = incidents;
+  auto loaded = load_rca(doc);
+  EXPECT_TRUE(std::holds_alternative<Rca>(loaded)) << doc.dump();
+  return std::holds_alternative<Rca>(loaded) ? std::get<Rca>(std::move(loaded)) : Rca{};
+}
+
 /// Runs `operation` and returns how long it took.
 template <typename Operation>
 std::chrono::milliseconds time_of(Operation operation) {
@@ -53,12 +67,14 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
   Ingestor ingestor(store, IngestConfig{});
   const std::vector<Alert> alerts = webhook(50, 10, kT0);
 
+  // A new Ingestor starts at RCA revision 0, the empty set: on a store without RCAs its first
+  // webhook costs no more than any other.
   std::uint64_t before = store.round_trips();
   auto counts = ingestor.ingest(alerts, kT0);
   ASSERT_TRUE(counts) << to_string(counts.error());
   EXPECT_EQ(counts->occurrences, 500u);
   EXPECT_EQ(counts->opened, 50u);
-  EXPECT_EQ(store.round_trips() - before, 2u) << "load + commit of 50 sources";
+  EXPECT_EQ(store.round_trips() - before, 2u) << "load + commit";
 
   before = store.round_trips();
   counts = ingestor.ingest(alerts, kT0 + kSecond);
@@ -70,7 +86,34 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
   counts = ingestor.ingest(resolved_all(alerts, kT0 + 60 * kSecond), kT0 + 61 * kSecond);
   ASSERT_TRUE(counts);
   EXPECT_EQ(counts->resolved, 50u);
-  EXPECT_EQ(store.round_trips() - before, 2u);
+  EXPECT_EQ(store.round_trips() - before, 2u) << "load + commit of 50 sources";
+
+  // RCAs written (by this daemon or another): the revision, read by load() in the same round
+  // trip, moved, so the next webhook reads every RCA in one more round trip — one, whatever
+  // their number — and the one after is back to the budget.
+  for (int r = 0; r < 20; ++r) {
+    before = store.round_trips();
+    const auto write = store.put_rca(
+        rca_for("rca-" + std::to_string(r), {"service=\"svc" + std::to_string(r) + "\""}), 0, {});
+    ASSERT_TRUE(write) << to_string(write.error());
+    EXPECT_EQ(store.round_trips() - before, 1u) << "put_rca";
+  }
+  before = store.round_trips();
+  counts = ingestor.ingest(webhook(50, 10, kT0 + 3600 * kSecond), kT0 + 3600 * kSecond);
+  ASSERT_TRUE(counts) << to_string(counts.error());
+  EXPECT_EQ(counts->opened, 50u);
+  EXPECT_EQ(store.round_trips() - before, 3u) << "load + RCAs (revision moved) + commit";
+  before = store.round_trips();
+  counts = ingestor.ingest(webhook(50, 10, kT0 + 3660 * kSecond), kT0 + 3660 * kSecond);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->occurrences, 500u);
+  EXPECT_EQ(store.round_trips() - before, 2u) << "revision unchanged: load + commit";
+  const auto repeat =
+      store.get_incident(incident_id(source_of("HighLatency", "svc7").id, 2));
+  ASSERT_TRUE(repeat && repeat->has_value());
+  ASSERT_TRUE((*repeat)->incident.repeat.has_value());
+  ASSERT_EQ((*repeat)->incident.repeat->rcas.size(), 1u);
+  EXPECT_EQ((*repeat)->incident.repeat->rcas[0].id, "rca-7");
 
   // Reads: one index lookup and at most one pipelined fetch.
   before = store.round_trips();
@@ -84,8 +127,17 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
   before = store.round_trips();
   const auto listed = store.list_incidents(IncidentFilter{});
   ASSERT_TRUE(listed);
-  EXPECT_EQ(listed->size(), 50u);
+  EXPECT_EQ(listed->size(), 100u);
   EXPECT_EQ(store.round_trips() - before, 2u);
+  before = store.round_trips();
+  const auto rcas = store.list_rcas();
+  ASSERT_TRUE(rcas);
+  EXPECT_EQ(rcas->size(), 20u);
+  EXPECT_EQ(store.round_trips() - before, 1u);
+  before = store.round_trips();
+  ASSERT_TRUE(store.get_rca("rca-3"));
+  ASSERT_TRUE(store.delete_rca("rca-3"));
+  EXPECT_EQ(store.round_trips() - before, 2u) << "get_rca + delete_rca";
 }
 
 TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
@@ -114,6 +166,10 @@ TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
               StoreError::kUnavailable);
     EXPECT_EQ(store.count_open_incidents().error(), StoreError::kUnavailable);
     EXPECT_EQ(store.top_sources(10).error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.get_rca("rca-1").error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.list_rcas().error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.delete_rca("rca-1").error(), StoreError::kUnavailable);
     EXPECT_FALSE(store.healthy());
   });
   EXPECT_LT(reads, 300ms);
@@ -190,6 +246,21 @@ TEST(RedisStore, ReloadsTheScriptWhenRedisForgotIt) {
   const auto state = store.get_source(source_of("HighLatency", "svc0").id);
   ASSERT_TRUE(state && state->has_value());
   EXPECT_EQ((*state)->occurrences, 6u);
+
+  // The RCA scripts too.
+  ASSERT_EQ(redis.cli("SCRIPT FLUSH"), "OK\n");
+  before = store.round_trips();
+  const auto write = store.put_rca(rca_for("rca-1", {"service=\"svc0\""}), 0, {});
+  ASSERT_TRUE(write) << to_string(write.error());
+  EXPECT_EQ(write->version, 1);
+  EXPECT_EQ(store.round_trips() - before, 2u) << "NOSCRIPT, SCRIPT LOAD + retry";
+  ASSERT_EQ(redis.cli("SCRIPT FLUSH"), "OK\n");
+  before = store.round_trips();
+  const auto deleted = store.delete_rca("rca-1");
+  ASSERT_TRUE(deleted) << to_string(deleted.error());
+  EXPECT_TRUE(*deleted);
+  EXPECT_EQ(store.round_trips() - before, 2u);
+  EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "2\n") << "each ran exactly once";
 }
 
 TEST(RedisStore, LogsInAndSelectsTheDatabaseFromTheUrl) {
@@ -240,6 +311,33 @@ TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
   EXPECT_EQ(redis.cli("DBSIZE"), "1\n");
 }
 
+TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 'not json'"), "1\n");
+  EXPECT_EQ(store.get_rca("rca-1").error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.list_rcas().error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 1, {}).error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.delete_rca("rca-1").error(), StoreError::kCorrupt);
+  EXPECT_EQ(redis.cli("HGET pm:v1:rcas rca-1"), "not json\n");
+  EXPECT_EQ(redis.cli("DBSIZE"), "1\n") << "no revision bump, no link";
+
+  // A record whose document the loader no longer accepts (no title) cannot be read, but the
+  // API can replace it: the script needs only its version and incidents.
+  ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 "
+                      "'{\"version\":3,\"from_file\":false,\"document\":{\"id\":\"rca-1\"}}'"),
+            "0\n");
+  EXPECT_EQ(store.get_rca("rca-1").error(), StoreError::kCorrupt);
+  const auto replaced = store.put_rca(rca_for("rca-1", {}), 3, {});
+  ASSERT_TRUE(replaced) << to_string(replaced.error());
+  EXPECT_EQ(replaced->version, 4);
+  ASSERT_TRUE(store.get_rca("rca-1"));
+
+  ASSERT_EQ(redis.cli("SET pm:v1:rcas:revision 'x'"), "OK\n");
+  EXPECT_EQ(store.load({}).error(), StoreError::kCorrupt);
+}
+
 TEST(RedisStore, KeysFollowTheDocumentedLayout) {
   RedisServer redis;
   RedisStore store(config_for(redis.url()));
@@ -267,6 +365,24 @@ TEST(RedisStore, KeysFollowTheDocumentedLayout) {
             static_cast<double>(kT0));
   EXPECT_EQ(redis.cli("LLEN '" + source + ":inc:1:timeline'"), "4\n");
   EXPECT_EQ(redis.cli("SISMEMBER '" + source + ":occ' '" + occurrence_id(alert) + "'"), "1\n");
+
+  // RCAs: one hash of records, the revision, and a link set per linked incident.
+  const std::string incident = incident_id(checkout.id, 1);
+  const Rca rca = rca_for("rca-1", {}, {incident, "inc-not-ours"});
+  ASSERT_TRUE(store.put_rca(rca, 0, {}));
+  const std::vector<std::pair<std::string, std::string>> rca_layout{
+      {"pm:v1:rcas", "hash"}, {"pm:v1:rcas:revision", "string"}, {source + ":inc:1:rcas", "set"}};
+  for (const auto& [key, type] : rca_layout) {
+    EXPECT_EQ(redis.cli("TYPE '" + key + "'"), type + "\n") << key;
+  }
+  EXPECT_EQ(redis.cli("DBSIZE"), std::to_string(layout.size() + rca_layout.size()) + "\n");
+  EXPECT_EQ(redis.cli("SMEMBERS '" + source + ":inc:1:rcas'"), "rca-1\n");
+  EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "1\n");
+  const auto record = nlohmann::json::parse(redis.cli("HGET pm:v1:rcas rca-1"));
+  EXPECT_EQ(record, (nlohmann::json{{"version", 1}, {"from_file", false}, {"document", rca.document}}));
+  ASSERT_TRUE(store.delete_rca("rca-1"));
+  EXPECT_EQ(redis.cli("DBSIZE"), std::to_string(layout.size() + 1) + "\n") << "only the revision";
+  EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "2\n");
 }
 
 TEST(RedisStore, ABadUrlIsAStartUpError) {

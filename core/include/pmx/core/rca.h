@@ -55,6 +55,10 @@ struct Rca {
   /// The whole document as stored and served; the fields above are read from it.
   nlohmann::json document;
 
+  // Kept by the store, not part of the document:
+  std::int64_t version = 0;  ///< bumped on every write; 0 = never stored
+  bool from_file = false;    ///< loaded from --rca.dir: read-only through the API
+
   std::size_t open_action_items() const {
     std::size_t open = 0;
     for (const auto& item : action_items) open += item.closed() ? 0 : 1;

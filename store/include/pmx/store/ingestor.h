@@ -1,7 +1,11 @@
 #pragma once
 /// Ingest of one webhook: group its alerts by source, load those sources, apply the core rules,
 /// commit with compare-and-set, and retry the sources that lost a race with another daemon.
-/// Two store round trips per webhook when there is no contention.
+/// Two store round trips per webhook when there is no contention. Repeat detection needs every
+/// RCA's coverage: a copy is kept and reloaded (one more round trip) only when load() reports
+/// that the RCA revision moved.
+#include <mutex>
+
 #include "pmx/core/ingest_rules.h"
 #include "pmx/store/store.h"
 
@@ -19,8 +23,16 @@ class Ingestor {
   const IngestConfig& config() const { return config_; }
 
  private:
+  /// The RCA coverage for `revision`, reloading it if the copy is older.
+  StoreResult<std::shared_ptr<const std::vector<RcaCoverage>>> rcas_at(std::int64_t revision);
+
   Store& store_;
   IngestConfig config_;
+  std::mutex rcas_mutex_;
+  // Revision 0 is the empty RCA set (every RCA write bumps it), so a fresh daemon on an empty
+  // store reads nothing extra.
+  std::int64_t rcas_revision_ = 0;
+  std::shared_ptr<const std::vector<RcaCoverage>> rcas_ = std::make_shared<std::vector<RcaCoverage>>();
 };
 
 }  // namespace pmx

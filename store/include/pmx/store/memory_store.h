@@ -4,6 +4,7 @@
 /// Thread-safe: one mutex around all state (the daemon's request rate does not need more).
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,7 +18,7 @@ class MemoryStore final : public Store {
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
-  StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& sources) override;
+  StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) override;
   StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
   StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
   StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
@@ -25,6 +26,11 @@ class MemoryStore final : public Store {
   StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
   StoreResult<std::uint64_t> count_open_incidents() override;
   StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
+  StoreResult<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
+                                const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
+  StoreResult<std::optional<Rca>> get_rca(const std::string& id) override;
+  StoreResult<std::vector<Rca>> list_rcas() override;
+  StoreResult<bool> delete_rca(const std::string& id) override;
   bool healthy() override { return true; }
 
  private:
@@ -33,7 +39,12 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, std::unordered_set<std::string>> occurrences_;  // by source id
   std::unordered_map<std::string, IncidentDetail> incidents_;  // by incident id
   std::map<std::pair<UnixNanos, std::string>, std::string> incidents_by_opening_;  // -> id
-  std::uint64_t open_incidents_ = 0;  // kept on commit: only a source's latest incident can be open
+  std::uint64_t open_incidents_ = 0;
+  std::map<std::string, Rca> rcas_;  // by id
+  std::unordered_map<std::string, std::set<std::string>> incident_rcas_;  // incident id -> RCA ids
+  std::int64_t rca_revision_ = 0;
+
+  void unlink(const Rca& rca);  // kept on commit: only a source's latest incident can be open
 };
 
 }  // namespace pmx

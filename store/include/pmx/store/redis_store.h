@@ -47,6 +47,8 @@ class RedisConnectionPool;  // store/src/redis_connection.h
 /// records occurrences, incidents, timelines and the /metrics indices, so several daemons can
 /// share one Redis and counts stay exact. load() and commit() cost one round trip each whatever
 /// the batch size (two per webhook); the NOSCRIPT retry after a Redis restart costs one more.
+/// RCAs are written by their own compare-and-set script, which keeps the incident links and
+/// the RCA revision (read by load() in the same round trip) in step.
 ///
 /// Thread-safety: every method may be called from any number of threads. Each operation borrows
 /// its own hiredis connection from an internal pool (hiredis contexts are not thread-safe).
@@ -66,7 +68,7 @@ class RedisStore final : public Store {
   RedisStore(RedisStore&&) = delete;
   RedisStore& operator=(RedisStore&&) = delete;
 
-  StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& sources) override;
+  StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) override;
   StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
   StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
   StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
@@ -74,6 +76,18 @@ class RedisStore final : public Store {
   StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
   StoreResult<std::uint64_t> count_open_incidents() override;
   StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
+  /// One round trip (two after NOSCRIPT): a Lua script writes the record, the incident links,
+  /// the revision and the timeline entries at once. Incident ids that are not `<source id>-<n>`
+  /// are kept in the document but link nothing (no incident can have them).
+  StoreResult<RcaWrite> put_rca(
+      const Rca& rca, std::int64_t expected_version,
+      const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
+  /// One round trip. kCorrupt when the stored document no longer passes load_rca.
+  StoreResult<std::optional<Rca>> get_rca(const std::string& id) override;
+  /// One round trip (every RCA is one field of one hash).
+  StoreResult<std::vector<Rca>> list_rcas() override;
+  /// One round trip (two after NOSCRIPT).
+  StoreResult<bool> delete_rca(const std::string& id) override;
   /// PINGs Redis (connecting first if needed and the backoff allows it). False while Redis is
   /// unreachable; during the backoff it answers false at once.
   bool healthy() override;

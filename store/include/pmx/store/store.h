@@ -3,6 +3,7 @@
 /// implementations pass one conformance suite: MemoryStore (embedded, not persisted) and
 /// RedisStore (production; several daemons may share one Redis).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "pmx/core/incident.h"
 #include "pmx/core/ingest_rules.h"
+#include "pmx/core/rca.h"
 #include "pmx/store/result.h"
 
 namespace pmx {
@@ -25,6 +27,19 @@ struct SourceLoad {
 struct LoadedSource {
   SourceState state;
   std::set<std::string> known_occurrences;  ///< the subset of the asked ids already recorded
+};
+
+/// What load() read: the sources, and the revision of the RCA set (bumped on every RCA write)
+/// so the Ingestor can tell whether its copy of the RCAs is current without another round trip.
+struct LoadResult {
+  std::vector<LoadedSource> sources;
+  std::int64_t rca_revision = 0;
+};
+
+/// What put_rca() did.
+struct RcaWrite {
+  bool created = false;
+  std::int64_t version = 0;  ///< the RCA's new version
 };
 
 /// One source's update, to be applied only if the source is still at `expected_version`.
@@ -54,9 +69,9 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  /// Loads the given sources and which of their occurrence ids are already recorded.
-  /// One round trip to the backend whatever the number of sources.
-  virtual StoreResult<std::vector<LoadedSource>> load(const std::vector<SourceLoad>& sources) = 0;
+  /// Loads the given sources, which of their occurrence ids are already recorded, and the RCA
+  /// revision. One round trip to the backend whatever the number of sources.
+  virtual StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) = 0;
 
   /// Applies each commit atomically if its source is still at the expected version (the new
   /// version is expected_version + 1); result[i] is false when commit i lost a race and must be
@@ -76,6 +91,21 @@ class Store {
   /// Aggregates kept up to date on commit, for /metrics: no scan of history.
   virtual StoreResult<std::uint64_t> count_open_incidents() = 0;
   virtual StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) = 0;
+
+  /// Creates or replaces an RCA, if the stored one is still at `expected_version` (0: must not
+  /// exist yet); else kConflict. Atomically with it: the incident→RCA links follow
+  /// rca.incidents (get_incident() lists them in Incident::rcas), the RCA revision is bumped,
+  /// and `timeline` entries are appended to the incidents they name (RCA linked, action item
+  /// changed). rca.version and rca.from_file are stored as given, except that the version
+  /// becomes expected_version + 1.
+  virtual StoreResult<RcaWrite> put_rca(
+      const Rca& rca, std::int64_t expected_version,
+      const std::map<std::string, std::vector<TimelineEvent>>& timeline) = 0;
+  virtual StoreResult<std::optional<Rca>> get_rca(const std::string& id) = 0;
+  /// Every RCA, by id. RCAs are few (one per post-mortem), so no paging.
+  virtual StoreResult<std::vector<Rca>> list_rcas() = 0;
+  /// Deletes an RCA and its incident links; false when there was none.
+  virtual StoreResult<bool> delete_rca(const std::string& id) = 0;
 
   /// True when the backend answers; drives /-/ready and postmortem_store_up.
   virtual bool healthy() = 0;

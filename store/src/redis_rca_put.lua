@@ -1,0 +1,76 @@
+-- pm:v1 write of one RCA: compare-and-set on the RCA's version, then its record, its incident
+-- links, the RCA revision and the timeline entries, atomically. Contract: schema/redis.md,
+-- "RCA scripts".
+--
+-- KEYS[1] RCAs (hash id -> record)  KEYS[2] RCA revision
+-- KEYS[2+i] link set of the i-th incident the new document names       (i = 1..l)
+-- then per incident j that gets timeline entries: its document, its timeline  (j = 1..t)
+-- ARGV[1] RCA id  ARGV[2] expected version  ARGV[3] record JSON (version = expected + 1)
+-- ARGV[4] l  ARGV[5] t  then per incident j: event count e, e event JSONs.
+-- Returns {2, version} when created, {1, version} when replaced, {0, stored version} when the
+-- stored version is not the expected one (nothing written).
+
+-- The link set of an incident id `<16 hex digits>-<n>` (as redis_keys.h derives it), or nil.
+-- The links of the *previous* document are only known here, so these keys are the ones a
+-- script reaches without the caller declaring them (see "Redis Cluster" in schema/redis.md).
+local function link_key(id)
+  if type(id) ~= 'string' then return nil end
+  local source, n = string.match(id, '^([0-9a-f]+)%-([1-9][0-9]*)$')
+  if not source or #source ~= 16 or #n > 20 then return nil end
+  return 'pm:v1:src:{' .. source .. '}:inc:' .. n .. ':rcas'
+end
+
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local version = 0
+local old_incidents = {}
+if raw then
+  local ok, record = pcall(cjson.decode, raw)
+  if not ok or type(record) ~= 'table' or type(record['version']) ~= 'number' or
+      type(record['document']) ~= 'table' then
+    return redis.error_reply('PMX_CORRUPT RCA ' .. ARGV[1])
+  end
+  version = record['version']
+  local listed = record['document']['incidents']
+  if type(listed) == 'table' then old_incidents = listed end
+end
+if version ~= tonumber(ARGV[2]) then
+  return {0, version}
+end
+
+-- Nothing above wrote: a conflict or a corrupt record leaves everything untouched.
+for _, id in ipairs(old_incidents) do
+  local key = link_key(id)
+  if key then redis.call('SREM', key, ARGV[1]) end
+end
+local links = tonumber(ARGV[4])
+for i = 1, links do
+  redis.call('SADD', KEYS[2 + i], ARGV[1])
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('INCR', KEYS[2])
+
+-- unpack() is bounded by the Lua C stack (LUAI_MAXCSTACK 8000): send long lists in chunks.
+local function push_all(key, first, count)
+  local chunk = 1000
+  for from = first, first + count - 1, chunk do
+    local to = math.min(from + chunk - 1, first + count - 1)
+    redis.call('RPUSH', key, unpack(ARGV, from, to))
+  end
+end
+
+-- Timeline entries go only to incidents that exist: an RCA may name an incident this store
+-- never saw (a typo, another installation), and an entry must not create a phantom one.
+local a = 6
+local k = 2 + links
+for j = 1, tonumber(ARGV[5]) do
+  local events = tonumber(ARGV[a])
+  a = a + 1
+  if redis.call('EXISTS', KEYS[k + 1]) == 1 then
+    push_all(KEYS[k + 2], a, events)
+  end
+  a = a + events
+  k = k + 2
+end
+
+if raw then return {1, version + 1} end
+return {2, version + 1}

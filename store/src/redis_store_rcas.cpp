@@ -1,0 +1,153 @@
+// RedisStore's RCAs: every RCA is one field of the hash pm:v1:rcas (id → record), written and
+// deleted by Lua scripts that also keep the incident links (pm:v1:src:{sid}:inc:<n>:rcas) and
+// the RCA revision in step. Layout and scripts: schema/redis.md, "RCAs".
+#include <algorithm>
+#include <set>
+#include <variant>
+
+#include "pmx/core/json_codec.h"
+#include "pmx/core/rca_loader.h"
+#include "pmx/store/redis_store.h"
+#include "redis_connection.h"
+#include "redis_keys.h"
+#include "redis_replies.h"
+#include "redis_scripts.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+namespace keys = redis_keys;
+namespace replies = redis_replies;
+
+// What is stored for an RCA: the document as given, and what the store keeps beside it.
+std::string record_of(const Rca& rca, std::int64_t version) {
+  return replies::dump(
+      json{{"version", version}, {"from_file", rca.from_file}, {"document", rca.document}});
+}
+
+// The RCA of a stored record; nullopt when the record or its document is not what put_rca
+// writes (e.g. a document written by an older daemon that the loader now refuses).
+std::optional<Rca> rca_of(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
+  const std::string_view body = replies::text(reply);
+  const auto record = json::parse(body.begin(), body.end(), nullptr, false);
+  if (!record.is_object()) return std::nullopt;
+  const auto version = record.find("version");
+  const auto from_file = record.find("from_file");
+  const auto document = record.find("document");
+  if (version == record.end() || !version->is_number_integer() || from_file == record.end() ||
+      !from_file->is_boolean() || document == record.end()) {
+    return std::nullopt;
+  }
+  auto loaded = load_rca(*document);
+  Rca* rca = std::get_if<Rca>(&loaded);
+  if (rca == nullptr) return std::nullopt;
+  rca->version = version->get<std::int64_t>();
+  rca->from_file = from_file->get<bool>();
+  return std::move(*rca);
+}
+
+// The EVALSHA of redis_rca_put.lua; KEYS and ARGV as documented at the top of the script.
+RedisCommand put_command(const Rca& rca, std::int64_t expected_version,
+                         const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
+  std::set<std::string> links;  // a set: SADD once per incident even if the document repeats it
+  for (const auto& id : rca.incidents) {
+    if (const auto ref = keys::parse_incident_id(id)) {
+      links.insert(keys::incident_rcas(ref->source_id, ref->number));
+    }
+  }
+  RedisCommand keys_part{keys::kRcas, keys::kRcaRevision};
+  keys_part.insert(keys_part.end(), links.begin(), links.end());
+  RedisCommand events_part;
+  std::size_t incidents = 0;
+  for (const auto& [id, events] : timeline) {
+    const auto ref = keys::parse_incident_id(id);
+    if (!ref || events.empty()) continue;  // no incident has an id of another shape
+    keys_part.push_back(keys::incident(ref->source_id, ref->number));
+    keys_part.push_back(keys::timeline(ref->source_id, ref->number));
+    events_part.push_back(std::to_string(events.size()));
+    for (const auto& event : events) events_part.push_back(replies::dump(to_json(event)));
+    ++incidents;
+  }
+
+  RedisCommand command{"EVALSHA", std::string(kRcaPutScript.sha1),
+                       std::to_string(keys_part.size())};
+  command.insert(command.end(), std::make_move_iterator(keys_part.begin()),
+                 std::make_move_iterator(keys_part.end()));
+  command.push_back(rca.id);
+  command.push_back(std::to_string(expected_version));
+  command.push_back(record_of(rca, expected_version + 1));
+  command.push_back(std::to_string(links.size()));
+  command.push_back(std::to_string(incidents));
+  command.insert(command.end(), std::make_move_iterator(events_part.begin()),
+                 std::make_move_iterator(events_part.end()));
+  return command;
+}
+
+}  // namespace
+
+StoreResult<RcaWrite> RedisStore::put_rca(
+    const Rca& rca, std::int64_t expected_version,
+    const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
+  // A record whose document is not an object could never be read back nor replaced (the
+  // script could not find its links): a bug upstream, refused before anything is written.
+  if (!rca.document.is_object()) return StoreError::kCorrupt;
+  const auto answers =
+      pool_->run_script({put_command(rca, expected_version, timeline)}, kRcaPutScript);
+  if (!answers) return StoreError::kUnavailable;
+  const redisReply* answer = answers->front().get();
+  if (answer->type != REDIS_REPLY_ARRAY || answer->elements != 2 ||
+      answer->element[0]->type != REDIS_REPLY_INTEGER ||
+      answer->element[1]->type != REDIS_REPLY_INTEGER) {
+    return replies::error_for(answer);
+  }
+  const long long outcome = answer->element[0]->integer;
+  if (outcome == 0) return StoreError::kConflict;
+  return RcaWrite{outcome == 2, answer->element[1]->integer};
+}
+
+StoreResult<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
+  const auto answers = pool_->run({{"HGET", keys::kRcas, id}});
+  if (!answers) return StoreError::kUnavailable;
+  const redisReply* record = answers->front().get();
+  if (record->type == REDIS_REPLY_NIL) return std::optional<Rca>();
+  if (record->type != REDIS_REPLY_STRING) return replies::error_for(record);
+  auto rca = rca_of(record);
+  if (!rca) return StoreError::kCorrupt;
+  return std::optional<Rca>(std::move(*rca));
+}
+
+StoreResult<std::vector<Rca>> RedisStore::list_rcas() {
+  const auto answers = pool_->run({{"HGETALL", keys::kRcas}});
+  if (!answers) return StoreError::kUnavailable;
+  const redisReply* all = answers->front().get();
+  if (all->type != REDIS_REPLY_ARRAY || all->elements % 2 != 0) return replies::error_for(all);
+  // HGETALL answers in no particular order: sort by id (the field), as MemoryStore lists them.
+  std::vector<std::pair<std::string, Rca>> by_id;
+  by_id.reserve(all->elements / 2);
+  for (std::size_t i = 0; i < all->elements; i += 2) {
+    if (all->element[i]->type != REDIS_REPLY_STRING) return StoreError::kCorrupt;
+    auto rca = rca_of(all->element[i + 1]);
+    if (!rca) return StoreError::kCorrupt;
+    by_id.emplace_back(std::string(replies::text(all->element[i])), std::move(*rca));
+  }
+  std::sort(by_id.begin(), by_id.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Rca> rcas;
+  rcas.reserve(by_id.size());
+  for (auto& entry : by_id) rcas.push_back(std::move(entry.second));
+  return rcas;
+}
+
+StoreResult<bool> RedisStore::delete_rca(const std::string& id) {
+  RedisCommand command{"EVALSHA", std::string(kRcaDeleteScript.sha1), "2", keys::kRcas,
+                       keys::kRcaRevision, id};
+  const auto answers = pool_->run_script({std::move(command)}, kRcaDeleteScript);
+  if (!answers) return StoreError::kUnavailable;
+  const redisReply* answer = answers->front().get();
+  if (answer->type != REDIS_REPLY_INTEGER) return replies::error_for(answer);
+  return answer->integer == 1;
+}
+
+}  // namespace pmx
