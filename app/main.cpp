@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "logging.h"
+#include "rca_files.h"
 #include "pmx/core/logfmt.h"
 #include "pmx/receiver/http_api.h"
 #include "pmx/store/memory_store.h"
@@ -32,6 +33,8 @@ struct Flags {
   std::string redis_url;
   std::string source_labels = "alertname,service";
   std::string reopen_window = "5m";
+  std::string repeat_window = "180d";
+  std::string rca_dir;
   std::size_t top_sources = 50;
   std::string log_level = "info";
   std::string log_format = "logfmt";
@@ -62,6 +65,11 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--incident.reopen-window", f.reopen_window,
                  "A firing this soon after an incident resolved reopens it")
       ->capture_default_str();
+  app.add_option("--incident.repeat-window", f.repeat_window,
+                 "An incident whose source had another one this recently is a repeat")
+      ->capture_default_str();
+  app.add_option("--rca.dir", f.rca_dir,
+                 "Folder of RCA documents (*.json) loaded read-only at start and on SIGHUP");
   app.add_option("--metrics.top-sources", f.top_sources,
                  "Sources exported in postmortem_source_occurrences (the busiest)")
       ->capture_default_str();
@@ -117,6 +125,9 @@ int run(const Flags& f) {
   const auto window = parse_duration(f.reopen_window);
   if (!window) throw std::invalid_argument("--incident.reopen-window: not a duration: " + f.reopen_window);
   ingest_config.reopen_window = *window;
+  const auto repeat_window = parse_duration(f.repeat_window);
+  if (!repeat_window) throw std::invalid_argument("--incident.repeat-window: not a duration: " + f.repeat_window);
+  ingest_config.repeat_window = *repeat_window;
   const auto [host, port] = split_listen_address(f.listen_address);
   const Authenticator authenticator(auth_config(f));
   if (!authenticator.enabled()) {
@@ -128,26 +139,35 @@ int run(const Flags& f) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<Store> store = make_store(f);
   Telemetry telemetry(*store, f.top_sources, PMX_VERSION);
   Ingestor ingestor(*store, ingest_config);
+  RcaService rcas(*store);
+  const auto reload_rcas = [&] {
+    if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, *store, rcas, wall_clock_now());
+  };
+  reload_rcas();
   httplib::Server server;
   HttpConfig http;
   http.telemetry_path = f.telemetry_path;
   http.max_request_bytes = f.max_request_bytes;
   http.threads = f.http_threads;
-  install_http_api(server, http, HttpDependencies{ingestor, *store, telemetry, authenticator, wall_clock_now});
+  install_http_api(server, http, HttpDependencies{ingestor, *store, rcas, telemetry, authenticator, wall_clock_now});
 
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
     spdlog::critical("msg=\"cannot listen\" address={}", f.listen_address);
     return 1;
   }
-  std::thread signal_thread([&server, signals] {
+  std::thread signal_thread([&server, &reload_rcas, signals] {
     int signal = 0;
-    sigwait(&signals, &signal);
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+      spdlog::info("msg=\"SIGHUP: reloading --rca.dir\"");
+      reload_rcas();
+    }
     spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}", strsignal(signal));
     server.stop();
   });

@@ -33,7 +33,23 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       reopened_(counter(registry, "postmortem_incidents_reopened_total",
                         "Incidents reopened inside the reopen window.")),
       store_errors_(counter(registry, "postmortem_store_errors_total",
-                            "Store operations that failed (unavailable, conflict, corrupt).")) {
+                            "Store operations that failed (unavailable, conflict, corrupt).")),
+      repeats_(prometheus::BuildCounter()
+                   .Name("postmortem_repeat_incidents_total")
+                   .Help("Incidents flagged as repeats; open_action_items=\"true\" when the "
+                         "related RCAs still had open action items.")
+                   .Register(registry)),
+      recurrences_after_fix_(prometheus::BuildCounter()
+                                 .Name("postmortem_recurrences_after_fix_total")
+                                 .Help("Repeats whose related RCAs had every action item closed "
+                                       "before they opened (the fix did not hold), by type of "
+                                       "the completed items.")
+                                 .Register(registry)) {
+  repeats_.Add({{"open_action_items", "true"}});
+  repeats_.Add({{"open_action_items", "false"}});
+  for (const char* type : {"prevent", "detect", "mitigate", "process"}) {
+    recurrences_after_fix_.Add({{"type", type}});
+  }
   for (const char* code : {"200", "400", "401", "413", "500", "503"}) {
     webhook_requests_.Add({{"code", code}});  // present from the first scrape, for rate()
   }
@@ -51,6 +67,12 @@ void IngestMetrics::alerts_ingested(const IngestCounts& counts) {
   opened_.Increment(static_cast<double>(counts.opened));
   resolved_.Increment(static_cast<double>(counts.resolved));
   reopened_.Increment(static_cast<double>(counts.reopened));
+  repeats_.Add({{"open_action_items", "true"}}).Increment(static_cast<double>(counts.repeats_with_open_items));
+  repeats_.Add({{"open_action_items", "false"}})
+      .Increment(static_cast<double>(counts.repeats_without_open_items));
+  for (const auto& [type, n] : counts.recurrences_after_fix) {
+    recurrences_after_fix_.Add({{"type", type}}).Increment(static_cast<double>(n));
+  }
 }
 
 void IngestMetrics::alerts_truncated(std::uint64_t count) {

@@ -97,6 +97,8 @@ void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDep
   install_health(server, config, deps);
   install_webhook_route(server, deps);
   install_read_routes(server, deps);
+  install_rca_routes(server, deps);
+  install_postmortem_route(server, deps);
 }
 
 }  // namespace pmx

@@ -12,12 +12,6 @@ using nlohmann::json;
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
 
-/// Sources are addressed by their 16-hex id or by their canonical key (URL-encoded).
-std::string source_id_from_param(const std::string& value) {
-  const bool is_id = value.size() == 16 && value.find_first_not_of("0123456789abcdef") == std::string::npos;
-  return is_id ? value : source_id_for(value);
-}
-
 /// Parses ?limit=; answers 400 itself and returns nullopt when it is not in 1..kMaxLimit.
 std::optional<std::size_t> limit_param(const httplib::Request& req, httplib::Response& res) {
   if (!req.has_param("limit")) return kDefaultLimit;
@@ -97,6 +91,11 @@ void get_source(Store& store, const httplib::Request& req, httplib::Response& re
 }
 
 }  // namespace
+
+std::string source_id_from_param(const std::string& value) {
+  const bool is_id = value.size() == 16 && value.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return is_id ? value : source_id_for(value);
+}
 
 void install_read_routes(httplib::Server& server, HttpDependencies deps) {
   Store& store = deps.store;

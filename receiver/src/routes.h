@@ -10,5 +10,13 @@ namespace pmx {
 void install_webhook_route(httplib::Server& server, HttpDependencies deps);
 /// GET /api/v1/incidents[/{id}], GET /api/v1/sources[/{key}].
 void install_read_routes(httplib::Server& server, HttpDependencies deps);
+/// GET|PUT|DELETE /api/v1/rcas[/{id}], PATCH .../action-items/{item}, PUT .../incidents/{id}.
+void install_rca_routes(httplib::Server& server, HttpDependencies deps);
+
+/// GET /api/v1/incidents/{id}/postmortem.md: a Markdown draft in the standard template.
+void install_postmortem_route(httplib::Server& server, HttpDependencies deps);
+
+/// Sources are addressed by their 16-hex id or by their canonical key (URL-encoded).
+std::string source_id_from_param(const std::string& value);
 
 }  // namespace pmx

@@ -33,6 +33,8 @@ class IngestMetrics {
   prometheus::Counter& resolved_;
   prometheus::Counter& reopened_;
   prometheus::Counter& store_errors_;
+  prometheus::Family<prometheus::Counter>& repeats_;
+  prometheus::Family<prometheus::Counter>& recurrences_after_fix_;
 };
 
 }  // namespace pmx

@@ -9,6 +9,7 @@
 #include "pmx/exporter/telemetry.h"
 #include "pmx/receiver/auth.h"
 #include "pmx/store/ingestor.h"
+#include "pmx/store/rca_service.h"
 
 namespace httplib {
 class Server;
@@ -30,6 +31,7 @@ struct HttpConfig {
 struct HttpDependencies {
   Ingestor& ingestor;
   Store& store;
+  RcaService& rcas;
   Telemetry& telemetry;
   const Authenticator& authenticator;
   std::function<UnixNanos()> now;  ///< receipt time of a webhook

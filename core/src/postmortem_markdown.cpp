@@ -1,0 +1,416 @@
+#include "pmx/core/postmortem_markdown.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <sstream>
+
+#include "pmx/core/rca_loader.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+
+constexpr UnixNanos kWeek = 7LL * 86400 * kNanosPerSecond;
+
+/// A Markdown table cell: `|` and `\` escaped (so a cell never splits), line breaks as spaces.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;  // one space for CRLF
+    if (c == '|' || c == '\\') out += '\\';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return out;
+}
+
+/// Text on one line (for list items and headings).
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  return text;
+}
+
+std::string date_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
+
+/// `1m 12s`, `2d 3h`, `450ms`; whole units, largest first, zero parts left out.
+std::string human_duration(UnixNanos d) {
+  if (d < 0) return "-" + human_duration(-d);
+  if (d < kNanosPerSecond) return d == 0 ? "0s" : std::to_string(d / 1'000'000) + "ms";
+  const std::int64_t s = d / kNanosPerSecond;
+  const std::pair<std::int64_t, const char*> parts[] = {
+      {s / 86400, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
+  std::string out;
+  for (const auto& [value, unit] : parts) {
+    if (value == 0) continue;
+    if (!out.empty()) out += ' ';
+    out += std::to_string(value) + unit;
+  }
+  return out;
+}
+
+/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st.
+std::string ordinal_text(std::uint32_t n) {
+  static const char* const kSuffixes[] = {"th", "st", "nd", "rd"};
+  const bool teen = n % 100 >= 11 && n % 100 <= 13;
+  return std::to_string(n) + (teen || n % 10 > 3 ? "th" : kSuffixes[n % 10]);
+}
+
+/// 42500.5, 82, 18250: at most two decimals, no trailing zeros.
+std::string number_text(double value) {
+  char buf[512];  // %.2f of the largest double needs 312
+  std::snprintf(buf, sizeof buf, "%.2f", value);
+  std::string text = buf;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// --- reading the RCA document (validated by load_rca, but read defensively) ---
+
+/// The document of the RCA, or null when none is linked.
+const json& document_of(const Rca* rca) {
+  static const json kNone;
+  return rca ? rca->document : kNone;
+}
+
+const json* member(const json& doc, const char* key) {
+  if (!doc.is_object()) return nullptr;
+  const auto it = doc.find(key);
+  return it == doc.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string text_of(const json& doc, const char* key) {
+  const json* value = member(doc, key);
+  if (!value || !value->is_string()) return "";
+  const std::string text = value->get<std::string>();
+  return text.find_first_not_of(" \t\r\n") == std::string::npos ? "" : text;
+}
+
+std::vector<std::string> list_of(const json& doc, const char* key) {
+  std::vector<std::string> items;
+  const json* value = member(doc, key);
+  if (!value || !value->is_array()) return items;
+  for (const auto& item : *value) {
+    if (item.is_string() && !item.get<std::string>().empty())
+      items.push_back(item.get<std::string>());
+  }
+  return items;
+}
+
+// --- the incident ---
+
+std::string label_of(const Incident& incident, const char* name) {
+  for (const auto& [fingerprint, alert] : incident.alerts) {
+    const auto it = alert.labels.find(name);
+    if (it != alert.labels.end() && !it->second.empty()) return it->second;
+  }
+  return "";
+}
+
+/// The alert an event concerns, by its `instance` label, else its fingerprint.
+std::string alert_text(const Incident& incident, const std::string& fingerprint) {
+  const auto it = incident.alerts.find(fingerprint);
+  if (it != incident.alerts.end()) {
+    const auto instance = it->second.labels.find("instance");
+    if (instance != it->second.labels.end() && !instance->second.empty()) return instance->second;
+  }
+  return fingerprint;
+}
+
+constexpr std::pair<TimelineEventType, const char*> kEventWords[] = {
+    {TimelineEventType::kOpened, "incident opened"},
+    {TimelineEventType::kAlertFired, "alert fired"},
+    {TimelineEventType::kAlertResolved, "alert resolved"},
+    {TimelineEventType::kResolved, "incident resolved"},
+    {TimelineEventType::kReopened, "incident reopened"},
+    {TimelineEventType::kFlaggedRepeat, "flagged as repeat"},
+    {TimelineEventType::kRcaLinked, "RCA linked"},
+    {TimelineEventType::kActionItemChanged, "action item changed"},
+};
+
+/// `alert fired: web-1`, `flagged as repeat: 3rd incident of this source in 180d`.
+std::string event_text(const Incident& incident, const TimelineEvent& event) {
+  std::string text = to_string(event.type);
+  for (const auto& [type, words] : kEventWords) {
+    if (type == event.type) text = words;
+  }
+  const bool about_alert = event.type == TimelineEventType::kAlertFired ||
+                           event.type == TimelineEventType::kAlertResolved;
+  const std::string detail = about_alert ? alert_text(incident, event.fingerprint) : event.detail;
+  return detail.empty() ? text : text + ": " + detail;
+}
+
+// --- sections ---
+
+using Out = std::ostringstream;
+
+void heading(Out& out, const char* title) { out << "\n## " << title << "\n\n"; }
+void todo(Out& out, const std::string& prompt) { out << "_TODO: " << prompt << "_\n"; }
+
+void list_or_todo(Out& out, const std::vector<std::string>& items, const std::string& prompt,
+                  bool numbered = false) {
+  if (items.empty()) return todo(out, prompt);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out << (numbered ? std::to_string(i + 1) + ". " : std::string("- ")) << one_line(items[i])
+        << "\n";
+  }
+}
+
+/// A section holding the text of the document's `key` (on one line if `flat`), else a prompt.
+void text_section(Out& out, const char* title, const json& doc, const char* key,
+                  const std::string& prompt, bool flat = false) {
+  heading(out, title);
+  const std::string text = text_of(doc, key);
+  if (text.empty()) return todo(out, prompt);
+  out << (flat ? one_line(text) : text) << "\n";
+}
+
+/// A section listing the document's `key` (a list of texts), else a prompt.
+void list_section(Out& out, const char* title, const json& doc, const char* key,
+                  const std::string& prompt, bool numbered = false) {
+  heading(out, title);
+  list_or_todo(out, list_of(doc, key), prompt, numbered);
+}
+
+void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
+  const auto row = [&out](const std::string& field, const std::string& value) {
+    out << "| " << field << " | " << value << " |\n";
+  };
+  std::string severity = rca ? cell(rca->severity) : "";
+  if (severity.empty()) severity = cell(label_of(incident, "severity"));
+  out << "| Field | Value |\n|---|---|\n";
+  row("Incident", "`" + incident.id + "`");
+  row("Source", cell(incident.source));
+  row("State", to_string(incident.state));
+  row("Severity", severity.empty() ? "_TODO: severity_" : severity);
+  row("Opened (Alertmanager startsAt)", format_rfc3339(incident.opened_at));
+  row("First notification received", format_rfc3339(incident.opened_received_at));
+  row("Detection gap", human_duration(incident.opened_received_at - incident.opened_at));
+  if (incident.resolved_at) {
+    row("Resolved", format_rfc3339(*incident.resolved_at));
+    row("Duration (MTTR)", human_duration(*incident.resolved_at - incident.opened_at));
+  } else {
+    row("Resolved", "— (still open)");
+    row("Duration (MTTR)", human_duration(now - incident.opened_at) + " so far (still open)");
+  }
+  row("Reopened",
+      std::to_string(incident.reopened) + (incident.reopened == 1 ? " time" : " times"));
+  row("Occurrences", std::to_string(incident.occurrences));
+  row("Post-mortem status",
+      rca ? std::string(to_string(rca->status)) + " (RCA `" + cell(rca->id) + "`)"
+          : "draft (no RCA linked yet)");
+  row("Authors / owners", "_TODO: incident commander, authors, reviewers_");
+}
+
+void impact(Out& out, const json& doc) {
+  const json& impact = member(doc, "impact") ? *member(doc, "impact") : document_of(nullptr);
+  const auto number = [&impact](const char* key, double scale = 1) -> std::optional<std::string> {
+    const json* v = member(impact, key);
+    if (!v || !v->is_number()) return std::nullopt;
+    return number_text(v->get<double>() * scale);
+  };
+  std::vector<std::string> lines;
+  if (auto n = number("users_affected")) lines.push_back("Users affected: " + *n);
+  if (auto n = number("revenue_loss")) {
+    lines.push_back("Revenue lost: " + *n + " " + text_of(impact, "currency"));
+  }
+  if (const json* v = member(impact, "sla_breached"); v && v->is_boolean()) {
+    lines.push_back(std::string("SLA breached: ") + (v->get<bool>() ? "yes" : "no"));
+  }
+  if (auto n = number("error_budget_consumed_ratio", 100)) {
+    lines.push_back("Error budget consumed: " + *n + "%");
+  }
+  if (auto n = number("support_tickets")) lines.push_back("Support tickets: " + *n);
+  if (!text_of(impact, "description").empty()) lines.push_back(text_of(impact, "description"));
+  list_or_todo(out, lines,
+               "who and what was hurt, and how much: users affected, revenue lost, SLA breached, "
+               "error budget consumed, support tickets.");
+}
+
+struct TimelineRow {
+  std::optional<UnixNanos> at;  ///< nullopt: an RCA entry whose time does not parse (sorted last)
+  std::string time, received, event, source;
+};
+
+void timeline_table(Out& out, const Incident& incident, const std::vector<TimelineEvent>& events,
+                    const json& doc) {
+  std::vector<TimelineRow> rows;
+  std::optional<std::size_t> gap_row;
+  for (const auto& event : events) {
+    if (!gap_row && event.type == TimelineEventType::kOpened && event.at == incident.opened_at) {
+      gap_row = rows.size();
+    }
+    rows.push_back({event.at, format_rfc3339(event.at), format_rfc3339(event.received_at),
+                    cell(event_text(incident, event)), "postmortem-exporter"});
+  }
+  if (gap_row) {
+    rows[*gap_row].event +=
+        " **← detection gap: " + human_duration(incident.opened_received_at - incident.opened_at) +
+        "**";
+  }
+  const json* entries = member(doc, "timeline");
+  const std::size_t rca_entries = entries && entries->is_array() ? entries->size() : 0;
+  for (std::size_t i = 0; i < rca_entries; ++i) {
+    const json& entry = (*entries)[i];
+    const std::string time = text_of(entry, "time");
+    const std::optional<UnixNanos> at = rca_date_time(time);
+    const std::string source = text_of(entry, "source");
+    rows.push_back({at, at ? format_rfc3339(*at) : cell(time), "—", cell(text_of(entry, "event")),
+                    "RCA" + (source.empty() ? "" : ": " + cell(source))});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const TimelineRow& a, const TimelineRow& b) {
+    return a.at.has_value() != b.at.has_value() ? a.at.has_value()
+                                                : a.at.value_or(0) < b.at.value_or(0);
+  });
+  out << "| Time (UTC) | Received | Event | Source |\n|---|---|---|---|\n";
+  for (const auto& row : rows) {
+    out << "| " << row.time << " | " << row.received << " | " << row.event << " | " << row.source
+        << " |\n";
+  }
+  if (rows.empty())
+    out << "| _TODO_ | | _first signal, detection, escalation, mitigation, resolution_ | |\n";
+  if (rca_entries == 0) {
+    out << "\n";
+    todo(out,
+         "add what people did and when: detection, escalation, mitigation, resolution "
+         "(with the source of each: chat channel, deploy log, ...).");
+  }
+}
+
+void action_items(Out& out, const Rca* rca) {
+  out << "| ID | Title | Type | Priority | Owner | Due | Status | Ticket |\n"
+         "|---|---|---|---|---|---|---|---|\n";
+  if (!rca || rca->action_items.empty()) {
+    out << "| _TODO_ | _what keeps this from happening again, or finds it sooner?_ "
+           "| prevent / detect / mitigate / process | P0–P3 | _a person, not a team_ | YYYY-MM-DD "
+           "| open | |\n";
+    return;
+  }
+  for (const auto& item : rca->action_items) {
+    out << "| " << cell(item.id) << " | " << cell(item.title) << " | " << to_string(item.type)
+        << " | " << to_string(item.priority) << " | " << cell(item.owner) << " | " << cell(item.due)
+        << " | " << to_string(item.status) << " | "
+        << (item.ticket.empty() ? "—" : cell(item.ticket)) << " |\n";
+  }
+}
+
+void follow_up_reviews(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
+  UnixNanos base = now;
+  std::string basis = "from today (" + date_of(now) + "; the incident is still open)";
+  if (rca && rca->published_at) {
+    base = *rca->published_at;
+    basis = "after the RCA was published (" + date_of(base) + ")";
+  } else if (incident.resolved_at) {
+    base = *incident.resolved_at;
+    basis = "after the incident resolved (" + date_of(base) + ")";
+  }
+  out << "- " << date_of(base + 2 * kWeek) << ": review the action items, 2 weeks " << basis
+      << "\n";
+  out << "- " << date_of(base + 4 * kWeek) << ": check that the fix held, 4 weeks " << basis
+      << "\n";
+  for (const auto& date : list_of(document_of(rca), "follow_up_reviews")) {
+    out << "- " << one_line(date) << ": scheduled in the RCA\n";
+  }
+}
+
+void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca>& earlier_rcas) {
+  out << "This is the " << ordinal_text(repeat.ordinal)
+      << " incident of this source in the repeat window.\n";
+  if (!repeat.earlier_incidents.empty()) {
+    out << "\nEarlier incidents: `" << join(repeat.earlier_incidents, "`, `") << "`.\n";
+  }
+  if (repeat.ineffective_fix) {
+    out << "\n**Every action item of the earlier RCAs was closed before this incident opened: the "
+           "fix did not hold.";
+    if (!repeat.fixed_types.empty()) {
+      out << " Types of the completed items: " << join(repeat.fixed_types, ", ") << ".";
+    }
+    out << "**\n";
+  }
+  for (const auto& rca : earlier_rcas) {
+    const std::size_t open = rca.open_action_items();
+    out << "\n### " << one_line(rca.title) << " (`" << rca.id << "`)\n\n"
+        << "Status: " << to_string(rca.status) << ". " << open << " of " << rca.action_items.size()
+        << " action items still open" << (open ? ":" : ".") << "\n";
+    if (open) out << "\n";
+    for (const auto& item : rca.action_items) {
+      if (item.closed()) continue;
+      out << "- " << item.id << ": " << one_line(item.title) << " (owner " << one_line(item.owner)
+          << ", due " << item.due << ", " << to_string(item.status) << ")\n";
+    }
+  }
+  if (earlier_rcas.empty()) {
+    for (const auto& related : repeat.rcas) {  // as they stood when this incident opened
+      out << "\n- " << one_line(related.title) << " (`" << related.id
+          << "`): " << related.open_action_items << " of " << related.action_items
+          << " action items open when this incident opened\n";
+    }
+    if (repeat.rcas.empty()) out << "\nNo RCA covers the earlier incidents.\n";
+  }
+  out << "\n";
+  todo(out, "why did the response to the earlier incidents not prevent this one?");
+}
+
+}  // namespace
+
+std::string render_postmortem_markdown(const Incident& incident,
+                                       const std::vector<TimelineEvent>& timeline,
+                                       const std::vector<Rca>& linked_rcas,
+                                       const std::vector<Rca>& earlier_rcas, UnixNanos now) {
+  const Rca* rca = linked_rcas.empty() ? nullptr : &linked_rcas.front();
+  const json& doc = document_of(rca);
+  std::string name = label_of(incident, "alertname");
+  if (name.empty()) name = incident.source.empty() ? incident.id : incident.source;
+  Out out;
+  out << "# Post-mortem: " << one_line(name) << " (" << incident.id << ")\n\n";
+  if (rca) {
+    out << "RCA: **" << one_line(rca->title) << "** (`" << rca->id << "`, "
+        << to_string(rca->status) << ").";
+    for (std::size_t i = 1; i < linked_rcas.size(); ++i) {
+      out << (i == 1 ? " Also linked: " : ", ") << "`" << linked_rcas[i].id << "`";
+    }
+    out << "\n\n";
+  }
+  out << "> Draft generated from the incident's activity" << (rca ? " and its RCA" : "")
+      << ". Replace every _TODO_; blameless: describe systems and decisions, not people.\n\n";
+  metadata(out, incident, rca, now);
+
+  text_section(out, "Summary", doc, "summary",
+               "a few sentences for readers who will read nothing else: what failed, for how "
+               "long, and who was affected.");
+  heading(out, "Impact");
+  impact(out, doc);
+  heading(out, "Timeline");
+  timeline_table(out, incident, timeline, doc);
+  text_section(out, "Root cause", doc, "root_cause", "one sentence: what failed, and why.", true);
+  list_section(out, "Five whys", doc, "five_whys",
+               "ask \"why?\" up to five times, from the symptom down to the root cause.", true);
+  list_section(out, "Contributing factors", doc, "contributing_factors",
+               "conditions that made it possible, worse or longer without being the root cause.");
+  list_section(out, "What went well", doc, "what_went_well",
+               "alerts that fired, runbooks that worked, people who knew what to do.");
+  list_section(out, "What could be improved", doc, "what_could_be_improved",
+               "what hurt or slowed the response.");
+  heading(out, "Action items");
+  action_items(out, rca);
+  list_section(out, "Lessons learned", doc, "lessons_learned",
+               "what the organisation now knows that it did not know before.");
+  heading(out, "Follow-up reviews");
+  follow_up_reviews(out, incident, rca, now);
+  if (incident.repeat) {
+    heading(out, "Earlier incidents and RCAs");
+    earlier_incidents(out, *incident.repeat, earlier_rcas);
+  }
+  return out.str();
+}
+
+}  // namespace pmx
