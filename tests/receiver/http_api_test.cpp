@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon.h"  // url_encode
 #include "pmx/receiver/http_api.h"
 #include "pmx/store/memory_store.h"
 
@@ -88,20 +89,6 @@ std::string fixture(const std::string& name) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-std::string percent_encode(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
 }
 
 class HttpApiTest : public ::testing::Test {
@@ -210,7 +197,7 @@ TEST_F(HttpApiTest, BadPayloadIs400NamingTheFieldAndStoresNothing) {
 TEST_F(HttpApiTest, ReadApiFindsIncidentsBySourceKeyOrId) {
   ASSERT_EQ(post_webhook(fixture("01-firing-group-checkout.json"))->status, 200);
   const std::string key = R"(alertname="HighLatency",service="checkout")";
-  const auto by_key = client_->Get("/api/v1/sources/" + percent_encode(key));
+  const auto by_key = client_->Get("/api/v1/sources/" + testing::url_encode(key));
   ASSERT_EQ(by_key->status, 200) << by_key->body;
   const json source = json::parse(by_key->body);
   EXPECT_EQ(source["key"], key);

@@ -57,6 +57,20 @@ HttpResponse http_post(int port, const std::string& path, const std::string& bod
   return from_result(client.Post(path, h, body, content_type));
 }
 
+HttpResponse http_request(int port, const std::string& method, const std::string& path,
+                          const std::string& body, const std::string& token,
+                          const std::string& content_type) {
+  auto client = make_client(port);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  if (method == "GET") return from_result(client.Get(path, headers));
+  if (method == "PUT") return from_result(client.Put(path, headers, body, content_type));
+  if (method == "POST") return from_result(client.Post(path, headers, body, content_type));
+  if (method == "PATCH") return from_result(client.Patch(path, headers, body, content_type));
+  if (method == "DELETE") return from_result(client.Delete(path, headers));
+  throw std::invalid_argument("http_request: unsupported method " + method);
+}
+
 std::string url_encode(const std::string& s) {
   std::string out;
   for (const unsigned char c : s) {

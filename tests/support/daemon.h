@@ -31,6 +31,11 @@ HttpResponse http_post(int port, const std::string& path, const std::string& bod
                        const std::map<std::string, std::string>& headers = {},
                        const std::string& content_type = "application/json");
 
+/// One request of any method on a fresh connection. `token` empty: no Authorization header.
+HttpResponse http_request(int port, const std::string& method, const std::string& path,
+                          const std::string& body = "", const std::string& token = "",
+                          const std::string& content_type = "application/json");
+
 /// Percent-encodes everything but unreserved characters (RFC 3986), for path segments.
 std::string url_encode(const std::string& s);
 

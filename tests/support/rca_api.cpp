@@ -1,43 +1,9 @@
 #include "rca_api.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <stdexcept>
 
 namespace pmx::testing {
-namespace {
-
-HttpResponse from_result(const httplib::Result& result) {
-  HttpResponse response;
-  if (!result) {
-    response.error = httplib::to_string(result.error());
-    return response;
-  }
-  response.status = result->status;
-  response.body = result->body;
-  response.content_type = result->get_header_value("Content-Type");
-  return response;
-}
-
-}  // namespace
-
-HttpResponse http_request(int port, const std::string& method, const std::string& path,
-                          const std::string& body, const std::string& token,
-                          const std::string& content_type) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(2, 0);
-  client.set_read_timeout(15, 0);
-  client.set_write_timeout(15, 0);
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  if (method == "GET") return from_result(client.Get(path, headers));
-  if (method == "PUT") return from_result(client.Put(path, headers, body, content_type));
-  if (method == "POST") return from_result(client.Post(path, headers, body, content_type));
-  if (method == "PATCH") return from_result(client.Patch(path, headers, body, content_type));
-  if (method == "DELETE") return from_result(client.Delete(path, headers));
-  throw std::invalid_argument("http_request: unsupported method " + method);
-}
 
 nlohmann::json action_item(const std::string& id, const std::string& type,
                            const std::string& status, const std::string& priority) {

@@ -13,11 +13,6 @@
 
 namespace pmx::testing {
 
-/// One request of any method on a fresh connection. `token` empty: no Authorization header.
-HttpResponse http_request(int port, const std::string& method, const std::string& path,
-                          const std::string& body = "", const std::string& token = "",
-                          const std::string& content_type = "application/json");
-
 /// An action item of an RCA document; `type` is prevent|detect|mitigate|process.
 nlohmann::json action_item(const std::string& id, const std::string& type,
                            const std::string& status = "open", const std::string& priority = "P1");
