@@ -27,6 +27,11 @@ RcaServiceError simple(RcaFailure failure, std::string message) {
   return RcaServiceError{failure, {}, StoreError::kUnavailable, std::move(message)};
 }
 
+/// A concurrent writer of the same RCA won the compare-and-set: read again and retry.
+bool lost_race(const RcaServiceError& error) {
+  return error.failure == RcaFailure::kStore && error.store_error == StoreError::kConflict;
+}
+
 TimelineEvent event(TimelineEventType type, UnixNanos now, std::string detail) {
   return TimelineEvent{type, now, now, {}, std::move(detail)};
 }
@@ -56,9 +61,7 @@ RcaOutcome<RcaWrite> RcaService::put(const std::string& id, const json& document
     }
     auto written = write(document, *previous, now, origin, {});
     const auto* error = std::get_if<RcaServiceError>(&written);
-    if (!error || error->failure != RcaFailure::kStore || error->store_error != StoreError::kConflict) {
-      return written;
-    }
+    if (!error || !lost_race(*error)) return written;
   }
   return store_failure(StoreError::kConflict);
 }
@@ -177,7 +180,7 @@ RcaOutcome<Rca> RcaService::patch_action_item(const std::string& rca_id, const s
     }
     auto written = write(rca_to_json(rca), *stored, now, RcaOrigin::kApi, std::move(timeline));
     if (auto* error = std::get_if<RcaServiceError>(&written)) {
-      if (error->failure == RcaFailure::kStore && error->store_error == StoreError::kConflict) continue;
+      if (lost_race(*error)) continue;
       return std::move(*error);
     }
     rca.version = std::get<RcaWrite>(written).version;
@@ -202,7 +205,7 @@ RcaOutcome<Rca> RcaService::link_incident(const std::string& rca_id, const std::
     document["incidents"].push_back(incident_id);
     auto written = write(document, *stored, now, RcaOrigin::kApi, {});
     if (auto* error = std::get_if<RcaServiceError>(&written)) {
-      if (error->failure == RcaFailure::kStore && error->store_error == StoreError::kConflict) continue;
+      if (lost_race(*error)) continue;
       return std::move(*error);
     }
     auto reread = store_.get_rca(rca_id);
