@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "logging.h"
@@ -36,6 +37,9 @@ struct Flags {
   std::string repeat_window = "180d";
   std::string rca_dir;
   std::size_t top_sources = 50;
+  std::string required_severities = "critical";
+  std::string postmortem_due = "5bd";
+  std::string kpi_window = "28d";
   std::string log_level = "info";
   std::string log_format = "logfmt";
 };
@@ -72,6 +76,17 @@ void add_flags(CLI::App& app, Flags& f) {
                  "Folder of RCA documents (*.json) loaded read-only at start and on SIGHUP");
   app.add_option("--metrics.top-sources", f.top_sources,
                  "Sources exported in postmortem_source_occurrences (the busiest)")
+      ->capture_default_str();
+  app.add_option("--postmortem.required-severities", f.required_severities,
+                 "Comma-separated values of the severity label whose incidents need a "
+                 "post-mortem (repeats always do)")
+      ->capture_default_str();
+  app.add_option("--postmortem.due", f.postmortem_due,
+                 "When a post-mortem is due after its incident resolved: <n>bd business days "
+                 "(Monday to Friday, UTC) or a duration such as 72h")
+      ->capture_default_str();
+  app.add_option("--kpi.window", f.kpi_window,
+                 "Window of the on-time and coverage ratios (items due, incidents resolved in it)")
       ->capture_default_str();
   app.add_option("--log.level", f.log_level, "debug, info, warn or error")->capture_default_str();
   app.add_option("--log.format", f.log_format, "logfmt or json")->capture_default_str();
@@ -113,6 +128,31 @@ std::unique_ptr<Store> make_store(const Flags& f) {
   return std::make_unique<RedisStore>(config);
 }
 
+UnixNanos duration_flag(const std::string& flag, const std::string& value) {
+  const auto duration = parse_duration(value);
+  if (!duration) throw std::invalid_argument(flag + ": not a duration: " + value);
+  return *duration;
+}
+
+PostmortemPolicy postmortem_policy(const Flags& f) {
+  PostmortemPolicy policy;
+  const auto due = parse_postmortem_due(f.postmortem_due);
+  if (!due) {
+    throw std::invalid_argument("--postmortem.due: not <n>bd (business days) nor a duration: " +
+                                f.postmortem_due);
+  }
+  policy.due = *due;
+  // Label values, not names: anything but commas; empty means only repeats need one.
+  policy.required_severities.clear();
+  std::stringstream values(f.required_severities);
+  for (std::string value; std::getline(values, value, ',');) {
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of(' ') + 1);
+    if (!value.empty()) policy.required_severities.insert(value);
+  }
+  return policy;
+}
+
 UnixNanos wall_clock_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -122,12 +162,14 @@ UnixNanos wall_clock_now() {
 int run(const Flags& f) {
   IngestConfig ingest_config;
   ingest_config.source_labels = parse_label_list(f.source_labels);
-  const auto window = parse_duration(f.reopen_window);
-  if (!window) throw std::invalid_argument("--incident.reopen-window: not a duration: " + f.reopen_window);
-  ingest_config.reopen_window = *window;
-  const auto repeat_window = parse_duration(f.repeat_window);
-  if (!repeat_window) throw std::invalid_argument("--incident.repeat-window: not a duration: " + f.repeat_window);
-  ingest_config.repeat_window = *repeat_window;
+  ingest_config.reopen_window = duration_flag("--incident.reopen-window", f.reopen_window);
+  const UnixNanos repeat_window = duration_flag("--incident.repeat-window", f.repeat_window);
+  ingest_config.repeat_window = repeat_window;
+  ingest_config.postmortem = postmortem_policy(f);
+  KpiSettings kpis;
+  kpis.top_sources = f.top_sources;
+  kpis.windows.repeat = repeat_window;
+  kpis.windows.kpi = duration_flag("--kpi.window", f.kpi_window);
   const auto [host, port] = split_listen_address(f.listen_address);
   const Authenticator authenticator(auth_config(f));
   if (!authenticator.enabled()) {
@@ -143,9 +185,9 @@ int run(const Flags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<Store> store = make_store(f);
-  Telemetry telemetry(*store, f.top_sources, PMX_VERSION);
+  Telemetry telemetry(*store, kpis, PMX_VERSION, wall_clock_now);
   Ingestor ingestor(*store, ingest_config);
-  RcaService rcas(*store);
+  RcaService rcas(*store, &telemetry.publication());
   const auto reload_rcas = [&] {
     if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, *store, rcas, wall_clock_now());
   };
@@ -171,8 +213,10 @@ int run(const Flags& f) {
     spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}", strsignal(signal));
     server.stop();
   });
-  spdlog::info("msg=\"listening\" address={}:{} version={} store={} source_labels={}", host, bound,
-               PMX_VERSION, f.redis_url.empty() ? "memory" : "redis", f.source_labels);
+  spdlog::info("msg=\"listening\" address={}:{} version={} store={} source_labels={} "
+               "postmortem_due={} required_severities={}",
+               host, bound, PMX_VERSION, f.redis_url.empty() ? "memory" : "redis", f.source_labels,
+               logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities);
   server.listen_after_bind();  // returns after stop(), once the workers have finished
   // Wake the signal thread if listen ended for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -56,6 +56,8 @@ IngestCounts& IngestCounts::operator+=(const IngestCounts& o) {
   repeats_with_open_items += o.repeats_with_open_items;
   repeats_without_open_items += o.repeats_without_open_items;
   for (const auto& [type, n] : o.recurrences_after_fix) recurrences_after_fix[type] += n;
+  incident_durations.insert(incident_durations.end(), o.incident_durations.begin(),
+                            o.incident_durations.end());
   return *this;
 }
 
@@ -102,6 +104,7 @@ class SourceUpdater {
   SourceUpdate finish() {
     flag_if_repeat();
     if (touched_current_) update_.incidents.push_back(*update_.state.current);
+    update_.kpi_ops = incident_kpi_ops(update_.incidents, update_.timeline, config_.postmortem);
     return std::move(update_);
   }
 
@@ -234,6 +237,7 @@ class SourceUpdater {
       incident.state = IncidentState::kResolved;
       incident.resolved_at = resolved_at;
       ++update_.counts.resolved;
+      update_.counts.incident_durations.push_back(resolved_at - incident.opened_at);
       add_event(TimelineEventType::kResolved, resolved_at);
     }
     return true;

@@ -44,7 +44,16 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                                  .Help("Repeats whose related RCAs had every action item closed "
                                        "before they opened (the fix did not hold), by type of "
                                        "the completed items.")
-                                 .Register(registry)) {
+                                 .Register(registry)),
+      incident_duration_(
+          prometheus::BuildHistogram()
+              .Name("postmortem_incident_duration_seconds")
+              .Help("From an incident's first firing to its resolution (MTTR); a reopened "
+                    "incident is observed again when it resolves again.")
+              .Register(registry)
+              // A minute to three days: pages are minutes to hours, the slow ones days.
+              .Add({}, prometheus::Histogram::BucketBoundaries{60, 300, 900, 1800, 3600, 7200,
+                                                               14400, 28800, 86400, 259200})) {
   repeats_.Add({{"open_action_items", "true"}});
   repeats_.Add({{"open_action_items", "false"}});
   for (const char* type : {"prevent", "detect", "mitigate", "process"}) {
@@ -72,6 +81,9 @@ void IngestMetrics::alerts_ingested(const IngestCounts& counts) {
       .Increment(static_cast<double>(counts.repeats_without_open_items));
   for (const auto& [type, n] : counts.recurrences_after_fix) {
     recurrences_after_fix_.Add({{"type", type}}).Increment(static_cast<double>(n));
+  }
+  for (const UnixNanos duration : counts.incident_durations) {
+    incident_duration_.Observe(static_cast<double>(duration) / kNanosPerSecond);
   }
 }
 

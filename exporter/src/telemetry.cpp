@@ -5,10 +5,12 @@
 
 namespace pmx {
 
-Telemetry::Telemetry(Store& store, std::size_t top_sources, const std::string& version)
+Telemetry::Telemetry(Store& store, const KpiSettings& kpis, const std::string& version,
+                     std::function<UnixNanos()> now)
     : registry_(std::make_shared<prometheus::Registry>()),
       ingest_(*registry_),
-      store_collector_(store, top_sources) {
+      publication_(*registry_),
+      store_collector_(store, kpis, std::move(now)) {
   prometheus::BuildGauge()
       .Name("postmortem_build_info")
       .Help("Build information; always 1.")

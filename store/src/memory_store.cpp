@@ -60,6 +60,7 @@ StoreResult<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommi
       auto& timeline = incidents_[incident_id].timeline;
       timeline.insert(timeline.end(), events.begin(), events.end());
     }
+    kpis_.apply(commit.update.kpi_ops);
     applied.push_back(true);
   }
   return applied;
@@ -114,6 +115,21 @@ StoreResult<std::uint64_t> MemoryStore::count_open_incidents() {
 
 StoreResult<std::vector<SourceCount>> MemoryStore::top_sources(std::size_t limit) {
   std::lock_guard lock(mutex_);
+  return top_sources_locked(limit);
+}
+
+StoreResult<KpiSnapshot> MemoryStore::read_kpis(const std::vector<KpiRange>& ranges,
+                                                std::size_t top_sources) {
+  std::lock_guard lock(mutex_);
+  KpiSnapshot snapshot;
+  snapshot.open_incidents = open_incidents_;
+  snapshot.top_sources = top_sources_locked(top_sources);
+  snapshot.action_items = kpis_.action_items();
+  for (const auto& range : ranges) snapshot.range_counts.push_back(kpis_.count(range));
+  return snapshot;
+}
+
+std::vector<SourceCount> MemoryStore::top_sources_locked(std::size_t limit) const {
   std::vector<SourceCount> counts;
   counts.reserve(sources_.size());
   for (const auto& entry : sources_) {
@@ -150,9 +166,12 @@ StoreResult<RcaWrite> MemoryStore::put_rca(
   const bool created = existing == rcas_.end();
   const std::int64_t current = created ? 0 : existing->second.version;
   if (current != expected_version) return StoreError::kConflict;
-  if (existing != rcas_.end()) unlink(existing->second);
   Rca stored = rca;
   stored.version = expected_version + 1;
+  RcaWrite write{created, stored.version, {}};
+  write.covered_resolved_at =
+      kpis_.apply(rca_kpi_ops(created ? nullptr : &existing->second, &stored));
+  if (!created) unlink(existing->second);
   for (const auto& incident : stored.incidents) incident_rcas_[incident].insert(stored.id);
   rcas_[stored.id] = stored;
   ++rca_revision_;
@@ -161,7 +180,7 @@ StoreResult<RcaWrite> MemoryStore::put_rca(
     if (it == incidents_.end()) continue;
     it->second.timeline.insert(it->second.timeline.end(), events.begin(), events.end());
   }
-  return RcaWrite{created, stored.version};
+  return write;
 }
 
 StoreResult<std::optional<Rca>> MemoryStore::get_rca(const std::string& id) {
@@ -183,6 +202,7 @@ StoreResult<bool> MemoryStore::delete_rca(const std::string& id) {
   std::lock_guard lock(mutex_);
   const auto it = rcas_.find(id);
   if (it == rcas_.end()) return false;
+  kpis_.apply(rca_kpi_ops(&it->second, nullptr));
   unlink(it->second);
   rcas_.erase(it);
   ++rca_revision_;

@@ -117,7 +117,22 @@ RcaOutcome<RcaWrite> RcaService::write(const json& document, const std::optional
   rca.from_file = origin == RcaOrigin::kFile;
   const auto written = store_.put_rca(rca, previous ? previous->version : 0, timeline);
   if (!written) return store_failure(written.error());
+  tell_observer(previous, rca, *written);
   return *written;
+}
+
+void RcaService::tell_observer(const std::optional<Rca>& previous, const Rca& written,
+                               const RcaWrite& write) const {
+  if (observer_ == nullptr || written.status != RcaStatus::kPublished) return;
+  if (!previous || previous->status != RcaStatus::kPublished) {
+    observer_->rca_published(written.action_items.size());
+  }
+  // A published RCA has published_at (the schema requires it). One dated before the incident
+  // resolved (written during it) counts as no delay.
+  const UnixNanos published_at = written.published_at.value_or(0);
+  for (const UnixNanos resolved_at : write.covered_resolved_at) {
+    observer_->incident_covered(std::max<UnixNanos>(0, published_at - resolved_at));
+  }
 }
 
 RcaOutcome<Rca> RcaService::patch_action_item(const std::string& rca_id, const std::string& item_id,

@@ -7,7 +7,8 @@
 -- ARGV[1] expected version  ARGV[2] state JSON (version = expected + 1)  ARGV[3] canonical key
 -- ARGV[4] -last_seen  ARGV[5] -occurrences  ARGV[6] occurrence count m  ARGV[7] incident count n
 -- then m occurrence ids, then per incident: id, JSON ('' = timeline only), opened_at score,
--- '1' if open else '0', event count e, e event JSONs.
+-- '1' if open else '0', event count e, e event JSONs; then the KPI op count k and k ops
+-- (kpi_apply in redis_shared.lua).
 -- Returns 1 when written, 0 when the stored version is not the expected one (nothing written).
 
 local raw = redis.call('GET', KEYS[1])
@@ -59,6 +60,8 @@ for i = 1, incidents do
   push_all('RPUSH', KEYS[7 + 2 * i], a, events)
   a = a + events
 end
+
+kpi_apply(a + 1, tonumber(ARGV[a]))
 
 redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3])
 redis.call('ZADD', KEYS[7], ARGV[5], ARGV[3])

@@ -6,19 +6,11 @@
 -- KEYS[2+i] link set of the i-th incident the new document names       (i = 1..l)
 -- then per incident j that gets timeline entries: its document, its timeline  (j = 1..t)
 -- ARGV[1] RCA id  ARGV[2] expected version  ARGV[3] record JSON (version = expected + 1)
--- ARGV[4] l  ARGV[5] t  then per incident j: event count e, e event JSONs.
--- Returns {2, version} when created, {1, version} when replaced, {0, stored version} when the
--- stored version is not the expected one (nothing written).
-
--- The link set of an incident id `<16 hex digits>-<n>` (as redis_keys.h derives it), or nil.
--- The links of the *previous* document are only known here, so these keys are the ones a
--- script reaches without the caller declaring them (see "Redis Cluster" in schema/redis.md).
-local function link_key(id)
-  if type(id) ~= 'string' then return nil end
-  local source, n = string.match(id, '^([0-9a-f]+)%-([1-9][0-9]*)$')
-  if not source or #source ~= 16 or #n > 20 then return nil end
-  return 'pm:v1:src:{' .. source .. '}:inc:' .. n .. ':rcas'
-end
+-- ARGV[4] l  ARGV[5] t  then per incident j: event count e, e event JSONs; then the KPI op
+-- count k and k ops (kpi_apply in redis_shared.lua).
+-- Returns {2, version, ...} when created, {1, version, ...} when replaced, where ... are the
+-- resolved_at of the incidents this write gave their first published RCA; {0, stored version}
+-- when the stored version is not the expected one (nothing written). link_key: redis_shared.lua.
 
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local version = 0
@@ -72,5 +64,8 @@ for j = 1, tonumber(ARGV[5]) do
   k = k + 2
 end
 
-if raw then return {1, version + 1} end
-return {2, version + 1}
+local answer = {raw and 1 or 2, version + 1}
+for _, resolved_at in ipairs(kpi_apply(a + 1, tonumber(ARGV[a]))) do
+  answer[#answer + 1] = resolved_at
+end
+return answer

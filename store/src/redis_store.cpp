@@ -8,6 +8,7 @@
 
 #include "redis_connection.h"
 #include "redis_keys.h"
+#include "redis_kpi_ops.h"
 #include "redis_replies.h"
 #include "redis_scripts.h"
 
@@ -87,6 +88,7 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
     for (std::size_t e = 0; e < count; ++e)
       args.push_back(replies::dump(to_json(events->second[e])));
   }
+  redis_kpi::append_ops(args, update.kpi_ops);
 
   RedisCommand command{"EVALSHA", std::string(kCommitScript.sha1),
                        std::to_string(keys_part.size())};

@@ -10,6 +10,7 @@
 #include "pmx/store/redis_store.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
+#include "redis_kpi_ops.h"
 #include "redis_replies.h"
 #include "redis_scripts.h"
 
@@ -48,9 +49,31 @@ std::optional<Rca> rca_of(const redisReply* reply) {
   return std::move(*rca);
 }
 
+// A stored record: its version, and the RCA when its document still loads (one written by an
+// older daemon may not; it can be replaced or deleted, and contributed nothing we can name).
+struct StoredRecord {
+  std::int64_t version = 0;  // 0: none stored
+  std::optional<Rca> rca;
+};
+
+StoreResult<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& id) {
+  const auto answers = pool.run({{"HGET", keys::kRcas, id}});
+  if (!answers) return StoreError::kUnavailable;
+  const redisReply* reply = answers->front().get();
+  if (reply->type == REDIS_REPLY_NIL) return StoredRecord{};
+  if (reply->type != REDIS_REPLY_STRING) return replies::error_for(reply);
+  const std::string_view body = replies::text(reply);
+  const auto record = json::parse(body.begin(), body.end(), nullptr, false);
+  if (!record.is_object() || !record.contains("version") || !record["version"].is_number_integer()) {
+    return StoreError::kCorrupt;
+  }
+  return StoredRecord{record["version"].get<std::int64_t>(), rca_of(reply)};
+}
+
 // The EVALSHA of redis_rca_put.lua; KEYS and ARGV as documented at the top of the script.
 RedisCommand put_command(const Rca& rca, std::int64_t expected_version,
-                         const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
+                         const std::map<std::string, std::vector<TimelineEvent>>& timeline,
+                         const std::vector<KpiOp>& kpi_ops) {
   std::set<std::string> links;  // a set: SADD once per incident even if the document repeats it
   for (const auto& id : rca.incidents) {
     if (const auto ref = keys::parse_incident_id(id)) {
@@ -82,8 +105,13 @@ RedisCommand put_command(const Rca& rca, std::int64_t expected_version,
   command.push_back(std::to_string(incidents));
   command.insert(command.end(), std::make_move_iterator(events_part.begin()),
                  std::make_move_iterator(events_part.end()));
+  redis_kpi::append_ops(command, kpi_ops);
   return command;
 }
+
+// Deletion scripts race with writers only in the window between reading the RCA (whose KPI
+// part the script takes out) and the script; a handful of rounds is plenty.
+constexpr int kDeleteRounds = 5;
 
 }  // namespace
 
@@ -93,18 +121,30 @@ StoreResult<RcaWrite> RedisStore::put_rca(
   // A record whose document is not an object could never be read back nor replaced (the
   // script could not find its links): a bug upstream, refused before anything is written.
   if (!rca.document.is_object()) return StoreError::kCorrupt;
+  // The KPI ops take out what the stored RCA contributed: read it first (one more round trip
+  // on a rare path); the script's compare-and-set proves it is still the one replaced.
+  const auto stored = read_record(*pool_, rca.id);
+  if (!stored) return stored.error();
+  if (stored->version != expected_version) return StoreError::kConflict;
+  const auto kpi_ops = rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, &rca);
   const auto answers =
-      pool_->run_script({put_command(rca, expected_version, timeline)}, kRcaPutScript);
+      pool_->run_script({put_command(rca, expected_version, timeline, kpi_ops)}, kRcaPutScript);
   if (!answers) return StoreError::kUnavailable;
   const redisReply* answer = answers->front().get();
-  if (answer->type != REDIS_REPLY_ARRAY || answer->elements != 2 ||
+  if (answer->type != REDIS_REPLY_ARRAY || answer->elements < 2 ||
       answer->element[0]->type != REDIS_REPLY_INTEGER ||
       answer->element[1]->type != REDIS_REPLY_INTEGER) {
     return replies::error_for(answer);
   }
   const long long outcome = answer->element[0]->integer;
   if (outcome == 0) return StoreError::kConflict;
-  return RcaWrite{outcome == 2, answer->element[1]->integer};
+  RcaWrite write{outcome == 2, answer->element[1]->integer, {}};
+  for (std::size_t i = 2; i < answer->elements; ++i) {
+    const auto resolved_at = replies::counter(answer->element[i]);
+    if (!resolved_at) return resolved_at.error();
+    write.covered_resolved_at.push_back(*resolved_at);
+  }
+  return write;
 }
 
 StoreResult<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
@@ -141,13 +181,20 @@ StoreResult<std::vector<Rca>> RedisStore::list_rcas() {
 }
 
 StoreResult<bool> RedisStore::delete_rca(const std::string& id) {
-  RedisCommand command{"EVALSHA", std::string(kRcaDeleteScript.sha1), "2", keys::kRcas,
-                       keys::kRcaRevision, id};
-  const auto answers = pool_->run_script({std::move(command)}, kRcaDeleteScript);
-  if (!answers) return StoreError::kUnavailable;
-  const redisReply* answer = answers->front().get();
-  if (answer->type != REDIS_REPLY_INTEGER) return replies::error_for(answer);
-  return answer->integer == 1;
+  for (int round = 0; round < kDeleteRounds; ++round) {
+    const auto stored = read_record(*pool_, id);
+    if (!stored) return stored.error();
+    if (stored->version == 0) return false;
+    RedisCommand command{"EVALSHA", std::string(kRcaDeleteScript.sha1), "2", keys::kRcas,
+                         keys::kRcaRevision, id, std::to_string(stored->version)};
+    redis_kpi::append_ops(command, rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, nullptr));
+    const auto answers = pool_->run_script({std::move(command)}, kRcaDeleteScript);
+    if (!answers) return StoreError::kUnavailable;
+    const redisReply* answer = answers->front().get();
+    if (answer->type != REDIS_REPLY_INTEGER) return replies::error_for(answer);
+    if (answer->integer != 2) return answer->integer == 1;
+  }
+  return StoreError::kConflict;
 }
 
 }  // namespace pmx

@@ -10,6 +10,7 @@
 #include "pmx/store/redis_store.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
+#include "redis_kpi_ops.h"
 #include "redis_replies.h"
 
 namespace pmx {
@@ -35,6 +36,26 @@ std::optional<std::vector<std::string>> strings_of(const redisReply* reply) {
     out.emplace_back(replies::text(reply->element[i]));
   }
   return out;
+}
+
+// Scores are -occurrences: ZRANGE gives the most occurrences first, ties by canonical key.
+RedisCommand top_sources_command(std::size_t limit) {
+  return {"ZRANGE", keys::kSourcesByOccurrences, "0", range_stop(0, limit), "WITHSCORES"};
+}
+
+StoreResult<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
+  const auto flat = strings_of(reply);
+  if (!flat) return replies::error_for(reply);
+  if (flat->size() % 2 != 0) return StoreError::kCorrupt;
+  std::vector<SourceCount> counts;
+  for (std::size_t i = 0; i < flat->size(); i += 2) {
+    const double score = std::strtod((*flat)[i + 1].c_str(), nullptr);
+    if (!(score <= 0) || -score > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
+      return StoreError::kCorrupt;
+    }
+    counts.push_back(SourceCount{(*flat)[i], static_cast<std::uint64_t>(std::llround(-score))});
+  }
+  return counts;
 }
 
 // Runs one command that answers an array of strings.
@@ -200,21 +221,58 @@ StoreResult<std::uint64_t> RedisStore::count_open_incidents() {
 }
 
 StoreResult<std::vector<SourceCount>> RedisStore::top_sources(std::size_t limit) {
-  std::vector<SourceCount> counts;
-  if (limit == 0) return counts;
-  // Scores are -occurrences: ZRANGE gives the most occurrences first, ties by canonical key.
-  auto flat = run_strings(
-      *pool_, {"ZRANGE", keys::kSourcesByOccurrences, "0", range_stop(0, limit), "WITHSCORES"});
-  if (!flat) return flat.error();
-  if (flat->size() % 2 != 0) return StoreError::kCorrupt;
-  for (std::size_t i = 0; i < flat->size(); i += 2) {
-    const double score = std::strtod((*flat)[i + 1].c_str(), nullptr);
-    if (!(score <= 0) || -score > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
-      return StoreError::kCorrupt;
-    }
-    counts.push_back(SourceCount{(*flat)[i], static_cast<std::uint64_t>(std::llround(-score))});
+  if (limit == 0) return std::vector<SourceCount>();
+  const auto answer = pool_->run({top_sources_command(limit)});
+  if (!answer) return StoreError::kUnavailable;
+  return source_counts_of(answer->front().get());
+}
+
+// Everything in one pipeline: the open incidents, the top sources, the action item counts and
+// one ZCOUNT per range. O(log n) each: the cost does not grow with history.
+StoreResult<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
+                                               std::size_t top_sources) {
+  std::vector<RedisCommand> commands{{"ZCARD", keys::kOpenIncidents},
+                                     {"HGETALL", redis_kpi::kItems}};
+  if (top_sources > 0) commands.push_back(top_sources_command(top_sources));
+  for (const auto& range : ranges) {
+    commands.push_back({"ZCOUNT", redis_kpi::key(range.index),
+                        range.from == kMinusInfinity ? "-inf" : std::to_string(range.from),
+                        range.to == kPlusInfinity ? "+inf" : "(" + std::to_string(range.to)});
   }
-  return counts;
+  const auto answers = pool_->run(commands);
+  if (!answers) return StoreError::kUnavailable;
+
+  KpiSnapshot snapshot;
+  const auto integer = [&](std::size_t i) -> StoreResult<std::int64_t> {
+    const redisReply* reply = (*answers)[i].get();
+    if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) return replies::error_for(reply);
+    return static_cast<std::int64_t>(reply->integer);
+  };
+  const auto open = integer(0);
+  if (!open) return open.error();
+  snapshot.open_incidents = static_cast<std::uint64_t>(*open);
+
+  const auto items = strings_of((*answers)[1].get());
+  if (!items || items->size() % 2 != 0) return replies::error_for((*answers)[1].get());
+  for (std::size_t i = 0; i < items->size(); i += 2) {
+    char* end = nullptr;
+    const long long count = std::strtoll((*items)[i + 1].c_str(), &end, 10);
+    if (end == nullptr || *end != '\0') return StoreError::kCorrupt;
+    snapshot.action_items[(*items)[i]] = count;
+  }
+
+  std::size_t next = 2;
+  if (top_sources > 0) {
+    auto top = source_counts_of((*answers)[next++].get());
+    if (!top) return top.error();
+    snapshot.top_sources = std::move(*top);
+  }
+  for (; next < answers->size(); ++next) {
+    const auto count = integer(next);
+    if (!count) return count.error();
+    snapshot.range_counts.push_back(*count);
+  }
+  return snapshot;
 }
 
 }  // namespace pmx

@@ -56,6 +56,10 @@ class FlakyStore final : public Store {
     if (auto e = failure()) return *e;
     return inner_.top_sources(limit);
   }
+  StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges, std::size_t top) override {
+    if (auto e = failure()) return *e;
+    return inner_.read_kpis(ranges, top);
+  }
   StoreResult<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
                                 const std::map<std::string, std::vector<TimelineEvent>>& t) override {
     if (auto e = failure()) return *e;
@@ -121,7 +125,8 @@ class HttpApiTest : public ::testing::Test {
   std::string metrics() { return client_->Get("/metrics")->body; }
 
   FlakyStore store_;
-  Telemetry telemetry_{store_, 50, "test"};
+  Telemetry telemetry_{store_, KpiSettings{}, "test",
+                      [] { return UnixNanos{1795419860} * kNanosPerSecond; }};
   Ingestor ingestor_{store_, IngestConfig{}};
   RcaService rcas_{store_};
   std::unique_ptr<Authenticator> authenticator_;

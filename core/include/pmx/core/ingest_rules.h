@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "pmx/core/incident.h"
+#include "pmx/core/kpi.h"
+#include "pmx/core/postmortem_policy.h"
 #include "pmx/core/repeat.h"
 
 namespace pmx {
@@ -22,6 +24,8 @@ struct IngestConfig {
   UnixNanos repeat_window = 180LL * 86400 * kNanosPerSecond;
   /// Earlier incidents kept per source for repeat detection (newest win).
   std::size_t max_earlier_incidents = 100;
+  /// Which resolved incidents need a post-mortem, and by when.
+  PostmortemPolicy postmortem;
 };
 
 /// What one batch did, for the ingest counters.
@@ -37,6 +41,9 @@ struct IngestCounts {
   std::uint64_t repeats_without_open_items = 0;
   /// Repeats that came back after every earlier action item was closed, by item type.
   std::map<std::string, std::uint64_t> recurrences_after_fix;
+  /// opened -> resolved of each incident this batch resolved (a reopened one is measured again
+  /// when it resolves again, from when it first opened).
+  std::vector<UnixNanos> incident_durations;
 
   IngestCounts& operator+=(const IngestCounts& other);
 };
@@ -51,6 +58,8 @@ struct SourceUpdate {
   std::vector<Incident> incidents;
   /// Timeline entries per incident id, in order.
   std::map<std::string, std::vector<TimelineEvent>> timeline;
+  /// What the lifecycle steps change in the KPI aggregates (see kpi.h).
+  std::vector<KpiOp> kpi_ops;
   IngestCounts counts;
 };
 

@@ -1,8 +1,9 @@
 #pragma once
-/// Event counters of the ingest path (per replica: sum them across replicas).
-/// Thread-safe: prometheus-cpp counters are atomic.
+/// Event counters and the incident duration histogram of the ingest path (per replica: sum
+/// them across replicas). Thread-safe: prometheus-cpp counters and histograms are.
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include "pmx/core/ingest_rules.h"
@@ -35,6 +36,7 @@ class IngestMetrics {
   prometheus::Counter& store_errors_;
   prometheus::Family<prometheus::Counter>& repeats_;
   prometheus::Family<prometheus::Counter>& recurrences_after_fix_;
+  prometheus::Histogram& incident_duration_;
 };
 
 }  // namespace pmx

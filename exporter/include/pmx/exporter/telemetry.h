@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 
 #include "pmx/exporter/ingest_metrics.h"
+#include "pmx/exporter/publication_metrics.h"
 #include "pmx/exporter/store_collector.h"
 
 namespace pmx {
@@ -16,18 +17,22 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 
 class Telemetry {
  public:
-  /// `store` must outlive this object.
-  Telemetry(Store& store, std::size_t top_sources, const std::string& version);
+  /// `store` must outlive this object; `now` is the clock the KPI gauges are relative to.
+  Telemetry(Store& store, const KpiSettings& kpis, const std::string& version,
+            std::function<UnixNanos()> now);
   Telemetry(const Telemetry&) = delete;
   Telemetry& operator=(const Telemetry&) = delete;
 
   IngestMetrics& ingest() { return ingest_; }
+  /// For RcaService: observes the post-mortem publication histograms.
+  PublicationObserver& publication() { return publication_; }
   /// One scrape: counters plus gauges read from the store now.
   std::string scrape() const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   IngestMetrics ingest_;
+  PublicationMetrics publication_;
   StoreCollector store_collector_;
 };
 

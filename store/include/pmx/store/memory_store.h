@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "pmx/store/store.h"
+#include "pmx/store/kpi_ledger.h"
 
 namespace pmx {
 
@@ -26,6 +27,8 @@ class MemoryStore final : public Store {
   StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
   StoreResult<std::uint64_t> count_open_incidents() override;
   StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
+  StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+                                     std::size_t top_sources) override;
   StoreResult<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
                                 const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
   StoreResult<std::optional<Rca>> get_rca(const std::string& id) override;
@@ -43,8 +46,10 @@ class MemoryStore final : public Store {
   std::map<std::string, Rca> rcas_;  // by id
   std::unordered_map<std::string, std::set<std::string>> incident_rcas_;  // incident id -> RCA ids
   std::int64_t rca_revision_ = 0;
+  KpiLedger kpis_;
 
-  void unlink(const Rca& rca);  // kept on commit: only a source's latest incident can be open
+  void unlink(const Rca& rca);
+  std::vector<SourceCount> top_sources_locked(std::size_t limit) const;
 };
 
 }  // namespace pmx

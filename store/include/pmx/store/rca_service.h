@@ -34,10 +34,21 @@ using RcaOutcome = std::variant<T, RcaServiceError>;
 /// file RCAs) or --rca.dir (incidents may not exist yet; owns file RCAs).
 enum class RcaOrigin { kApi, kFile };
 
+/// Told about post-mortems as writes publish them, for the per-replica KPI histograms.
+class PublicationObserver {
+ public:
+  virtual ~PublicationObserver() = default;
+  /// An RCA became published (created so, or moved there from draft or review).
+  virtual void rca_published(std::size_t action_items) = 0;
+  /// A resolved incident got its first published RCA, `delay` after it resolved.
+  virtual void incident_covered(UnixNanos delay) = 0;
+};
+
 class RcaService {
  public:
-  /// `store` must outlive the service. Thread-safe if the store is.
-  explicit RcaService(Store& store) : store_(store) {}
+  /// `store` (and `observer`, if any) must outlive the service. Thread-safe if they are.
+  explicit RcaService(Store& store, PublicationObserver* observer = nullptr)
+      : store_(store), observer_(observer) {}
 
   /// Creates or replaces the RCA `id` with `document`. Newly linked incidents get an
   /// "RCA linked" timeline entry at `now`.
@@ -63,7 +74,11 @@ class RcaService {
                              UnixNanos now, RcaOrigin origin,
                              std::map<std::string, std::vector<TimelineEvent>> timeline);
 
+  void tell_observer(const std::optional<Rca>& previous, const Rca& written,
+                     const RcaWrite& write) const;
+
   Store& store_;
+  PublicationObserver* observer_;
 };
 
 }  // namespace pmx

@@ -76,8 +76,12 @@ class RedisStore final : public Store {
   StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
   StoreResult<std::uint64_t> count_open_incidents() override;
   StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
-  /// One round trip (two after NOSCRIPT): a Lua script writes the record, the incident links,
-  /// the revision and the timeline entries at once. Incident ids that are not `<source id>-<n>`
+  /// One round trip.
+  StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+                                     std::size_t top_sources) override;
+  /// Two round trips (three after NOSCRIPT): the stored RCA is read (the KPI ops take out its
+  /// part), then a Lua script writes the record, the incident links, the revision, the
+  /// timeline entries and the KPI aggregates at once. Incident ids that are not `<source id>-<n>`
   /// are kept in the document but link nothing (no incident can have them).
   StoreResult<RcaWrite> put_rca(
       const Rca& rca, std::int64_t expected_version,
@@ -86,7 +90,7 @@ class RedisStore final : public Store {
   StoreResult<std::optional<Rca>> get_rca(const std::string& id) override;
   /// One round trip (every RCA is one field of one hash).
   StoreResult<std::vector<Rca>> list_rcas() override;
-  /// One round trip (two after NOSCRIPT).
+  /// Two round trips (three after NOSCRIPT): read, then delete if still at that version.
   StoreResult<bool> delete_rca(const std::string& id) override;
   /// PINGs Redis (connecting first if needed and the backoff allows it). False while Redis is
   /// unreachable; during the backoff it answers false at once.

@@ -12,6 +12,7 @@
 
 #include "pmx/core/incident.h"
 #include "pmx/core/ingest_rules.h"
+#include "pmx/core/kpi.h"
 #include "pmx/core/rca.h"
 #include "pmx/store/result.h"
 
@@ -40,6 +41,9 @@ struct LoadResult {
 struct RcaWrite {
   bool created = false;
   std::int64_t version = 0;  ///< the RCA's new version
+  /// When each resolved incident that this write gave its first published RCA had resolved:
+  /// the start of its time to post-mortem.
+  std::vector<UnixNanos> covered_resolved_at;
 };
 
 /// One source's update, to be applied only if the source is still at `expected_version`.
@@ -65,6 +69,14 @@ struct SourceCount {
   std::uint64_t occurrences = 0;
 };
 
+/// What a scrape reads: every state gauge, in one round trip.
+struct KpiSnapshot {
+  std::uint64_t open_incidents = 0;
+  std::vector<SourceCount> top_sources;  ///< most occurrences first, ties by key
+  std::map<std::string, std::int64_t> action_items;  ///< by item_count_key(); absent = 0
+  std::vector<std::int64_t> range_counts;           ///< one per KpiRange asked, in order
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -73,8 +85,8 @@ class Store {
   /// revision. One round trip to the backend whatever the number of sources.
   virtual StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) = 0;
 
-  /// Applies each commit atomically if its source is still at the expected version (the new
-  /// version is expected_version + 1); result[i] is false when commit i lost a race and must be
+  /// Applies each commit (with its KPI ops) atomically if its source is still at the expected
+  /// version (the new version is expected_version + 1); result[i] is false when commit i lost a race and must be
   /// reloaded. One round trip whatever the number of commits. On error nothing of an individual
   /// source is half-written (sources are independent: some may be written, and a retry of the
   /// webhook then finds their occurrences known).
@@ -91,12 +103,17 @@ class Store {
   /// Aggregates kept up to date on commit, for /metrics: no scan of history.
   virtual StoreResult<std::uint64_t> count_open_incidents() = 0;
   virtual StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) = 0;
+  /// The KPI aggregates (see pmx/core/kpi.h), the open incidents and the top `top_sources`
+  /// sources, for one scrape. The cost does not grow with history: counts of sorted ranges.
+  virtual StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+                                             std::size_t top_sources) = 0;
 
   /// Creates or replaces an RCA, if the stored one is still at `expected_version` (0: must not
   /// exist yet); else kConflict. Atomically with it: the incident→RCA links follow
   /// rca.incidents (get_incident() lists them in Incident::rcas), the RCA revision is bumped,
-  /// and `timeline` entries are appended to the incidents they name (RCA linked, action item
-  /// changed). rca.version and rca.from_file are stored as given, except that the version
+  /// `timeline` entries are appended to the incidents they name (RCA linked, action item
+  /// changed), and the KPI aggregates follow (rca_kpi_ops of the stored RCA and this one).
+  /// rca.version and rca.from_file are stored as given, except that the version
   /// becomes expected_version + 1.
   virtual StoreResult<RcaWrite> put_rca(
       const Rca& rca, std::int64_t expected_version,
@@ -104,7 +121,8 @@ class Store {
   virtual StoreResult<std::optional<Rca>> get_rca(const std::string& id) = 0;
   /// Every RCA, by id. RCAs are few (one per post-mortem), so no paging.
   virtual StoreResult<std::vector<Rca>> list_rcas() = 0;
-  /// Deletes an RCA and its incident links; false when there was none.
+  /// Deletes an RCA, its incident links and its part of the KPI aggregates; false when there
+  /// was none.
   virtual StoreResult<bool> delete_rca(const std::string& id) = 0;
 
   /// True when the backend answers; drives /-/ready and postmortem_store_up.

@@ -1,0 +1,229 @@
+#include "pmx/core/kpi.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "pmx/core/rca_loader.h"
+
+namespace pmx {
+namespace {
+
+constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
+/// Follow-up reviews when the RCA names none: two and four weeks after publication.
+constexpr UnixNanos kDefaultReviews[] = {14 * kDay, 28 * kDay};
+constexpr std::array<Priority, 4> kPriorities{Priority::kP0, Priority::kP1, Priority::kP2,
+                                              Priority::kP3};
+
+KpiOp op(KpiOp::Kind kind, std::string target, std::string member = {}, UnixNanos at = 0) {
+  KpiOp result;
+  result.kind = kind;
+  result.target = std::move(target);
+  result.member = std::move(member);
+  result.at = at;
+  return result;
+}
+
+/// What one RCA contributes to the aggregates.
+struct RcaContribution {
+  std::map<std::string, std::int64_t> counts;
+  std::map<std::pair<std::string, std::string>, UnixNanos> entries;  // (index, member) -> at
+  std::set<std::string> published_incidents;
+};
+
+/// The review dates of a published RCA: those it names, or the default ones.
+std::vector<UnixNanos> review_dates(const Rca& rca) {
+  std::vector<UnixNanos> dates;
+  const auto named = rca.document.find("follow_up_reviews");
+  if (named != rca.document.end() && named->is_array()) {
+    for (const auto& date : *named) {
+      // A review is due from the start of its day; rca_due_end gives the day's end.
+      const auto end = date.is_string() ? rca_due_end(date.get<std::string>()) : std::nullopt;
+      if (end) dates.push_back(*end - kDay);
+    }
+  }
+  if (dates.empty() && rca.published_at) {
+    for (const UnixNanos after : kDefaultReviews) dates.push_back(*rca.published_at + after);
+  }
+  return dates;
+}
+
+RcaContribution contribution_of(const Rca* rca) {
+  RcaContribution result;
+  if (rca == nullptr) return result;
+  for (const auto& item : rca->action_items) {
+    ++result.counts[item_count_key(item.status, item.priority, item.type)];
+    const std::string member = rca->id + "/" + item.id;
+    switch (item.status) {
+      case ActionItemStatus::kOpen:
+      case ActionItemStatus::kInProgress:
+        result.entries[{kpi_index::open_items(item.priority), member}] = item.due_at;
+        break;
+      case ActionItemStatus::kDone: {
+        // Done without a completion time (a document written elsewhere): it cannot be shown
+        // late, so it counts as on time.
+        const bool late = item.completed_at && *item.completed_at > item.due_at;
+        const std::string index =
+            late ? kpi_index::done_late(item.priority) : kpi_index::done_on_time(item.priority);
+        result.entries[{index, member}] = item.due_at;
+        break;
+      }
+      case ActionItemStatus::kWontDo:
+        break;  // neither on time nor late: it left the plan
+    }
+  }
+  if (rca->status == RcaStatus::kPublished) {
+    result.published_incidents.insert(rca->incidents.begin(), rca->incidents.end());
+    // A review is due only while there is something left to review.
+    if (rca->open_action_items() > 0) {
+      const auto dates = review_dates(*rca);
+      for (std::size_t n = 0; n < dates.size(); ++n) {
+        result.entries[{kpi_index::kReviews, rca->id + "/" + std::to_string(n + 1)}] = dates[n];
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+namespace kpi_index {
+std::string open_items(Priority priority) { return std::string("items:open:") + to_string(priority); }
+std::string done_on_time(Priority priority) {
+  return std::string("items:on_time:") + to_string(priority);
+}
+std::string done_late(Priority priority) { return std::string("items:late:") + to_string(priority); }
+}  // namespace kpi_index
+
+bool KpiOp::operator==(const KpiOp& other) const {
+  return std::tie(kind, target, member, at, due, delta) ==
+         std::tie(other.kind, other.target, other.member, other.at, other.due, other.delta);
+}
+
+std::string item_count_key(ActionItemStatus status, Priority priority, ActionItemType type) {
+  return std::string(to_string(status)) + "|" + to_string(priority) + "|" + to_string(type);
+}
+
+std::vector<KpiOp> incident_kpi_ops(const std::vector<Incident>& incidents,
+                                    const std::map<std::string, std::vector<TimelineEvent>>& timeline,
+                                    const PostmortemPolicy& policy) {
+  std::vector<KpiOp> ops;
+  for (const auto& [id, events] : timeline) {
+    // The latest form of the incident (an update lists an incident once, or twice when it
+    // resolved and the next one opened in the same batch: then they differ by id).
+    const auto incident = std::find_if(incidents.rbegin(), incidents.rend(),
+                                       [&](const Incident& i) { return i.id == id; });
+    if (incident == incidents.rend()) continue;  // only RCA entries: no lifecycle change
+    for (const auto& event : events) {
+      switch (event.type) {
+        case TimelineEventType::kOpened:
+          ops.push_back(op(KpiOp::Kind::kIndexAdd, kpi_index::kOpened, id, event.at));
+          if (incident->repeat) {
+            ops.push_back(op(KpiOp::Kind::kIndexAdd, kpi_index::kRepeats, id, event.at));
+          }
+          break;
+        case TimelineEventType::kResolved:
+          if (needs_postmortem(*incident, policy)) {
+            KpiOp resolved = op(KpiOp::Kind::kResolvedNeedingPostmortem, id, {}, event.at);
+            resolved.due = postmortem_deadline(event.at, policy.due);
+            ops.push_back(std::move(resolved));
+          }
+          break;
+        case TimelineEventType::kReopened:
+          ops.push_back(op(KpiOp::Kind::kReopened, id));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return ops;
+}
+
+std::vector<KpiOp> rca_kpi_ops(const Rca* before, const Rca* after) {
+  const RcaContribution old_part = contribution_of(before);
+  const RcaContribution new_part = contribution_of(after);
+  std::vector<KpiOp> ops;
+
+  std::map<std::string, std::int64_t> deltas = new_part.counts;
+  for (const auto& [key, count] : old_part.counts) deltas[key] -= count;
+  for (const auto& [key, delta] : deltas) {
+    if (delta == 0) continue;
+    KpiOp count = op(KpiOp::Kind::kCount, key);
+    count.delta = delta;
+    ops.push_back(std::move(count));
+  }
+  for (const auto& [entry, at] : old_part.entries) {
+    if (!new_part.entries.count(entry)) {
+      ops.push_back(op(KpiOp::Kind::kIndexRemove, entry.first, entry.second));
+    }
+  }
+  for (const auto& [entry, at] : new_part.entries) {
+    const auto old_entry = old_part.entries.find(entry);
+    if (old_entry == old_part.entries.end() || old_entry->second != at) {
+      ops.push_back(op(KpiOp::Kind::kIndexAdd, entry.first, entry.second, at));
+    }
+  }
+  for (const auto& incident : old_part.published_incidents) {
+    if (new_part.published_incidents.count(incident)) continue;
+    KpiOp unlink = op(KpiOp::Kind::kPublishedLink, incident);
+    unlink.delta = -1;
+    ops.push_back(std::move(unlink));
+  }
+  for (const auto& incident : new_part.published_incidents) {
+    if (old_part.published_incidents.count(incident)) continue;
+    KpiOp link = op(KpiOp::Kind::kPublishedLink, incident);
+    link.delta = 1;
+    ops.push_back(std::move(link));
+  }
+  return ops;
+}
+
+std::vector<KpiRange> kpi_ranges(UnixNanos now, const KpiWindows& windows) {
+  const UnixNanos kpi_start = now - windows.kpi;
+  const UnixNanos repeat_start = now - windows.repeat;
+  std::vector<KpiRange> ranges;
+  for (const Priority priority : kPriorities) {
+    ranges.push_back({kpi_index::open_items(priority), kMinusInfinity, now});  // overdue
+    ranges.push_back({kpi_index::done_on_time(priority), kpi_start, now});
+    ranges.push_back({kpi_index::done_late(priority), kpi_start, now});
+    ranges.push_back({kpi_index::open_items(priority), kpi_start, now});  // overdue, in window
+  }
+  ranges.push_back({kpi_index::kOpened, repeat_start, kPlusInfinity});
+  ranges.push_back({kpi_index::kRepeats, repeat_start, kPlusInfinity});
+  ranges.push_back({kpi_index::kAwaiting, kMinusInfinity, kPlusInfinity});
+  ranges.push_back({kpi_index::kAwaiting, kMinusInfinity, now});
+  ranges.push_back({kpi_index::kNeeded, kpi_start, kPlusInfinity});
+  ranges.push_back({kpi_index::kCovered, kpi_start, kPlusInfinity});
+  ranges.push_back({kpi_index::kReviews, kMinusInfinity, now});
+  return ranges;
+}
+
+KpiValues kpi_values(const std::vector<std::int64_t>& counts) {
+  const auto ratio = [](std::int64_t part, std::int64_t whole) -> std::optional<double> {
+    if (whole <= 0) return std::nullopt;
+    return static_cast<double>(part) / static_cast<double>(whole);
+  };
+  KpiValues values;
+  std::size_t next = 0;
+  const auto take = [&] { return next < counts.size() ? counts[next++] : 0; };
+  for (auto& priority : values.priorities) {
+    priority.overdue = take();
+    const std::int64_t on_time = take();
+    const std::int64_t late = take();
+    const std::int64_t open_past_due = take();
+    priority.on_time_ratio = ratio(on_time, on_time + late + open_past_due);
+  }
+  const std::int64_t opened = take();
+  const std::int64_t repeats = take();
+  values.repeat_ratio = ratio(repeats, opened);
+  values.awaiting = take();
+  values.awaiting_overdue = take();
+  const std::int64_t needed = take();
+  const std::int64_t covered = take();
+  values.coverage_ratio = ratio(covered, needed);
+  values.reviews_due = take();
+  return values;
+}
+
+}  // namespace pmx

@@ -1,0 +1,73 @@
+#include "pmx/core/postmortem_policy.h"
+
+#include <charconv>
+
+namespace pmx {
+namespace {
+
+constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
+
+// 1970-01-01 was a Thursday: day 0 has weekday 3 counting Monday as 0.
+int weekday_of_day(std::int64_t day) {
+  const std::int64_t weekday = (day + 3) % 7;
+  return static_cast<int>(weekday < 0 ? weekday + 7 : weekday);
+}
+
+std::int64_t day_of(UnixNanos t) { return t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay); }
+
+bool is_weekend(std::int64_t day) { return weekday_of_day(day) >= 5; }
+
+}  // namespace
+
+std::optional<PostmortemDue> parse_postmortem_due(std::string_view text) {
+  if (text.size() > 2 && text.substr(text.size() - 2) == "bd") {
+    int days = 0;
+    const auto digits = text.substr(0, text.size() - 2);
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), days);
+    if (error != std::errc() || end != digits.data() + digits.size() || days < 0 || days > 3650) {
+      return std::nullopt;
+    }
+    return PostmortemDue{days, std::nullopt};
+  }
+  const auto duration = parse_duration(text);
+  if (!duration) return std::nullopt;
+  return PostmortemDue{0, *duration};
+}
+
+std::string to_string(const PostmortemDue& due) {
+  if (!due.calendar) return std::to_string(due.business_days) + " business days";
+  return std::to_string(*due.calendar / kNanosPerSecond) + "s";
+}
+
+UnixNanos add_business_days(UnixNanos from, int days) {
+  std::int64_t day = day_of(from);
+  // Time already spent in a weekend day does not count: start at the next Monday, 00:00.
+  UnixNanos into_day = from - day * kDay;
+  while (is_weekend(day)) {
+    ++day;
+    into_day = 0;
+  }
+  for (int left = days; left > 0;) {
+    ++day;
+    if (!is_weekend(day)) --left;
+  }
+  return day * kDay + into_day;
+}
+
+UnixNanos postmortem_deadline(UnixNanos resolved_at, const PostmortemDue& due) {
+  if (due.calendar) return resolved_at + *due.calendar;
+  return add_business_days(resolved_at, due.business_days);
+}
+
+bool needs_postmortem(const Incident& incident, const PostmortemPolicy& policy) {
+  if (incident.repeat) return true;
+  for (const auto& [fingerprint, alert] : incident.alerts) {
+    const auto severity = alert.labels.find("severity");
+    if (severity != alert.labels.end() && policy.required_severities.count(severity->second)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace pmx
