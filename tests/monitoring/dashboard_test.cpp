@@ -1,0 +1,224 @@
+// The Grafana dashboard, statically: it loads in any Grafana (no id, stable uid, a datasource
+// variable every panel and target uses), it only queries metrics of the contract in DESIGN.md,
+// filters every selector by $job, and keeps to the replica semantics (counters through
+// rate/increase, state gauges never summed before being deduplicated). That the queries also
+// run is checked against a real Prometheus in e2e/prometheus_test.cpp.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "prometheus.h"
+
+namespace pmx::monitoring {
+namespace {
+
+using nlohmann::json;
+
+const std::string kDashboard = PMX_DASHBOARD_PATH;
+
+/// State gauges: equal on every replica, deduplicated with max/min, never summed first.
+const std::set<std::string> kGauges{
+    "postmortem_incidents_open",
+    "postmortem_source_occurrences",
+    "postmortem_action_items",
+    "postmortem_action_items_overdue",
+    "postmortem_action_items_on_time_ratio",
+    "postmortem_repeat_incident_ratio",
+    "postmortem_incidents_awaiting_postmortem",
+    "postmortem_coverage_ratio",
+    "postmortem_followup_reviews_due",
+    "postmortem_store_up",
+    "postmortem_build_info",
+};
+/// Event counters: per replica, reset on restart; only meaningful through rate/increase.
+const std::set<std::string> kCounters{
+    "postmortem_webhook_requests_total",      "postmortem_alerts_received_total",
+    "postmortem_alerts_duplicate_total",      "postmortem_occurrences_total",
+    "postmortem_incidents_opened_total",      "postmortem_incidents_resolved_total",
+    "postmortem_incidents_reopened_total",    "postmortem_store_errors_total",
+    "postmortem_repeat_incidents_total",      "postmortem_recurrences_after_fix_total",
+};
+const std::set<std::string> kHistograms{
+    "postmortem_time_to_postmortem_seconds",
+    "postmortem_incident_duration_seconds",
+    "postmortem_action_items_per_postmortem",
+};
+
+enum class Kind { kGauge, kCounter, kUnknown };
+
+/// A histogram's series are counters; its bare name selects nothing, so it is unknown.
+Kind kind_of(const std::string& metric) {
+  if (kGauges.count(metric)) return Kind::kGauge;
+  if (kCounters.count(metric)) return Kind::kCounter;
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    const std::string s = suffix;
+    if (metric.size() > s.size() && metric.compare(metric.size() - s.size(), s.size(), s) == 0 &&
+        kHistograms.count(metric.substr(0, metric.size() - s.size()))) {
+      return Kind::kCounter;
+    }
+  }
+  return Kind::kUnknown;
+}
+
+struct Target {
+  std::string where;  ///< "panel 7 'title' A"
+  std::string expr;
+};
+
+class Dashboard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(kDashboard);
+    ASSERT_TRUE(in) << "cannot read " << kDashboard;
+    dashboard_ = json::parse(in);  // throws (and fails the test) when it is not JSON
+    ASSERT_TRUE(dashboard_.contains("panels"));
+    for (const auto& panel : dashboard_["panels"]) {
+      for (const auto& t : panel.value("targets", json::array())) {
+        targets_.push_back({"panel " + panel.value("id", json(-1)).dump() + " '" +
+                                panel.value("title", "") + "' " + t.value("refId", "?"),
+                            t.value("expr", "")});
+      }
+    }
+  }
+  json dashboard_;
+  std::vector<Target> targets_;
+};
+
+TEST_F(Dashboard, IsImportableWithAStableUid) {
+  EXPECT_FALSE(dashboard_.contains("id")) << "an id makes the import clash with existing dashboards";
+  EXPECT_EQ(dashboard_.value("uid", ""), "postmortem-exporter");
+  EXPECT_EQ(dashboard_.value("title", ""), "Post-mortems");
+  EXPECT_GE(dashboard_.value("schemaVersion", 0), 37);
+}
+
+TEST_F(Dashboard, HasDatasourceAndJobVariables) {
+  std::map<std::string, json> vars;
+  for (const auto& v : dashboard_["templating"]["list"]) vars[v.value("name", "")] = v;
+  ASSERT_TRUE(vars.count("datasource"));
+  EXPECT_EQ(vars["datasource"].value("type", ""), "datasource");
+  EXPECT_EQ(vars["datasource"].value("query", ""), "prometheus");
+  ASSERT_TRUE(vars.count("job"));
+  EXPECT_EQ(vars["job"].value("type", ""), "query");
+  EXPECT_EQ(vars["job"]["datasource"].value("uid", ""), "${datasource}");
+  EXPECT_EQ(vars["job"].value("definition", ""), "label_values(postmortem_build_info, job)");
+}
+
+TEST_F(Dashboard, EveryPanelAndTargetUsesTheDatasourceVariable) {
+  std::set<int> ids;
+  for (const auto& panel : dashboard_["panels"]) {
+    const std::string title = panel.value("title", "");
+    SCOPED_TRACE("panel '" + title + "'");
+    ASSERT_TRUE(panel.contains("id") && panel["id"].is_number_integer());
+    EXPECT_TRUE(ids.insert(panel["id"].get<int>()).second) << "duplicate id " << panel["id"];
+    EXPECT_FALSE(title.empty());
+    EXPECT_EQ(panel["datasource"].value("type", ""), "prometheus");
+    EXPECT_EQ(panel["datasource"].value("uid", ""), "${datasource}");
+
+    ASSERT_TRUE(panel.contains("gridPos"));
+    const json& g = panel["gridPos"];
+    for (const char* k : {"h", "w", "x", "y"}) {
+      EXPECT_TRUE(g.contains(k) && g[k].is_number_integer()) << "gridPos." << k;
+    }
+    EXPECT_LE(g.value("x", 0) + g.value("w", 0), 24) << "wider than the 24-column grid";
+
+    const json targets = panel.value("targets", json::array());
+    EXPECT_FALSE(targets.empty()) << "a panel without a query";
+    std::set<std::string> ref_ids;
+    for (const auto& t : targets) {
+      EXPECT_TRUE(ref_ids.insert(t.value("refId", "")).second) << "duplicate refId";
+      EXPECT_EQ(t["datasource"].value("uid", ""), "${datasource}") << t.dump();
+      EXPECT_FALSE(t.value("expr", "").empty()) << t.dump();
+    }
+  }
+}
+
+TEST_F(Dashboard, QueriesOnlyContractMetricsFilteredByJob) {
+  const std::regex metric_token("postmortem_[a-z_]+");
+  int metrics_seen = 0;
+  for (const auto& t : targets_) {
+    SCOPED_TRACE(t.where + ": " + t.expr);
+    for (auto it = std::sregex_iterator(t.expr.begin(), t.expr.end(), metric_token);
+         it != std::sregex_iterator(); ++it) {
+      const std::string metric = it->str();
+      ++metrics_seen;
+      EXPECT_NE(kind_of(metric), Kind::kUnknown) << metric << " is not in the metric contract";
+      // The selector right after the name carries the job filter.
+      const std::size_t after = static_cast<std::size_t>(it->position() + it->length());
+      const std::size_t close = t.expr.find('}', after);
+      const bool has_selector = after < t.expr.size() && t.expr[after] == '{' &&
+                                close != std::string::npos;
+      EXPECT_TRUE(has_selector &&
+                  t.expr.substr(after, close - after).find("job=\"$job\"") != std::string::npos)
+          << metric << " is not filtered by job=\"$job\"";
+    }
+  }
+  EXPECT_GT(metrics_seen, 20);
+  for (const auto& v : dashboard_["templating"]["list"]) {
+    const std::string def = v.value("definition", "");
+    for (auto it = std::sregex_iterator(def.begin(), def.end(), metric_token);
+         it != std::sregex_iterator(); ++it) {
+      EXPECT_NE(kind_of(it->str()), Kind::kUnknown) << "variable " << v.value("name", "");
+    }
+  }
+}
+
+// Counters reset when a replica restarts and differ per replica: a raw value means nothing.
+// Gauges are the same on every replica: sum(gauge) multiplies them by the replica count.
+TEST_F(Dashboard, QueriesKeepReplicaSemantics) {
+  const std::regex metric_token("postmortem_[a-z_]+");
+  const std::regex counter_context(R"((rate|increase)\(\s*$)");
+  const std::regex summed_gauge(R"(sum\s*(\s(by|without)\s*\([^)]*\))?\s*\(\s*$)");
+  for (const auto& t : targets_) {
+    SCOPED_TRACE(t.where + ": " + t.expr);
+    for (auto it = std::sregex_iterator(t.expr.begin(), t.expr.end(), metric_token);
+         it != std::sregex_iterator(); ++it) {
+      const std::string before = t.expr.substr(0, static_cast<std::size_t>(it->position()));
+      if (kind_of(it->str()) == Kind::kCounter) {
+        EXPECT_TRUE(std::regex_search(before, counter_context))
+            << it->str() << " is a per-replica counter: use rate() or increase()";
+      } else if (kind_of(it->str()) == Kind::kGauge) {
+        EXPECT_FALSE(std::regex_search(before, summed_gauge))
+            << it->str() << " is equal on every replica: max (or min) over them, never sum";
+      }
+    }
+  }
+}
+
+TEST_F(Dashboard, EveryVariableInAQueryCanBeFilledIn) {
+  std::vector<pmx::testing::DashboardQuery> queries;
+  ASSERT_NO_THROW(queries = pmx::testing::dashboard_queries(kDashboard));
+  ASSERT_EQ(queries.size(), targets_.size());
+  for (const auto& q : queries) {
+    EXPECT_EQ(q.expr.find('$'), std::string::npos) << q.panel << ": " << q.expr;
+    EXPECT_NE(q.expr.find("job=\"postmortem\""), std::string::npos) << q.expr;
+  }
+}
+
+// The substitution itself: a variable the e2e test cannot fill in must fail, not pass through.
+TEST(DashboardQueries, FillsKnownVariablesAndRejectsOthers) {
+  const std::string dir = pmx::testing::make_temp_dir("pmx-dashboard");
+  const auto write = [&](const std::string& expr) {
+    const std::string path = dir + "/d.json";
+    std::ofstream(path) << json{{"panels", {{{"title", "t"}, {"targets", {{{"refId", "A"},
+                                                                            {"expr", expr}}}}}}}};
+    return path;
+  };
+  const auto q = pmx::testing::dashboard_queries(write(
+      R"(rate(x{job="${job}",a=~"b$"}[$__rate_interval]) + increase(x{job="$job"}[$__range:$__interval]))"));
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].expr,
+            R"(rate(x{job="postmortem",a=~"b$"}[1m]) + increase(x{job="postmortem"}[5m:15s]))");
+  EXPECT_THROW(pmx::testing::dashboard_queries(write("x{a=\"$instance\"}")), std::runtime_error);
+  EXPECT_THROW(pmx::testing::dashboard_queries(write("x[$__rate_interval_ms]")), std::runtime_error);
+  EXPECT_THROW(pmx::testing::dashboard_queries(write("x[${__range_s}]")), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pmx::monitoring
