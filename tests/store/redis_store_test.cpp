@@ -4,7 +4,8 @@
 #include <signal.h>
 
 #include <chrono>
-
+#include <map>
+#include <sstream>
 #include <variant>
 
 #include "pmx/core/rca_loader.h"
@@ -138,6 +139,54 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
   ASSERT_TRUE(store.get_rca("rca-3"));
   ASSERT_TRUE(store.delete_rca("rca-3"));
   EXPECT_EQ(store.round_trips() - before, 3u) << "get_rca + delete_rca (read, then the script)";
+}
+
+/// The commands Redis ran since the last CONFIG RESETSTAT, by name, from INFO commandstats
+/// (`cmdstat_zcount:calls=26,...`).
+std::map<std::string, long> commands_run(const testing::RedisServer& redis) {
+  std::map<std::string, long> calls;
+  std::istringstream info(redis.cli("INFO commandstats"));
+  for (std::string line; std::getline(info, line);) {
+    const auto colon = line.find(':');
+    if (line.rfind("cmdstat_", 0) != 0 || colon == std::string::npos) continue;
+    calls[line.substr(8, colon - 8)] = std::stol(line.substr(line.find("calls=") + 6));
+  }
+  calls.erase("config|resetstat");  // the test's own
+  calls.erase("info");
+  return calls;
+}
+
+// A scrape reads aggregates: one round trip of O(log n) commands, the same commands whether
+// the store holds 10 incidents or 3,000; never KEYS or SCAN.
+TEST(RedisStore, AScrapeCostsTheSameWhateverTheHistory) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  Ingestor ingestor(store, IngestConfig{});
+  const auto scrape = [&] {
+    ASSERT_EQ(redis.cli("CONFIG RESETSTAT"), "OK\n");
+    const auto before = store.round_trips();
+    ASSERT_TRUE(store.read_kpis(kpi_ranges(kT0, KpiWindows{}), 50));
+    EXPECT_EQ(store.round_trips() - before, 1u);
+  };
+  ASSERT_TRUE(ingestor.ingest(webhook(10, 1, kT0), kT0));
+  scrape();
+  const auto small = commands_run(redis);
+  EXPECT_EQ(small.count("keys") + small.count("scan"), 0u);
+  for (const auto& [command, calls] : small) {
+    EXPECT_TRUE(command == "zcard" || command == "hgetall" || command == "zrange" ||
+                command == "zcount")
+        << command << " is not an aggregate read";
+  }
+
+  for (int batch = 0; batch < 6; ++batch) {  // 3,000 more incidents, each resolved
+    const UnixNanos at = kT0 + (batch + 1) * 3600 * kSecond;
+    std::vector<Alert> alerts = webhook(500, 1, at);
+    for (auto& alert : alerts) alert.labels["service"] += "-" + std::to_string(batch);
+    ASSERT_TRUE(ingestor.ingest(alerts, at));
+    ASSERT_TRUE(ingestor.ingest(resolved_all(alerts, at + 60 * kSecond), at + 60 * kSecond));
+  }
+  scrape();
+  EXPECT_EQ(commands_run(redis), small);
 }
 
 TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
