@@ -77,10 +77,13 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--metrics.top-sources", f.top_sources,
                  "Sources exported in postmortem_source_occurrences (the busiest)")
       ->capture_default_str();
+  // expected(0, 1): `--postmortem.required-severities=` means none (only repeats need one);
+  // without it CLI11 would take the next argument as the value. The default is in the text,
+  // since a captured default would replace the empty value.
   app.add_option("--postmortem.required-severities", f.required_severities,
                  "Comma-separated values of the severity label whose incidents need a "
-                 "post-mortem (repeats always do)")
-      ->capture_default_str();
+                 "post-mortem (repeats always do); empty for none. Default: critical")
+      ->expected(0, 1);
   app.add_option("--postmortem.due", f.postmortem_due,
                  "When a post-mortem is due after its incident resolved: <n>bd business days "
                  "(Monday to Friday, UTC) or a duration such as 72h")

@@ -26,6 +26,23 @@ TEST(Flags, SourceLabelsDecideWhatAnIncidentIsAbout) {
       << "alertname is no longer part of the source";
 }
 
+// Fixtures 01..06: checkout (critical) and auth (warning) fire and resolve. Which of them
+// await a post-mortem is the policy's call (overdue or not depends on today's date: sum both).
+TEST(Flags, RequiredSeveritiesDecideWhichIncidentsNeedAPostmortem) {
+  const std::vector<std::pair<std::string, double>> cases{
+      {"--postmortem.required-severities=critical", 1},
+      {"--postmortem.required-severities=critical, warning", 2},
+      {"--postmortem.required-severities=", 0},
+  };
+  std::vector<std::string> fixtures = pmx::testing::replay_fixture_names();
+  fixtures.pop_back();  // 07 refires checkout: it would be open again
+  for (const auto& [flag, awaiting] : cases) {
+    Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {flag}});
+    post_fixtures(daemon, fixtures);
+    EXPECT_EQ(daemon.metric("postmortem_incidents_awaiting_postmortem"), awaiting) << flag;
+  }
+}
+
 TEST(Flags, JsonLogsAreOneObjectPerLine) {
   Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {"--log.format=json"}});
   post_fixtures(daemon, {pmx::testing::replay_fixture_names()[0]});
@@ -52,6 +69,9 @@ TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
       {"--log.format=xml", "log.format"},
       {"--redis.url=http://nope", "redis"},
       {"--web.auth-token-file=/nonexistent/token", "/nonexistent/token"},
+      {"--postmortem.due=5", "postmortem.due"},
+      {"--postmortem.due=-2bd", "postmortem.due"},
+      {"--kpi.window=a-month", "kpi.window"},
   };
   const auto lower = [](std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

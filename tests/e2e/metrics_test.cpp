@@ -41,6 +41,18 @@ TEST(Metrics, LiveScrapePassesPromtoolAndFollowsTheContract) {
       {"postmortem_source_occurrences", "gauge"},
       {"postmortem_store_up", "gauge"},
       {"postmortem_build_info", "gauge"},
+      {"postmortem_repeat_incidents_total", "counter"},
+      {"postmortem_recurrences_after_fix_total", "counter"},
+      {"postmortem_action_items", "gauge"},
+      {"postmortem_action_items_overdue", "gauge"},
+      {"postmortem_action_items_on_time_ratio", "gauge"},
+      {"postmortem_repeat_incident_ratio", "gauge"},
+      {"postmortem_incidents_awaiting_postmortem", "gauge"},
+      {"postmortem_coverage_ratio", "gauge"},
+      {"postmortem_followup_reviews_due", "gauge"},
+      {"postmortem_incident_duration_seconds", "histogram"},
+      {"postmortem_time_to_postmortem_seconds", "histogram"},
+      {"postmortem_action_items_per_postmortem", "histogram"},
   };
   for (const auto& [name, type] : families) {
     // prometheus-cpp declares counters by their full name (`# TYPE x_total counter`); the
