@@ -21,14 +21,12 @@
 #include "metrics_text.h"
 #include "pmx/core/source.h"
 #include "pmx/receiver/http_api.h"
-#include "store_test_support.h"
+#include "conformance.h"  // the two backends
 
 namespace pmx {
 namespace {
 
 using nlohmann::json;
-using store_test::MemoryBackend;
-using store_test::RedisBackend;
 
 constexpr const char* kToken = "kpi-token";
 
@@ -165,14 +163,7 @@ class KpiTruth : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
 };
 
-using Backends = ::testing::Types<MemoryBackend, RedisBackend>;
-struct BackendNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return std::is_same_v<T, MemoryBackend> ? "Memory" : "Redis";
-  }
-};
-TYPED_TEST_SUITE(KpiTruth, Backends, BackendNames);
+TYPED_TEST_SUITE(KpiTruth, store_test::Backends, store_test::BackendNames);
 
 TYPED_TEST(KpiTruth, EveryKpiMatchesTheHistoryWorkedOutByHand) {
   const AlertSpec payments{"ApiDown", "payments", "critical", "fp-pay"};
