@@ -36,7 +36,9 @@ std::optional<PostmortemDue> parse_postmortem_due(std::string_view text) {
 
 std::string to_string(const PostmortemDue& due) {
   if (!due.calendar) return std::to_string(due.business_days) + " business days";
-  return std::to_string(*due.calendar / kNanosPerSecond) + "s";
+  constexpr UnixNanos kMilli = kNanosPerSecond / 1000;
+  if (*due.calendar % kNanosPerSecond == 0) return std::to_string(*due.calendar / kNanosPerSecond) + "s";
+  return std::to_string(*due.calendar / kMilli) + "ms";
 }
 
 UnixNanos add_business_days(UnixNanos from, int days) {

@@ -92,6 +92,7 @@ TEST(PostmortemPolicyParse, ToStringNamesTheKind) {
   EXPECT_EQ(to_string(PostmortemDue{}), "5 business days");  // the default
   EXPECT_EQ(to_string(*parse_postmortem_due("2bd")), "2 business days");
   EXPECT_EQ(to_string(*parse_postmortem_due("72h")), "259200s");  // 72 * 3600
+  EXPECT_EQ(to_string(*parse_postmortem_due("1500ms")), "1500ms");  // not cut to whole seconds
 }
 
 // --- add_business_days ----------------------------------------------------------------------
