@@ -18,7 +18,7 @@ import (
 )
 
 // CheckConfig says what to check and with which programs.
-type CheckConfig struct{ Chart, Scenario, Expect, Daemon, Repo string }
+type CheckConfig struct{ Chart, Scenario, Expect, Daemon, Repo, Ajv string }
 
 // Expectation is one scenario's entry of expectations.yaml.
 type Expectation struct {
@@ -101,6 +101,11 @@ func runCheck(c CheckConfig) bool {
 		report.check("load chart and values", []string{err.Error()})
 		return false
 	}
+	if expect.SchemaError {
+		report.check("values.schema.json rejects the values", checkSchema(engine, c, false))
+		return report.failed == 0
+	}
+	report.check("values.schema.json accepts the values", checkSchema(engine, c, true))
 	manifests, err := engine.Render()
 	if expect.RenderError != "" {
 		var problems []string
@@ -113,10 +118,6 @@ func runCheck(c CheckConfig) bool {
 		}
 		report.check("rendering refuses: "+expect.RenderError, problems)
 		return report.failed == 0
-	}
-	if expect.SchemaError {
-		// The schema refuses it (ajv, in helm_test.sh); the templates need not.
-		return true
 	}
 	if err != nil {
 		report.check("render", []string{err.Error()})
@@ -639,8 +640,7 @@ func readmeBlock(readme, name string) (string, bool) {
 	return strings.TrimSpace(strings.Join(kept, "\n")), true
 }
 
-func checkNotes(r *Rendered, c CheckConfig) []string {
-	var problems []string
+func checkNotes(r *Rendered, c CheckConfig) (problems []string) {
 	notes, err := r.engine.Notes()
 	if err != nil {
 		return []string{"NOTES.txt: " + err.Error()}
@@ -660,6 +660,16 @@ func checkNotes(r *Rendered, c CheckConfig) []string {
 	if !strings.Contains(notes, indent(config, "  ")) {
 		problems = append(problems, "NOTES.txt does not show the Alertmanager configuration")
 	}
+	// README.md shows the blocks of the `default` and `sidecar` scenarios: they must be what
+	// the chart renders.
+	shown := map[string]string{}
+	switch filepath.Base(c.Scenario) {
+	case "default.yaml":
+		shown["alertmanager-config-standalone"] = config
+	case "sidecar.yaml":
+		shown["alertmanager-config-sidecar"] = config
+	}
+	defer func() { problems = append(problems, checkReadme(c, shown)...) }()
 	if !r.sidecar() {
 		return problems
 	}
@@ -684,20 +694,28 @@ func checkNotes(r *Rendered, c CheckConfig) []string {
 		!reflect.DeepEqual(get(block, "alertmanager", "alertmanagerSpec", "volumes"), get(other, "extraVolumes")) {
 		problems = append(problems, "the kube-prometheus-stack and alertmanager chart blocks differ")
 	}
-	// README.md shows the blocks of the `sidecar` scenario: they must be what the chart renders.
-	if filepath.Base(c.Scenario) == "sidecar.yaml" {
-		data, err := os.ReadFile(filepath.Join(c.Chart, "README.md"))
-		if err != nil {
-			return append(problems, err.Error())
-		}
-		for name, text := range map[string]string{"sidecar-kube-prometheus-stack": kps,
-			"sidecar-alertmanager-chart": chart, "alertmanager-config-sidecar": config} {
-			shown, ok := readmeBlock(string(data), name)
-			if !ok {
-				problems = append(problems, "README.md has no block "+name)
-			} else if shown != strings.TrimSpace(text) {
-				problems = append(problems, "README.md's block "+name+" differs from the rendered one:\n"+text)
-			}
+	if _, ok := shown["alertmanager-config-sidecar"]; ok {
+		shown["sidecar-kube-prometheus-stack"] = kps
+		shown["sidecar-alertmanager-chart"] = chart
+	}
+	return problems
+}
+
+func checkReadme(c CheckConfig, blocks map[string]string) []string {
+	if len(blocks) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(c.Chart, "README.md"))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var problems []string
+	for name, text := range blocks {
+		shown, ok := readmeBlock(string(data), name)
+		if !ok {
+			problems = append(problems, "README.md has no block "+name)
+		} else if shown != strings.TrimSpace(text) {
+			problems = append(problems, "README.md's block "+name+" differs from the rendered one:\n"+text)
 		}
 	}
 	return problems
@@ -776,4 +794,32 @@ func contains(l []string, s string) bool {
 func decodeBase64(s string) (string, error) {
 	data, err := base64.StdEncoding.DecodeString(s)
 	return string(data), err
+}
+
+// checkSchema validates the merged values against values.schema.json with ajv (draft 7, as
+// Helm's validator), in strict mode so the schema itself stays clean.
+func checkSchema(e *Engine, c CheckConfig, wantValid bool) []string {
+	data, _ := json.Marshal(e.values)
+	f, err := os.CreateTemp("", "helm-values-*.json")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer os.Remove(f.Name())
+	_, _ = f.Write(data)
+	f.Close()
+	out, err := exec.Command(c.Ajv, "validate", "--spec=draft7", "--strict=true", "--errors=text",
+		"-s", filepath.Join(c.Chart, "values.schema.json"), "-d", f.Name()).CombinedOutput()
+	if _, isExit := err.(*exec.ExitError); err != nil && !isExit {
+		return []string{"ajv: " + err.Error()}
+	}
+	valid := err == nil
+	switch {
+	case valid && !wantValid:
+		return []string{"ajv accepts them"}
+	case !valid && wantValid:
+		return []string{"ajv: " + string(out)}
+	case !valid:
+		fmt.Printf("       (ajv: %s)\n", strings.TrimSpace(string(out)))
+	}
+	return nil
 }

@@ -5,7 +5,7 @@
 //	helm-render notes    -chart DIR [-f values.yaml]...        NOTES.txt
 //	helm-render include  -chart DIR [-f ...] NAME              one named template
 //	helm-render values   -chart DIR [-f ...]                   the merged values as JSON
-//	helm-render check    -chart DIR -scenario FILE -expect FILE -daemon BIN -repo DIR
+//	helm-render check    -chart DIR -scenario FILE -expect FILE -daemon BIN -repo DIR -ajv BIN
 package main
 
 import (
@@ -40,11 +40,12 @@ func main() {
 	expect := fs.String("expect", "", "check: the expectations file")
 	daemon := fs.String("daemon", "", "check: the postmortem-exporter binary")
 	repo := fs.String("repo", ".", "check: the repository root")
+	ajv := fs.String("ajv", "tools/schema-check/node_modules/.bin/ajv", "check: the ajv-cli binary")
 	_ = fs.Parse(os.Args[2:])
 
 	if cmd == "check" {
 		ok := runCheck(CheckConfig{Chart: *chartDir, Scenario: *scenario, Expect: *expect,
-			Daemon: *daemon, Repo: *repo})
+			Daemon: *daemon, Repo: *repo, Ajv: *ajv})
 		if !ok {
 			os.Exit(1)
 		}
