@@ -191,7 +191,9 @@ func (p *Process) tail() string {
 	return string(data)
 }
 
-var client = &http.Client{Timeout: 3 * time.Second}
+// One connection per request: an idle keep-alive connection would hold a daemon worker and
+// delay its graceful stop.
+var client = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 func httpStatus(method, u, token, body string) (int, string) {
 	req, _ := http.NewRequest(method, u, strings.NewReader(body))
