@@ -35,11 +35,15 @@ runtime_packages=$(installed 2)
 echo ">> runtime stage installs: $(echo $runtime_packages)"
 libs=$(ldd "$daemon" | awk '/=>/ { print $3 }')
 [ -n "$libs" ] || fail "ldd lists no libraries for $daemon"
+# One dpkg -S for every path a library may be registered under (merged /usr: /lib is /usr/lib).
+declare -A owner
+candidates=()
+for lib in $libs; do candidates+=("$lib" "$(readlink -f "$lib")" "/usr$lib"); done
+while IFS= read -r line; do
+  owner["${line#*: }"]=${line%%:*}
+done < <(dpkg -S "${candidates[@]}" 2>/dev/null || true)
 for lib in $libs; do
-  pkg=""
-  for path in "$lib" "$(readlink -f "$lib")" "/usr$lib"; do
-    pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) && [ -n "$pkg" ] && break
-  done
+  pkg=${owner[$lib]:-${owner[$(readlink -f "$lib")]:-${owner[/usr$lib]:-}}}
   if [ -z "$pkg" ]; then
     fail "$lib belongs to no Debian package"
   elif ! grep -qx "$pkg" <<<"$runtime_packages"; then
@@ -49,7 +53,6 @@ for lib in $libs; do
   fi
 done
 
-# shellcheck source=/dev/null
 BUILD_PACKAGES=()
 eval "$(sed -n '/^BUILD_PACKAGES=(/,/)/p' "$root/scripts/lib.sh")"
 build_packages=$(installed 1)
