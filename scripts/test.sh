@@ -5,6 +5,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools \
   prometheus-alertmanager prometheus
+# The Helm chart's checks (tests/helm): Go with Helm's template functions (sprig) and YAML,
+# offline from Debian's packages, and yamllint.
+install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint
 # ajv-cli, the reference JSON Schema validator the schema test compares the C++ loader with.
 command -v npm >/dev/null || install_missing nodejs npm
 (cd "$ROOT/tools/schema-check" && npm ci --no-audit --no-fund --silent)
