@@ -83,7 +83,13 @@ livenessProbe:
   {{- toYaml .Values.livenessProbe | nindent 2 }}
 readinessProbe:
   httpGet:
+    {{- if eq .Values.mode "sidecar" }}
+    # In Alertmanager's pod: /-/ready follows Redis, and a Redis outage must not take
+    # Alertmanager out of its Service. Webhooks answer 503 meanwhile and Alertmanager retries.
+    path: /-/healthy
+    {{- else }}
     path: /-/ready
+    {{- end }}
     port: pmx-http
   {{- toYaml .Values.readinessProbe | nindent 2 }}
 {{- with .Values.resources }}

@@ -469,7 +469,12 @@ func checkDaemonContainer(r *Rendered) []string {
 	}
 	var problems []string
 	ports := containerPorts([]interface{}{c})
-	for probe, path := range map[string]string{"livenessProbe": "/-/healthy", "readinessProbe": "/-/ready"} {
+	// A sidecar's readiness is Alertmanager's pod's: it must not follow Redis (see _container.tpl).
+	readiness := "/-/ready"
+	if r.sidecar() {
+		readiness = "/-/healthy"
+	}
+	for probe, path := range map[string]string{"livenessProbe": "/-/healthy", "readinessProbe": readiness} {
 		if got := str(c, probe, "httpGet", "path"); got != path {
 			problems = append(problems, fmt.Sprintf("%s: path %q, want %q", probe, got, path))
 		}
