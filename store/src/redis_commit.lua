@@ -3,22 +3,29 @@
 --
 -- KEYS[1] state  KEYS[2] occurrences  KEYS[3] source incidents  KEYS[4] incidents
 -- KEYS[5] open incidents  KEYS[6] sources by last seen  KEYS[7] sources by occurrences
--- KEYS[6+2i] incident i  KEYS[7+2i] its timeline                        (i = 1..n)
+-- KEYS[8] version  KEYS[7+2i] incident i  KEYS[8+2i] its timeline        (i = 1..n)
 -- ARGV[1] expected version  ARGV[2] state JSON (version = expected + 1)  ARGV[3] canonical key
 -- ARGV[4] -last_seen  ARGV[5] -occurrences  ARGV[6] occurrence count m  ARGV[7] incident count n
 -- then m occurrence ids, then per incident: id, JSON ('' = timeline only), opened_at score,
--- '1' if open else '0', event count e, e event JSONs; then the KPI op count k and k ops
+-- '1' if it opened or reopened, '0' if it resolved, '' if neither (its index entries stand),
+-- event count e, e event JSONs; then the KPI op count k and k ops
 -- (kpi_apply in redis_shared.lua).
 -- Returns 1 when written, 0 when the stored version is not the expected one (nothing written).
 
-local raw = redis.call('GET', KEYS[1])
-local version = 0
-if raw then
-  local ok, doc = pcall(cjson.decode, raw)
-  if not ok or type(doc) ~= 'table' or type(doc['version']) ~= 'number' then
-    return redis.error_reply('PMX_CORRUPT state of ' .. ARGV[3])
+-- The version has its own key so that checking it decodes nothing: the state holds the whole
+-- current incident, and decoding it made every commit cost as much as the incident is large.
+-- A state written before the key existed is decoded, once.
+local version = tonumber(redis.call('GET', KEYS[8]) or '')
+if not version then
+  version = 0
+  local raw = redis.call('GET', KEYS[1])
+  if raw then
+    local ok, doc = pcall(cjson.decode, raw)
+    if not ok or type(doc) ~= 'table' or type(doc['version']) ~= 'number' then
+      return redis.error_reply('PMX_CORRUPT state of ' .. ARGV[3])
+    end
+    version = doc['version']
   end
-  version = doc['version']
 end
 if version ~= tonumber(ARGV[1]) then
   return 0
@@ -27,6 +34,7 @@ end
 -- Nothing above wrote: a conflict or a corrupt state leaves the source untouched. Below, only
 -- WRONGTYPE (someone else's data under our prefix) could stop the script half-way.
 redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[8], version + 1)
 
 -- unpack() is bounded by the Lua C stack (LUAI_MAXCSTACK 8000): send long lists in chunks.
 local function push_all(command, key, first, count)
@@ -48,16 +56,18 @@ for i = 1, incidents do
   local events = tonumber(ARGV[a + 4])
   a = a + 5
   if doc ~= '' then
-    redis.call('SET', KEYS[6 + 2 * i], doc)
+    redis.call('SET', KEYS[7 + 2 * i], doc)
+  end
+  -- The indices change only when the incident opens, resolves or reopens: most commits add an
+  -- alert to an open incident and skip these three writes.
+  if open == '1' then
     redis.call('ZADD', KEYS[3], opened_at, id)
     redis.call('ZADD', KEYS[4], opened_at, id)
-    if open == '1' then
-      redis.call('ZADD', KEYS[5], opened_at, id)
-    else
-      redis.call('ZREM', KEYS[5], id)
-    end
+    redis.call('ZADD', KEYS[5], opened_at, id)
+  elseif open == '0' then
+    redis.call('ZREM', KEYS[5], id)
   end
-  push_all('RPUSH', KEYS[7 + 2 * i], a, events)
+  push_all('RPUSH', KEYS[8 + 2 * i], a, events)
   a = a + events
 end
 

@@ -20,6 +20,11 @@ inline std::string source_prefix(const std::string& source_id) {
 inline std::string state(const std::string& source_id) {
   return source_prefix(source_id) + ":state";
 }
+/// The source's compare-and-set version, beside the state (which carries it too, for readers)
+/// so that the commit script checks it without decoding the state.
+inline std::string version(const std::string& source_id) {
+  return source_prefix(source_id) + ":version";
+}
 inline std::string occurrences(const std::string& source_id) {
   return source_prefix(source_id) + ":occ";
 }

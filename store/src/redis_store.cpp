@@ -2,6 +2,7 @@
 // The read path is in redis_store_reads.cpp.
 #include "pmx/store/redis_store.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <stdexcept>
@@ -33,6 +34,15 @@ std::string score(std::int64_t value) { return std::to_string(value); }
 std::string negated_score(std::int64_t value) { return std::to_string(-value); }
 std::string negated_score(std::uint64_t value) { return "-" + std::to_string(value); }
 
+// Whether the entries include an incident opening, resolving or reopening: only those move it
+// in the incident indices.
+bool changes_lifecycle(const std::vector<TimelineEvent>& events) {
+  return std::any_of(events.begin(), events.end(), [](const TimelineEvent& event) {
+    return event.type == TimelineEventType::kOpened || event.type == TimelineEventType::kResolved ||
+           event.type == TimelineEventType::kReopened;
+  });
+}
+
 // The EVALSHA of the commit script for one source update; nullopt if the update names an
 // incident whose id is not `<this source id>-<n>` (a bug upstream: refuse rather than write
 // outside the source's hash slot).
@@ -62,7 +72,7 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
   RedisCommand keys_part{
       keys::state(source_id),     keys::occurrences(source_id), keys::source_incidents(source_id),
       keys::kIncidents,           keys::kOpenIncidents,         keys::kSourcesBySeen,
-      keys::kSourcesByOccurrences};
+      keys::kSourcesByOccurrences, keys::version(source_id)};
   json state = to_json(update.state);
   state["version"] = commit.expected_version + 1;
   RedisCommand args{std::to_string(commit.expected_version),
@@ -81,9 +91,11 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
     args.push_back(id);
     args.push_back(incident ? replies::dump(to_json(*incident)) : std::string());
     args.push_back(incident ? score(incident->opened_at) : std::string("0"));
-    args.push_back(incident && incident->state == IncidentState::kOpen ? "1" : "0");
     const auto events = update.timeline.find(id);
     const std::size_t count = events == update.timeline.end() ? 0 : events->second.size();
+    args.push_back(incident && count > 0 && changes_lifecycle(events->second)
+                       ? (incident->state == IncidentState::kOpen ? "1" : "0")
+                       : "");
     args.push_back(std::to_string(count));
     for (std::size_t e = 0; e < count; ++e)
       args.push_back(replies::dump(to_json(events->second[e])));
