@@ -112,7 +112,7 @@ std::vector<KpiOp> incident_kpi_ops(const std::vector<Incident>& incidents,
     // The latest form of the incident (an update lists an incident once, or twice when it
     // resolved and the next one opened in the same batch: then they differ by id).
     const auto incident = std::find_if(incidents.rbegin(), incidents.rend(),
-                                       [&](const Incident& i) { return i.id == id; });
+                                       [&id = id](const Incident& i) { return i.id == id; });
     if (incident == incidents.rend()) continue;  // only RCA entries: no lifecycle change
     for (const auto& event : events) {
       switch (event.type) {
