@@ -115,6 +115,11 @@ DecodeResult decode_webhook(std::string_view body) {
     // e.byte is the 1-based offset where parsing failed; say it plainly, without the library's
     // internal error id.
     return DecodeError{"invalid JSON at byte " + std::to_string(e.byte), ""};
+  } catch (const json::out_of_range&) {
+    // Valid JSON text nlohmann cannot hold: a number beyond a double (`1e309`). The sender's
+    // fault all the same, so a 400 that Alertmanager does not retry, not the 500 an escaping
+    // exception would become.
+    return DecodeError{"invalid JSON: a number is out of range", ""};
   }
   try {
     return decode_message(doc);
