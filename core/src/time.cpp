@@ -75,6 +75,9 @@ std::optional<UnixNanos> parse_rfc3339(std::string_view text) {
                                                static_cast<unsigned>(day)) * 86400 +
                                hour * 3600 + minute * 60 + second - offset_seconds;
   if (seconds > 9'000'000'000) return std::nullopt;  // beyond int64 nanoseconds (year 2262)
+  // The same for an instant before the epoch written in 1970 with an offset (`00:30+01:00`):
+  // it reads as 0 like its UTC form (`1969-12-31T23:30:00Z`) does, never as a negative time.
+  if (seconds < 0) return UnixNanos{0};
   return seconds * kNanosPerSecond + fraction;
 }
 
