@@ -48,6 +48,10 @@ std::optional<json> json_body(const httplib::Request& req, httplib::Response& re
   } catch (const json::parse_error& e) {
     send_error(res, 400, "invalid JSON at byte " + std::to_string(e.byte));
     return std::nullopt;
+  } catch (const json::exception&) {
+    // A number beyond a double (1e309) is out_of_range, not parse_error: still the body's fault.
+    send_error(res, 400, "invalid JSON: a number is out of range");
+    return std::nullopt;
   }
 }
 

@@ -133,6 +133,11 @@ TEST_F(RcaApiTest, InvalidDocumentsAre422NamingEveryFieldAndStoreNothing) {
   const HttpResponse bad_json = api().put_raw("rca-bad-json", R"({"id":"rca-bad-json","title":)");
   EXPECT_TRUE(IsStatus(bad_json, 400));
   EXPECT_TRUE(IsStatus(api().get("rca-bad-json"), 404));
+  // A number beyond a double is the body's fault too: 400, not 500 (found by the fuzzer).
+  const HttpResponse huge_number =
+      api().put_raw("rca-huge", R"({"id":"rca-huge","title":"x","status":"draft","x-n":1e309})");
+  EXPECT_TRUE(IsStatus(huge_number, 400)) << huge_number.body;
+  EXPECT_TRUE(IsStatus(api().get("rca-huge"), 404));
 
   // A rejected replacement leaves the stored document as it was, and links nothing.
   ASSERT_TRUE(IsStatus(api().put("rca-ok", rca_document("rca-ok", "Fine")), 201));
