@@ -14,6 +14,7 @@
 #include "rca_files.h"
 #include "pmx/core/logfmt.h"
 #include "pmx/receiver/http_api.h"
+#include "pmx/receiver/tls.h"
 #include "pmx/store/memory_store.h"
 #include "pmx/store/redis_store.h"
 
@@ -32,6 +33,10 @@ struct Flags {
   std::size_t max_request_bytes = 8 * 1024 * 1024;
   std::string telemetry_path = "/metrics";
   std::size_t http_threads = 16;
+  bool read_auth = false;
+  std::string read_timeout = "10s";
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string redis_url;
   std::string source_labels = "alertname,service";
   std::string reopen_window = "5m";
@@ -62,6 +67,17 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--web.max-connections", f.http_threads,
                  "Worker threads; each open connection holds one")
       ->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  app.add_flag("--web.read-auth", f.read_auth,
+               "GET of the API and of the telemetry path need the credentials too "
+               "(health endpoints stay open)");
+  app.add_option("--web.read-timeout", f.read_timeout,
+                 "How long a read or write on a connection may stall, and an idle keep-alive "
+                 "connection may stay open, before it is closed")
+      ->capture_default_str();
+  app.add_option("--web.tls-cert-file", f.tls_cert_file,
+                 "PEM certificate (and chain) to serve HTTPS with; needs --web.tls-key-file");
+  app.add_option("--web.tls-key-file", f.tls_key_file,
+                 "PEM private key of --web.tls-cert-file");
   app.add_option("--redis.url", f.redis_url,
                  "redis://[:password@]host:port[/db]; without it state lives in memory only");
   app.add_option("--incident.source-labels", f.source_labels,
@@ -176,6 +192,15 @@ int run(const Flags& f) {
   kpis.windows.kpi = duration_flag("--kpi.window", f.kpi_window);
   const auto [host, port] = split_listen_address(f.listen_address);
   const Authenticator authenticator(auth_config(f));
+  if (f.read_auth && !authenticator.enabled()) {
+    throw std::invalid_argument("--web.read-auth needs --web.auth-token-file or basic auth");
+  }
+  const UnixNanos read_timeout = duration_flag("--web.read-timeout", f.read_timeout);
+  if (read_timeout < 1'000'000) throw std::invalid_argument("--web.read-timeout must be at least 1ms");
+  // Checked before the store connects, so a bad file is reported at once.
+  const std::unique_ptr<httplib::Server> server_ptr =
+      make_http_server(TlsConfig{f.tls_cert_file, f.tls_key_file});
+  httplib::Server& server = *server_ptr;
   if (!authenticator.enabled()) {
     spdlog::warn("msg=\"no --web.auth-token-file: anyone who can reach the port can post alerts\"");
   }
@@ -196,11 +221,12 @@ int run(const Flags& f) {
     if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, *store, rcas, wall_clock_now());
   };
   reload_rcas();
-  httplib::Server server;
   HttpConfig http;
   http.telemetry_path = f.telemetry_path;
   http.max_request_bytes = f.max_request_bytes;
   http.threads = f.http_threads;
+  http.io_timeout = std::chrono::microseconds(read_timeout / 1000);
+  http.read_auth = f.read_auth;
   install_http_api(server, http, HttpDependencies{ingestor, *store, rcas, telemetry, authenticator, wall_clock_now});
 
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
@@ -217,9 +243,9 @@ int run(const Flags& f) {
     spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}", strsignal(signal));
     server.stop();
   });
-  spdlog::info("msg=\"listening\" address={}:{} version={} store={} source_labels={} "
+  spdlog::info("msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
                "postmortem_due={} required_severities={}",
-               host, bound, PMX_VERSION, f.redis_url.empty() ? "memory" : "redis", f.source_labels,
+               host, bound, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION, f.redis_url.empty() ? "memory" : "redis", f.source_labels,
                logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities);
   server.listen_after_bind();  // returns after stop(), once the workers have finished
   // Wake the signal thread if listen ended for another reason.

@@ -1,6 +1,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "http_util.h"
 #include "pmx/core/logfmt.h"
 #include "pmx/receiver/http_api.h"
@@ -27,13 +29,33 @@ post-mortem KPIs.</p>
 void install_limits(httplib::Server& server, const HttpConfig& config) {
   server.new_task_queue = [threads = config.threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(config.max_request_bytes);
-  server.set_read_timeout(config.io_timeout_seconds, 0);
-  server.set_write_timeout(config.io_timeout_seconds, 0);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config.io_timeout);
+  const auto micros = (config.io_timeout - seconds).count();
+  server.set_read_timeout(seconds.count(), micros);
+  server.set_write_timeout(seconds.count(), micros);
   server.set_idle_interval(0, 0);
   // Alertmanager keeps connections alive; httplib's default of 5 requests per connection
   // would make it reconnect constantly under load.
   server.set_keep_alive_max_count(10000);
-  server.set_keep_alive_timeout(config.io_timeout_seconds);
+  // Whole seconds only in httplib; never 0, which would close every connection at once.
+  server.set_keep_alive_timeout(std::max<time_t>(1, seconds.count()));
+}
+
+/// With --web.read-auth, reads need the credentials writes need; the handlers of writes check
+/// them themselves (after the body, which must be consumed on a keep-alive connection).
+void install_read_auth(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  if (!config.read_auth) return;
+  server.set_pre_routing_handler([&authenticator = deps.authenticator](
+                                     const httplib::Request& req, httplib::Response& res) {
+    const bool read = req.method == "GET" || req.method == "HEAD";
+    const bool open = req.path == "/" || req.path == "/-/healthy" || req.path == "/-/ready";
+    if (!read || open || authenticator.allows(req.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
+    send_error(res, 401, "missing or invalid credentials");
+    return httplib::Server::HandlerResponse::Handled;
+  });
 }
 
 void install_error_handling(httplib::Server& server) {
@@ -94,6 +116,7 @@ void install_health(httplib::Server& server, const HttpConfig& config, HttpDepen
 void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
   install_limits(server, config);
   install_error_handling(server);
+  install_read_auth(server, config, deps);
   install_health(server, config, deps);
   install_webhook_route(server, deps);
   install_read_routes(server, deps);

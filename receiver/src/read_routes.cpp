@@ -108,7 +108,8 @@ void install_read_routes(httplib::Server& server, HttpDependencies deps) {
   server.Get("/api/v1/sources", [&store](const httplib::Request& req, httplib::Response& res) {
     list_sources(store, req, res);
   });
-  server.Get(R"(/api/v1/sources/(.+))", [&store](const httplib::Request& req, httplib::Response& res) {
+  // [\s\S], not `.`: ECMAScript's `.` stops at \r, which a label value (so a key) may hold.
+  server.Get(R"(/api/v1/sources/([\s\S]+))", [&store](const httplib::Request& req, httplib::Response& res) {
     get_source(store, req, res);
   });
 }

@@ -71,6 +71,23 @@ HttpResponse http_request(int port, const std::string& method, const std::string
   throw std::invalid_argument("http_request: unsupported method " + method);
 }
 
+HttpResponse https_request(int port, const std::string& ca_file, const std::string& method,
+                           const std::string& path, const std::string& body,
+                           const std::map<std::string, std::string>& headers,
+                           const std::string& content_type) {
+  httplib::SSLClient client("127.0.0.1", port);
+  client.set_ca_cert_path(ca_file.c_str());
+  client.enable_server_certificate_verification(true);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(15, 0);
+  client.set_write_timeout(15, 0);
+  httplib::Headers h;
+  for (const auto& [k, v] : headers) h.emplace(k, v);
+  if (method == "GET") return from_result(client.Get(path, h));
+  if (method == "POST") return from_result(client.Post(path, h, body, content_type));
+  throw std::invalid_argument("https_request: unsupported method " + method);
+}
+
 std::string url_encode(const std::string& s) {
   std::string out;
   for (const unsigned char c : s) {
@@ -85,7 +102,11 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-Daemon::Daemon(Options options) : options_(std::move(options)), dir_(make_temp_dir("pmx-daemon")) {
+Daemon::Daemon(Options options) : Daemon(std::move(options), "") {}
+
+Daemon::Daemon(Options options, std::string tls_ca_file)
+    : options_(std::move(options)), tls_ca_file_(std::move(tls_ca_file)),
+      dir_(make_temp_dir("pmx-daemon")) {
   std::vector<std::string> argv{daemon_path(), "--log.level=debug"};
   if (!options_.token.empty()) {
     const std::string token_file = dir_ + "/token";
@@ -113,7 +134,7 @@ bool Daemon::start_once(const std::vector<std::string>& argv_without_listen) {
           exited = true;  // e.g. the port got taken between free_port() and bind
           return true;
         }
-        return http_get(port_, "/-/ready").status == 200;
+        return get("/-/ready").status == 200;
       },
       std::chrono::seconds(15));
   return ready && !exited;
@@ -123,9 +144,17 @@ HttpResponse Daemon::post_webhook(const std::string& body) const {
   return post_webhook(body, options_.token);
 }
 
+HttpResponse Daemon::get(const std::string& path) const {
+  if (!tls_ca_file_.empty()) return https_request(port_, tls_ca_file_, "GET", path);
+  return http_get(port_, path);
+}
+
 HttpResponse Daemon::post_webhook(const std::string& body, const std::string& token) const {
   std::map<std::string, std::string> headers;
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+  if (!tls_ca_file_.empty()) {
+    return https_request(port_, tls_ca_file_, "POST", "/api/v1/webhook", body, headers);
+  }
   return http_post(port_, "/api/v1/webhook", body, headers);
 }
 

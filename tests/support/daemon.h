@@ -36,6 +36,13 @@ HttpResponse http_request(int port, const std::string& method, const std::string
                           const std::string& body = "", const std::string& token = "",
                           const std::string& content_type = "application/json");
 
+/// One HTTPS request to 127.0.0.1:port on a fresh connection, the server certificate verified
+/// against `ca_file` (host name included). `headers` are sent as given.
+HttpResponse https_request(int port, const std::string& ca_file, const std::string& method,
+                           const std::string& path, const std::string& body = "",
+                           const std::map<std::string, std::string>& headers = {},
+                           const std::string& content_type = "application/json");
+
 /// Percent-encodes everything but unreserved characters (RFC 3986), for path segments.
 std::string url_encode(const std::string& s);
 
@@ -52,6 +59,9 @@ class Daemon {
   /// does not get ready within 15 s (retrying on a fresh port if the one picked got taken).
   explicit Daemon(Options options);
   Daemon() : Daemon(Options{}) {}
+  /// A daemon serving HTTPS (its --web.tls-* flags go in `options.flags`): the readiness check,
+  /// get() and post_webhook() use HTTPS, the certificate verified against `tls_ca_file`.
+  Daemon(Options options, std::string tls_ca_file);
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
@@ -59,7 +69,7 @@ class Daemon {
   ChildProcess& process() { return *process_; }
   std::string log_tail() const { return process_->log_tail(); }
 
-  HttpResponse get(const std::string& path) const { return http_get(port_, path); }
+  HttpResponse get(const std::string& path) const;
   /// POST /api/v1/webhook with `Authorization: Bearer <token>` (no header when token is "").
   HttpResponse post_webhook(const std::string& body) const;
   HttpResponse post_webhook(const std::string& body, const std::string& token) const;
@@ -77,6 +87,7 @@ class Daemon {
  private:
   bool start_once(const std::vector<std::string>& argv_without_listen);
   Options options_;
+  std::string tls_ca_file_;  ///< empty: plain HTTP
   std::string dir_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;

@@ -2,6 +2,7 @@
 /// The HTTP surface: Alertmanager's webhook, the read API, health and /metrics, on a
 /// cpp-httplib server. Handlers translate store errors to 503 and bad input to 4xx JSON here,
 /// at the edge; nothing below knows about HTTP.
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -22,9 +23,14 @@ struct HttpConfig {
   std::size_t max_request_bytes = 8 * 1024 * 1024;
   /// Worker threads; cpp-httplib holds one per open connection, keep-alive included.
   std::size_t threads = 16;
-  /// Seconds a connection may sit idle or stall mid-request before it is closed, so a slow
-  /// client holds a worker only this long.
-  int io_timeout_seconds = 10;
+  /// How long one read or write on a connection may wait, and how long an idle keep-alive
+  /// connection is kept (--web.read-timeout): a client that stalls holds a worker this long.
+  /// cpp-httplib applies it to each read, not to the whole request, so a client that trickles
+  /// a byte just faster than this keeps its worker (README, "Limits").
+  std::chrono::microseconds io_timeout = std::chrono::seconds(10);
+  /// --web.read-auth: GET/HEAD of the API and of the telemetry path need the credentials too.
+  /// The health endpoints and the landing page stay open for probes.
+  bool read_auth = false;
 };
 
 /// Everything the handlers need. All references must outlive the server.

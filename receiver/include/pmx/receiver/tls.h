@@ -1,0 +1,26 @@
+#pragma once
+/// The server socket: plain HTTP, or HTTPS with a certificate and key from files
+/// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support.
+#include <memory>
+#include <string>
+
+namespace httplib {
+class Server;
+}
+
+namespace pmx {
+
+struct TlsConfig {
+  std::string cert_file;  ///< PEM certificate, optionally followed by its intermediates
+  std::string key_file;   ///< PEM private key of the first certificate
+
+  bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
+};
+
+/// A plain server when `tls` is empty, else an HTTPS one. Throws std::invalid_argument (a
+/// start-up configuration error) when only one file is given, and std::runtime_error naming the
+/// flag and the file when a file cannot be read, holds no PEM certificate or key, or the key
+/// does not belong to the certificate. Messages never contain file contents.
+std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls);
+
+}  // namespace pmx

@@ -1,0 +1,80 @@
+#include "pmx/receiver/tls.h"
+
+#include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace pmx {
+namespace {
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Deleter {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct KeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+
+std::string read_file(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(flag + ": cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(flag + ": cannot read " + path);
+  return buffer.str();
+}
+
+std::unique_ptr<BIO, BioDeleter> memory_bio(const std::string& pem) {
+  return std::unique_ptr<BIO, BioDeleter>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+/// Checks what httplib would only report as "invalid", so the operator learns which file is
+/// wrong and why. httplib then loads the files itself (the certificate chain included).
+void validate(const TlsConfig& tls) {
+  const std::string cert_pem = read_file("--web.tls-cert-file", tls.cert_file);
+  const std::string key_pem = read_file("--web.tls-key-file", tls.key_file);
+  std::unique_ptr<X509, X509Deleter> cert(
+      PEM_read_bio_X509(memory_bio(cert_pem).get(), nullptr, nullptr, nullptr));
+  if (!cert) {
+    ERR_clear_error();
+    throw std::runtime_error("--web.tls-cert-file: no PEM certificate in " + tls.cert_file);
+  }
+  // No passphrase callback: an encrypted key fails here instead of prompting on a terminal.
+  std::unique_ptr<EVP_PKEY, KeyDeleter> key(PEM_read_bio_PrivateKey(
+      memory_bio(key_pem).get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    throw std::runtime_error("--web.tls-key-file: no unencrypted PEM private key in " +
+                             tls.key_file);
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("--web.tls-key-file: the key in " + tls.key_file +
+                             " does not belong to the certificate in " + tls.cert_file);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls) {
+  if (!tls.enabled()) return std::make_unique<httplib::Server>();
+  if (tls.cert_file.empty() || tls.key_file.empty()) {
+    throw std::invalid_argument("--web.tls-cert-file and --web.tls-key-file go together");
+  }
+  validate(tls);
+  auto server = std::make_unique<httplib::SSLServer>(tls.cert_file.c_str(), tls.key_file.c_str());
+  if (!server->is_valid()) {
+    ERR_clear_error();
+    throw std::runtime_error("cannot set up TLS with " + tls.cert_file + " and " + tls.key_file);
+  }
+  return server;
+}
+
+}  // namespace pmx
