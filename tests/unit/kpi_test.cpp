@@ -14,6 +14,8 @@
 #include "pmx/core/ingest_rules.h"
 #include "pmx/core/rca_loader.h"
 
+#include "calendar.h"
+
 namespace pmx {
 
 // Readable failure messages for op lists (found by ADL from gtest's printers).
@@ -39,16 +41,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr UnixNanos kSecond = kNanosPerSecond;
-constexpr UnixNanos kHour = 3600 * kSecond;
-constexpr UnixNanos kDay = 24 * kHour;
-
-/// An instant written as RFC 3339, so that expectations read as calendar dates.
-UnixNanos at(const std::string& text) {
-  const auto parsed = parse_rfc3339(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(0);
-}
+using unit::at;
+using unit::kDay;
+using unit::kHour;
+using unit::kSecond;
 
 // --- building expected ops ------------------------------------------------------------------
 

@@ -4,19 +4,15 @@
 
 #include <string>
 
+#include "calendar.h"
+
 namespace pmx {
 namespace {
 
-constexpr UnixNanos kSecond = kNanosPerSecond;
-constexpr UnixNanos kHour = 3600 * kSecond;
-constexpr UnixNanos kDay = 24 * kHour;
-
-/// An instant written as RFC 3339, so that every case below reads as a calendar date.
-UnixNanos at(const std::string& text) {
-  const auto parsed = parse_rfc3339(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(0);
-}
+using unit::at;
+using unit::kDay;
+using unit::kHour;
+using unit::kSecond;
 
 Incident incident_with_severities(const std::vector<std::string>& severities) {
   Incident incident;
