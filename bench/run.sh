@@ -88,13 +88,24 @@ traced() {
   local out="$1"
   shift
   strace -f -qq -s 0 -e trace=read,write,readv,writev,sendto,recvfrom,sendmsg,recvmsg \
-    -o "$out" -p "$DAEMON_PID" &
+    -o "$out" -p "$DAEMON_PID" 2>"$out.err" &
   local st=$!
   sleep 0.5
   "$@"
   sleep 0.2
   kill -INT "$st"
   wait "$st" 2>/dev/null || true
+}
+
+# rt_strace <trace> <webhooks>: round trips per webhook, or null (with the reason) where the
+# kernel does not let strace attach (a container without CAP_SYS_PTRACE).
+rt_strace() {
+  if [ -s "$1.err" ]; then
+    echo "bench: round trips not measured: $(head -1 "$1.err")" >&2
+    jq -n --arg e "$(head -1 "$1.err")" '{round_trips_per_webhook: null, error: $e}'
+  else
+    py rt-strace "$1" "$DAEMON_PID" "$RPORT" "$2"
+  fi
 }
 
 run_once() {
@@ -131,7 +142,7 @@ run_once() {
   traced "$dir/strace-batch.txt" webhooks "$dir/sample.json" 1 1 2 $((half1 * PER)) "$PER" 60s
   kill "$mon"
   wait "$mon" 2>/dev/null || true
-  py rt-strace "$dir/strace-batch.txt" "$DAEMON_PID" "$RPORT" 2 >"$dir/rt-batch-strace.json"
+  rt_strace "$dir/strace-batch.txt" 2 >"$dir/rt-batch-strace.json"
   "${rc[@]}" info all >"$dir/info-b0.txt"
   webhooks "$dir/batch2.json" 2 "$BATCH_CONNS" "$half2" $(((half1 + 2) * PER)) "$PER" "${MAX_S}s"
   "${rc[@]}" info all >"$dir/info-b1.txt"
@@ -149,7 +160,7 @@ run_once() {
   # Single-alert webhooks: 20 on one connection under strace (round trips), then 16 keep-alive
   # connections for a fixed time.
   traced "$dir/strace-single.txt" webhooks "$dir/single-sample.json" 1 1 20 $((WEBHOOKS * PER)) 1 60s
-  py rt-strace "$dir/strace-single.txt" "$DAEMON_PID" "$RPORT" 20 >"$dir/rt-single-strace.json"
+  rt_strace "$dir/strace-single.txt" 20 >"$dir/rt-single-strace.json"
   alerts_done=$((alerts_done + $(jq .occurrences "$dir/single-sample.json")))
   "${rc[@]}" info all >"$dir/info-s0.txt"
   webhooks "$dir/single.json" 2 "$SINGLE_CONNS" 0 $((WEBHOOKS * PER + 20)) 1 "${SINGLE_S}s"
@@ -245,12 +256,17 @@ run_once() {
           rss_after_mb, scrape_ms, ready_ms}' "$WORK/run-$n.json"
 }
 
-for n in $(seq "$RUNS"); do run_once "$n"; done
+main() {
+  for n in $(seq "$RUNS"); do run_once "$n"; done
 
-mkdir -p "$BENCH/results"
-OUT="$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)$([ "$QUICK" = 1 ] && echo -quick).json"
-echo
-echo "postmortem-exporter benchmark: $RUNS run(s), $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $WEBHOOKS webhooks x $PER alerts over $SOURCES sources, $RCAS RCAs x $ITEMS items"
-py report "$OUT" "$WORK"/run-*.json
-echo
-echo "raw results: $OUT (work files: $WORK)"
+  mkdir -p "$BENCH/results"
+  OUT="$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)$([ "$QUICK" = 1 ] && echo -quick).json"
+  echo
+  echo "postmortem-exporter benchmark: $RUNS run(s), $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $WEBHOOKS webhooks x $PER alerts over $SOURCES sources, $RCAS RCAs x $ITEMS items"
+  py report "$OUT" "$WORK"/run-*.json
+  echo
+  echo "raw results: $OUT (work files: $WORK)"
+}
+
+# Read to the end before running: editing this file during a run cannot change the run.
+main "$@"; exit
