@@ -155,7 +155,8 @@ run_once() {
   # phase's planned range ends, so a capped phase leaves a gap, never a repeat.
   local alerts_done capped=0
   alerts_done="$(jq -s 'map(.occurrences) | add' "$dir/batch1.json" "$dir/sample.json" "$dir/batch2.json")"
-  [ $((sent1 + sent2)) -lt $((half1 + half2)) ] && capped=1
+  [ "$sent1" -lt "$half1" ] && capped=$((capped + 1))
+  [ "$sent2" -lt "$half2" ] && capped=$((capped + 1))
 
   # Single-alert webhooks: 20 on one connection under strace (round trips), then 16 keep-alive
   # connections for a fixed time.
@@ -181,7 +182,7 @@ run_once() {
   [ "$items" = $((RCAS * ITEMS)) ] || fail "/metrics counts $items action items, expected $((RCAS * ITEMS))"
   # Every alert answered was a new occurrence, counted once. wrk stops a timed phase with
   # requests in flight, which the daemon may still record: up to one per connection (one
-  # webhook per connection when a batched phase was capped).
+  # webhook per connection for each capped half of the batched phase).
   local occurrences slack=$((SINGLE_CONNS + capped * BATCH_CONNS * PER))
   occurrences="$(awk '/^postmortem_occurrences_total / { print $2 }' "$dir/metrics.txt")"
   [ "$occurrences" -ge "$alerts_done" ] && [ "$occurrences" -le $((alerts_done + slack)) ] ||
@@ -238,7 +239,7 @@ run_once() {
                        else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     ($batched_alerts / (($b1.duration_us + $b2.duration_us) / 1e6)) as $rate
     | ($ceil * $rtb.alerts_per_evalsha) as $ceiling
-    | {load_average: $load, capped: ($capped == 1), alerts: ($batched_alerts + $sample.occurrences), alerts_total: $alerts,
+    | {load_average: $load, capped_halves: $capped, alerts: ($batched_alerts + $sample.occurrences), alerts_total: $alerts,
        batched_alerts_per_s: $rate, batched_p99_ms: ($b2.p99_us / 1000),
        ceiling_evalsha_per_s: $ceil, ceiling_alerts_per_s: $ceiling,
        batched_ratio: ($rate / $ceiling),
@@ -260,7 +261,9 @@ main() {
   for n in $(seq "$RUNS"); do run_once "$n"; done
 
   mkdir -p "$BENCH/results"
-  OUT="$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)$([ "$QUICK" = 1 ] && echo -quick).json"
+  local suffix=""
+  if [ "$QUICK" = 1 ]; then suffix="-quick"; fi
+  OUT="$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)$suffix.json"
   echo
   echo "postmortem-exporter benchmark: $RUNS run(s), $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $WEBHOOKS webhooks x $PER alerts over $SOURCES sources, $RCAS RCAs x $ITEMS items"
   py report "$OUT" "$WORK"/run-*.json
