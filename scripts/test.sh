@@ -5,6 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools \
   prometheus-alertmanager prometheus openssl curl
+# The benchmark's smoke (ctest -L bench): its load generator and round-trip counter.
+install_missing wrk strace jq
 # The Helm chart's checks (tests/helm): Go with Helm's template functions (sprig) and YAML,
 # offline from Debian's packages, and yamllint.
 install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint
