@@ -38,6 +38,10 @@ struct Flags {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string redis_url;
+  std::string redis_sentinels;
+  std::string redis_sentinel_master;
+  int redis_wait_replicas = 0;
+  std::string redis_wait_timeout = "500ms";
   std::string source_labels = "alertname,service";
   std::string reopen_window = "5m";
   std::string repeat_window = "180d";
@@ -80,6 +84,20 @@ void add_flags(CLI::App& app, Flags& f) {
                  "PEM private key of --web.tls-cert-file");
   app.add_option("--redis.url", f.redis_url,
                  "redis://[:password@]host:port[/db]; without it state lives in memory only");
+  app.add_option("--redis.sentinel", f.redis_sentinels,
+                 "Redis Sentinel addresses, host:port[,host:port...]: the master is found (and "
+                 "followed after a failover) through them; --redis.url then only gives "
+                 "credentials and db (its host:port is ignored) and may be omitted");
+  app.add_option("--redis.sentinel-master", f.redis_sentinel_master,
+                 "Name of the master the sentinels watch (required with --redis.sentinel)");
+  app.add_option("--redis.wait-replicas", f.redis_wait_replicas,
+                 "Replicas that must acknowledge each write (Redis WAIT) before a webhook is "
+                 "answered 200; fewer in time answer 503. 0: asynchronous replication (a "
+                 "failover may lose the last writes). With Sentinel, 1 is recommended")
+      ->capture_default_str()->check(CLI::Range(0, 16));
+  app.add_option("--redis.wait-timeout", f.redis_wait_timeout,
+                 "How long a write waits for --redis.wait-replicas acknowledgements")
+      ->capture_default_str();
   app.add_option("--incident.source-labels", f.source_labels,
                  "Comma-separated labels whose values identify the source of an incident")
       ->capture_default_str();
@@ -137,21 +155,40 @@ AuthConfig auth_config(const Flags& f) {
   return auth;
 }
 
+UnixNanos duration_flag(const std::string& flag, const std::string& value) {
+  const auto duration = parse_duration(value);
+  if (!duration) throw std::invalid_argument(flag + ": not a duration: " + value);
+  return *duration;
+}
+
 std::unique_ptr<Store> make_store(const Flags& f) {
-  if (f.redis_url.empty()) {
+  if (f.redis_url.empty() && f.redis_sentinels.empty()) {
     spdlog::warn("msg=\"no --redis.url: using the embedded store; state is NOT persisted and is "
                  "lost on restart\"");
     return std::make_unique<MemoryStore>();
   }
   RedisConfig config;
   config.url = f.redis_url;
+  config.sentinels = f.redis_sentinels;
+  config.sentinel_master = f.redis_sentinel_master;
+  if (!config.sentinels.empty() && config.sentinel_master.empty()) {
+    throw std::invalid_argument("--redis.sentinel needs --redis.sentinel-master");
+  }
+  if (config.sentinels.empty() && !config.sentinel_master.empty()) {
+    throw std::invalid_argument("--redis.sentinel-master needs --redis.sentinel");
+  }
+  config.wait_replicas = f.redis_wait_replicas;
+  config.wait_timeout = std::chrono::milliseconds(
+      duration_flag("--redis.wait-timeout", f.redis_wait_timeout) / 1'000'000);
+  if (config.wait_replicas > 0 && config.wait_timeout.count() <= 0) {
+    throw std::invalid_argument("--redis.wait-timeout must be at least 1ms");
+  }
+  if (!config.sentinels.empty()) {
+    spdlog::info("msg=\"Redis through Sentinel\" sentinels={} master={} wait_replicas={}",
+                 logfmt_quote(config.sentinels), logfmt_quote(config.sentinel_master),
+                 config.wait_replicas);
+  }
   return std::make_unique<RedisStore>(config);
-}
-
-UnixNanos duration_flag(const std::string& flag, const std::string& value) {
-  const auto duration = parse_duration(value);
-  if (!duration) throw std::invalid_argument(flag + ": not a duration: " + value);
-  return *duration;
 }
 
 PostmortemPolicy postmortem_policy(const Flags& f) {
@@ -245,7 +282,8 @@ int run(const Flags& f) {
   });
   spdlog::info("msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
                "postmortem_due={} required_severities={}",
-               host, bound, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION, f.redis_url.empty() ? "memory" : "redis", f.source_labels,
+               host, bound, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION,
+               f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis", f.source_labels,
                logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities);
   server.listen_after_bind();  // returns after stop(), once the workers have finished
   // Wake the signal thread if listen ended for another reason.

@@ -3,8 +3,10 @@
 # Prometheus the tests start), builds with warnings as errors and runs every test.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools \
+install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools redis-sentinel \
   prometheus-alertmanager prometheus openssl curl
+# redis-sentinel's package may start a system Sentinel on 26379; the tests start their own on
+# free loopback ports, so it is harmless.
 # The benchmark's smoke (ctest -L bench): its load generator and round-trip counter.
 install_missing wrk strace jq
 # The Helm chart's checks (tests/helm): Go with Helm's template functions (sprig) and YAML,

@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string_view>
 
 namespace pmx {
@@ -60,9 +61,16 @@ std::optional<std::vector<RedisReply>> RedisConnection::exchange(
   return replies;
 }
 
-RedisConnectionPool::RedisConnectionPool(RedisEndpoint endpoint, const RedisConfig& config,
+bool RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
+  return redisSetTimeout(context_, to_timeval(timeout)) == REDIS_OK;
+}
+
+RedisConnectionPool::RedisConnectionPool(RedisEndpoint endpoint,
+                                         std::vector<RedisEndpoint> sentinels,
+                                         const RedisConfig& config,
                                          std::vector<RedisScript> scripts)
     : endpoint_(std::move(endpoint)),
+      sentinels_(std::move(sentinels)),
       config_(config),
       scripts_(std::move(scripts)),
       backoff_(config.backoff_initial) {}
@@ -87,9 +95,41 @@ std::optional<std::vector<RedisReply>> RedisConnectionPool::run(
   return replies;
 }
 
+std::optional<std::vector<RedisReply>> RedisConnectionPool::run_waiting(
+    std::vector<RedisCommand> commands) {
+  if (config_.wait_replicas <= 0) return run(commands);
+  commands.push_back({"WAIT", std::to_string(config_.wait_replicas),
+                      std::to_string(config_.wait_timeout.count())});
+  auto replies = run(commands);
+  if (!replies) return std::nullopt;
+  const redisReply* wait = replies->back().get();
+  if (wait->type != REDIS_REPLY_INTEGER || wait->integer < config_.wait_replicas) {
+    // The master is fine (its connection is kept), but the write is not on enough replicas
+    // to survive a failover: not stored, as far as the caller may say.
+    note_error(wait->type == REDIS_REPLY_INTEGER
+                   ? "redis: WAIT: " + std::to_string(wait->integer) + " of " +
+                         std::to_string(config_.wait_replicas) + " replicas acknowledged in " +
+                         std::to_string(config_.wait_timeout.count()) + "ms"
+                   : "redis: WAIT: " + std::string(reply_text(wait)));
+    return std::nullopt;
+  }
+  replies->pop_back();
+  return replies;
+}
+
+std::optional<std::vector<RedisReply>> RedisConnectionPool::run_replicated_read(
+    std::vector<RedisCommand> commands, const std::string& fence_key) {
+  if (config_.wait_replicas <= 0) return run(commands);
+  commands.push_back({"SET", fence_key, "1"});
+  auto replies = run_waiting(std::move(commands));
+  if (!replies) return std::nullopt;
+  replies->pop_back();
+  return replies;
+}
+
 std::optional<std::vector<RedisReply>> RedisConnectionPool::run_script(
     std::vector<RedisCommand> commands, const RedisScript& script) {
-  auto replies = run(commands);
+  auto replies = run_waiting(commands);
   if (!replies) return std::nullopt;
   std::vector<RedisCommand> retry{{"SCRIPT", "LOAD", std::string(script.text)}};
   std::vector<std::size_t> resent;
@@ -101,7 +141,7 @@ std::optional<std::vector<RedisReply>> RedisConnectionPool::run_script(
     }
   }
   if (resent.empty()) return replies;
-  auto again = run(retry);
+  auto again = run_waiting(std::move(retry));
   if (!again || (*again)[0]->type == REDIS_REPLY_ERROR) return std::nullopt;
   for (std::size_t k = 0; k < resent.size(); ++k) (*replies)[resent[k]] = std::move((*again)[k + 1]);
   return replies;
@@ -149,16 +189,68 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::acquire() {
   return connection;
 }
 
+std::optional<RedisEndpoint> RedisConnectionPool::resolve_master(std::string& error) {
+  const std::size_t first = preferred_sentinel_.load(std::memory_order_relaxed);
+  std::string failures;
+  for (std::size_t k = 0; k < sentinels_.size(); ++k) {
+    const std::size_t index = (first + k) % sentinels_.size();
+    const RedisEndpoint& sentinel = sentinels_[index];
+    const std::string where = sentinel.host + ":" + std::to_string(sentinel.port);
+    RedisConnection connection(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
+                                                       to_timeval(config_.connect_timeout)),
+                               0);
+    std::string why;
+    if (!connection.valid()) {
+      why = connection.context_error();
+    } else if (!connection.set_timeout(config_.connect_timeout)) {
+      why = "cannot set the socket timeout";
+    } else if (auto replies = connection.exchange(
+                   {{"SENTINEL", "get-master-addr-by-name", config_.sentinel_master}})) {
+      round_trips_.fetch_add(1, std::memory_order_relaxed);
+      const redisReply* reply = replies->front().get();
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+          reply->element[0]->type == REDIS_REPLY_STRING &&
+          reply->element[1]->type == REDIS_REPLY_STRING) {
+        RedisEndpoint master = endpoint_;
+        master.host = std::string(reply_text(reply->element[0]));
+        const std::string port(reply_text(reply->element[1]));
+        master.port = std::atoi(port.c_str());
+        if (!master.host.empty() && master.port > 0 && master.port <= 65535) {
+          preferred_sentinel_.store(index, std::memory_order_relaxed);
+          return master;
+        }
+        why = "bad address " + master.host + ":" + port;
+      } else if (reply->type == REDIS_REPLY_NIL) {
+        why = "does not know master \"" + config_.sentinel_master + "\"";
+      } else {
+        why = reply->type == REDIS_REPLY_ERROR ? std::string(reply_text(reply))
+                                               : "unexpected answer";
+      }
+    } else {
+      why = connection.error();
+    }
+    failures += (failures.empty() ? "" : "; ") + where + ": " + why;
+  }
+  error = "redis: no sentinel gave the master's address: " + failures;
+  return std::nullopt;
+}
+
 std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t generation,
                                                               std::string& error) {
-  redisContext* context = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port,
+  RedisEndpoint target = endpoint_;
+  if (!sentinels_.empty()) {
+    auto master = resolve_master(error);
+    if (!master) return nullptr;
+    target = std::move(*master);
+  }
+  redisContext* context = redisConnectWithTimeout(target.host.c_str(), target.port,
                                                   to_timeval(config_.connect_timeout));
   if (context == nullptr) {
     error = "redis: cannot allocate a connection";
     return nullptr;
   }
   auto connection = std::make_unique<RedisConnection>(context, generation);
-  const std::string where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  const std::string where = target.host + ":" + std::to_string(target.port);
   if (context->err != 0) {
     error = "redis: connect to " + where + ": " + connection->error();
     return nullptr;
@@ -177,6 +269,9 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
                         : RedisCommand{"AUTH", endpoint_.user, endpoint_.password});
   }
   if (endpoint_.db != 0) setup.push_back({"SELECT", std::to_string(endpoint_.db)});
+  // A sentinel's answer may be stale for a moment around a failover: only a server that says
+  // it is the master may take our writes.
+  if (!sentinels_.empty()) setup.push_back({"ROLE"});
   for (const RedisScript& script : scripts_) {
     setup.push_back({"SCRIPT", "LOAD", std::string(script.text)});
   }
@@ -194,13 +289,28 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
     }
   }
   const std::size_t first_script = replies->size() - scripts_.size();
+  if (!sentinels_.empty()) {
+    const redisReply* role = (*replies)[first_script - 1].get();
+    const std::string_view name = role->type == REDIS_REPLY_ARRAY && role->elements > 0
+                                      ? reply_text(role->element[0])
+                                      : std::string_view();
+    if (name != "master") {
+      error = "redis: " + where + " is not the master (ROLE: " + std::string(name) +
+              "): a failover in progress";
+      return nullptr;
+    }
+  }
   for (std::size_t i = 0; i < scripts_.size(); ++i) {
     if (reply_text((*replies)[first_script + i].get()) != scripts_[i].sha1) {
       error = "redis: SCRIPT LOAD answered an unexpected SHA-1";
       return nullptr;
     }
   }
-  if (redisSetTimeout(context, to_timeval(config_.io_timeout)) != REDIS_OK) {
+  // WAIT blocks up to its own timeout before it answers: the read must outlast it.
+  const auto io_timeout =
+      config_.io_timeout + (config_.wait_replicas > 0 ? config_.wait_timeout
+                                                       : std::chrono::milliseconds(0));
+  if (redisSetTimeout(context, to_timeval(io_timeout)) != REDIS_OK) {
     error = "redis: cannot set the socket timeout";
     return nullptr;
   }
@@ -213,6 +323,11 @@ void RedisConnectionPool::give_back(std::unique_ptr<RedisConnection> connection)
     idle_.push_back(std::move(connection));
   }
   // Otherwise it is closed here: stale (connected before a failure) or one too many.
+}
+
+void RedisConnectionPool::note_error(const std::string& error) {
+  std::lock_guard lock(mutex_);
+  last_error_ = error;
 }
 
 void RedisConnectionPool::connection_failed(const std::string& error) {

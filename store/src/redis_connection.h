@@ -30,7 +30,9 @@ class RedisConnection {
  public:
   RedisConnection(redisContext* context, std::uint64_t generation)
       : context_(context), generation_(generation) {}
-  ~RedisConnection() { redisFree(context_); }
+  ~RedisConnection() {
+    if (context_ != nullptr) redisFree(context_);
+  }
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
@@ -38,6 +40,12 @@ class RedisConnection {
   /// (`-ERR ...`) are replies; nullopt means an I/O error, timeout or protocol error.
   std::optional<std::vector<RedisReply>> exchange(const std::vector<RedisCommand>& commands);
   std::string error() const { return context_->errstr; }
+  /// False when hiredis could not even allocate the context, or the connect failed.
+  bool valid() const { return context_ != nullptr && context_->err == 0; }
+  std::string context_error() const {
+    return context_ == nullptr ? "cannot allocate a connection" : context_->errstr;
+  }
+  bool set_timeout(std::chrono::milliseconds timeout);
   std::uint64_t generation() const { return generation_; }
 
  private:
@@ -56,12 +64,21 @@ class RedisConnection {
 /// operation at a time probe with a fresh connect while the others fail fast. A failed connect
 /// starts the backoff (initial, doubling to max): until it elapses operations fail at once,
 /// so a dead Redis costs each webhook microseconds, not a connect timeout.
+///
+/// With Sentinel (`sentinels` not empty), where to connect is asked anew for every new
+/// connection: each sentinel in turn answers `SENTINEL get-master-addr-by-name`, and the set-up
+/// round trip ends with ROLE, which must say master. After a failover the old master's
+/// connections fail (or answer READONLY once it is demoted), which drops every idle one; the
+/// next connect follows the sentinels to the new master.
+///
+/// With `config.wait_replicas` > 0, every script pipeline (the writes) ends with
+/// `WAIT <n> <timeout>`, and fewer acknowledgements than n fail it (see run_script).
 class RedisConnectionPool {
  public:
   /// Each of `scripts` is loaded (SCRIPT LOAD) on every new connection, in its set-up round
   /// trip; the server must answer each script's SHA-1.
-  RedisConnectionPool(RedisEndpoint endpoint, const RedisConfig& config,
-                      std::vector<RedisScript> scripts);
+  RedisConnectionPool(RedisEndpoint endpoint, std::vector<RedisEndpoint> sentinels,
+                      const RedisConfig& config, std::vector<RedisScript> scripts);
   RedisConnectionPool(const RedisConnectionPool&) = delete;
   RedisConnectionPool& operator=(const RedisConnectionPool&) = delete;
 
@@ -75,9 +92,19 @@ class RedisConnectionPool {
   /// answer NOSCRIPT (the server's script cache was emptied: SCRIPT FLUSH, or a failover to a
   /// replica that never saw the script on a connection we kept) ran nothing, so they are sent
   /// again after a SCRIPT LOAD, in one more round trip; their answers replace the NOSCRIPT ones.
-  /// nullopt as for run(), or when that SCRIPT LOAD fails.
+  /// nullopt as for run(), or when that SCRIPT LOAD fails. With `wait_replicas` > 0, each of
+  /// those pipelines ends with WAIT, and nullopt also when fewer replicas acknowledged it in
+  /// time: the scripts may have run on the master, but the write is not durable enough to be
+  /// acknowledged (a retry finds it, or, after a failover that lost it, writes it again).
   std::optional<std::vector<RedisReply>> run_script(std::vector<RedisCommand> commands,
                                                     const RedisScript& script);
+
+  /// Runs `commands` followed by a write of `fence_key` and WAIT (when `wait_replicas` > 0;
+  /// otherwise just `commands`): the replication stream is ordered, so replicas that
+  /// acknowledge the fence also hold every write whose effect the commands read. nullopt as
+  /// for run_script. The fence's and WAIT's replies are not returned.
+  std::optional<std::vector<RedisReply>> run_replicated_read(std::vector<RedisCommand> commands,
+                                                             const std::string& fence_key);
 
   std::uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
   std::string last_error() const;
@@ -87,10 +114,17 @@ class RedisConnectionPool {
 
   std::unique_ptr<RedisConnection> acquire();
   std::unique_ptr<RedisConnection> connect(std::uint64_t generation, std::string& error);
+  /// Asks the sentinels for the master's address; nullopt (with `error`) when none knows it.
+  std::optional<RedisEndpoint> resolve_master(std::string& error);
+  /// Runs `commands` + WAIT; checks and removes WAIT's reply.
+  std::optional<std::vector<RedisReply>> run_waiting(std::vector<RedisCommand> commands);
   void give_back(std::unique_ptr<RedisConnection> connection);
   void connection_failed(const std::string& error);
+  void note_error(const std::string& error);
 
   const RedisEndpoint endpoint_;
+  const std::vector<RedisEndpoint> sentinels_;
+  std::atomic<std::size_t> preferred_sentinel_{0};  // the last one that answered
   const RedisConfig config_;
   const std::vector<RedisScript> scripts_;
   std::atomic<std::uint64_t> round_trips_{0};

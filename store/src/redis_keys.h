@@ -13,6 +13,8 @@ inline constexpr const char* kSourcesBySeen = "pm:v1:sources:seen";  // zset can
 inline constexpr const char* kSourcesByOccurrences = "pm:v1:sources:occurrences";  // -> -count
 inline constexpr const char* kRcas = "pm:v1:rcas";                   // hash id -> record JSON
 inline constexpr const char* kRcaRevision = "pm:v1:rcas:revision";  // integer, INCR per write
+// Written ("1") by load() before its WAIT when replicas must acknowledge (--redis.wait-replicas).
+inline constexpr const char* kReplicationFence = "pm:v1:replication-fence";
 
 inline std::string source_prefix(const std::string& source_id) {
   return "pm:v1:src:{" + source_id + "}";

@@ -20,11 +20,24 @@ using nlohmann::json;
 namespace keys = redis_keys;
 namespace replies = redis_replies;
 
-RedisEndpoint endpoint_or_throw(const std::string& url) {
+// With Sentinel the URL only gives credentials and db, and may be empty.
+RedisEndpoint endpoint_or_throw(const RedisConfig& config) {
+  if (!config.sentinels.empty() && config.url.empty()) return RedisEndpoint{};
   std::string error;
-  auto endpoint = parse_redis_url(url, &error);
+  auto endpoint = parse_redis_url(config.url, &error);
   if (!endpoint) throw std::invalid_argument("bad Redis URL: " + error);
   return *endpoint;
+}
+
+std::vector<RedisEndpoint> sentinels_or_throw(const RedisConfig& config) {
+  if (config.sentinels.empty()) return {};
+  if (config.sentinel_master.empty()) {
+    throw std::invalid_argument("Redis Sentinel needs the name of the master");
+  }
+  std::string error;
+  auto sentinels = parse_sentinel_addresses(config.sentinels, &error);
+  if (!sentinels) throw std::invalid_argument("bad Sentinel addresses: " + error);
+  return *sentinels;
 }
 
 // Scores for ZADD, passed as text: Redis stores them as doubles (see schema/redis.md on the
@@ -115,7 +128,7 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
 
 RedisStore::RedisStore(RedisConfig config)
     : pool_(std::make_unique<RedisConnectionPool>(
-          endpoint_or_throw(config.url), config,
+          endpoint_or_throw(config), sentinels_or_throw(config), config,
           std::vector<RedisScript>(std::begin(kAllScripts), std::end(kAllScripts)))) {}
 
 RedisStore::~RedisStore() = default;
@@ -142,7 +155,10 @@ StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources)
     commands.push_back(std::move(ask));
   }
   commands.push_back({"GET", keys::kRcaRevision});
-  const auto answers = pool_->run(commands);
+  // With --redis.wait-replicas, what this read saw must be on the replicas too: a re-send of
+  // an occurrence whose first commit was refused for want of acknowledgements is answered 200
+  // without a commit, so its WAIT is here (schema/redis.md, "Replication").
+  const auto answers = pool_->run_replicated_read(std::move(commands), keys::kReplicationFence);
   if (!answers) return StoreError::kUnavailable;
 
   LoadResult loaded;

@@ -1,5 +1,7 @@
-// parse_redis_url: `redis://[[user]:password@]host[:port][/db]`.
+// parse_redis_url: `redis://[[user]:password@]host[:port][/db]`; parse_sentinel_addresses.
+#include <algorithm>
 #include <cctype>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,11 @@ namespace pmx {
 namespace {
 
 std::optional<RedisEndpoint> fail(std::string* error, std::string message) {
+  if (error) *error = std::move(message);
+  return std::nullopt;
+}
+
+std::optional<std::vector<RedisEndpoint>> fail_list(std::string* error, std::string message) {
   if (error) *error = std::move(message);
   return std::nullopt;
 }
@@ -123,6 +130,32 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
     endpoint.port = *number;
   }
   return endpoint;
+}
+
+std::optional<std::vector<RedisEndpoint>> parse_sentinel_addresses(std::string_view list,
+                                                                   std::string* error) {
+  std::vector<RedisEndpoint> sentinels;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string_view item = list.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) return fail_list(error, "empty sentinel address");
+    // One host[:port] is the address part of a Redis URL without credentials nor db.
+    if (item.find_first_of("@/") != std::string_view::npos) {
+      return fail_list(error, "sentinel address must be host[:port]: " + std::string(item));
+    }
+    std::string why;
+    auto endpoint = parse_redis_url("redis://" + std::string(item), &why);
+    if (!endpoint) return fail_list(error, "sentinel " + std::string(item) + ": " + why);
+    const bool has_port = item.back() != ']' && item.rfind(':') != std::string_view::npos &&
+                          (item.front() != '[' || item.rfind(':') > item.find(']'));
+    if (!has_port) endpoint->port = 26379;
+    sentinels.push_back(std::move(*endpoint));
+    start = comma + 1;
+  }
+  return sentinels;
 }
 
 }  // namespace pmx

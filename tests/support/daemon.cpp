@@ -123,7 +123,7 @@ Daemon::Daemon(Options options, std::string tls_ca_file)
 
 bool Daemon::start_once(const std::vector<std::string>& argv_without_listen) {
   if (process_) process_->kill_now();
-  port_ = free_port();
+  port_ = options_.port != 0 ? options_.port : free_port();
   auto argv = argv_without_listen;
   argv.push_back("--web.listen-address=127.0.0.1:" + std::to_string(port_));
   process_ = std::make_unique<ChildProcess>(argv, dir_ + "/daemon.log");

@@ -53,6 +53,7 @@ class Daemon {
     std::string redis_url;                 ///< empty: the embedded in-memory store
     std::string token = kFixtureToken;     ///< empty: no --web.auth-token-file
     std::vector<std::string> flags;        ///< extra flags, e.g. "--incident.reopen-window=0s"
+    int port = 0;                          ///< 0: a free port; else this one (e.g. a restart)
   };
 
   /// Starts the daemon and waits for GET /-/ready == 200. Throws with the log tail when it

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pmx/store/store.h"
 
@@ -27,6 +28,12 @@ struct RedisEndpoint {
 /// refused: hiredis 0.14 has no TLS).
 std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
 
+/// Parses a comma-separated list of Sentinel addresses, `host[:port]` each (port 26379 when
+/// omitted; `[::1]:26379` for IPv6). Only host and port of each endpoint are set. Returns nullopt
+/// and says why when the list is empty or an address is malformed.
+std::optional<std::vector<RedisEndpoint>> parse_sentinel_addresses(std::string_view list,
+                                                                   std::string* error = nullptr);
+
 struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379";
   /// Bounds a TCP connect (and the AUTH/SELECT/SCRIPT LOAD that follow it).
@@ -39,6 +46,22 @@ struct RedisConfig {
   std::chrono::milliseconds backoff_max{5000};
   /// Connections kept open between operations; more may be open while many threads are busy.
   std::size_t max_idle_connections = 16;
+
+  /// Redis Sentinel, as `host:port[,host:port...]`; empty: connect to the host and port of `url`.
+  /// When set, the host and port of `url` are ignored (its user, password and db still apply,
+  /// and `url` may be empty): every new connection asks the sentinels in turn (starting with
+  /// the last one that answered) for the address of `sentinel_master`, connects there and
+  /// checks with ROLE that it is the master, so a demoted master is never written to. The
+  /// sentinels themselves are reached without AUTH.
+  std::string sentinels;
+  std::string sentinel_master;
+  /// Replicas that must acknowledge every write (WAIT) before it counts as stored; 0: do not
+  /// wait (asynchronous replication: a write acknowledged just before its master dies can be
+  /// lost in a failover). With N > 0, a write that fewer than N replicas acknowledged within
+  /// `wait_timeout` is kUnavailable (the webhook answers 503 and is retried), and load() first
+  /// makes sure what it read is on N replicas too (see schema/redis.md, "Replication").
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{500};
 };
 
 class RedisConnectionPool;  // store/src/redis_connection.h
