@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sanitizers and fuzzing (CI runs this from scripts/test.sh, after the normal suite):
+# Sanitizers and fuzzing (to be called from scripts/test.sh once its asan and tsan steps have
+# run clean end to end; until then run it by hand):
 #   asan  build-asan: everything with ASan+UBSan (gcc, -fno-sanitize-recover=all), the whole suite
 #   tsan  build-tsan: the daemon and the concurrent test suites with TSan, the concurrency tests
 #   fuzz  build-fuzz: the libFuzzer targets of fuzz/ (clang), each for FUZZ_SECONDS on the seeds
