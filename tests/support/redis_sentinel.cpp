@@ -1,4 +1,5 @@
 #include "redis_sentinel.h"
+#include "redis_server.h"
 
 #include <array>
 #include <cstdio>
@@ -43,14 +44,7 @@ RedisSentinel::~RedisSentinel() {
 }
 
 std::string RedisSentinel::cli(const std::string& args) const {
-  const std::string command = "redis-cli -p " + std::to_string(port_) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return out;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe)) out += buf.data();
-  pclose(pipe);
-  return out;
+  return redis_cli(port_, args + " 2>&1");
 }
 
 std::string RedisSentinel::master_field(const std::string& field) const {

@@ -40,8 +40,10 @@ void RedisServer::restart() {
   start();
 }
 
-std::string RedisServer::cli(const std::string& args) const {
-  const std::string command = "redis-cli -p " + std::to_string(port_) + " " + args;
+std::string RedisServer::cli(const std::string& args) const { return redis_cli(port_, args); }
+
+std::string redis_cli(int port, const std::string& args) {
+  const std::string command = "redis-cli -p " + std::to_string(port) + " " + args;
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return out;

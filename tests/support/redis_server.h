@@ -40,4 +40,8 @@ class RedisServer {
   std::unique_ptr<ChildProcess> process_;
 };
 
+/// Runs `redis-cli -p <port> <args>` through the shell (so `args` may quote) and returns its
+/// stdout; shared by RedisServer and RedisSentinel.
+std::string redis_cli(int port, const std::string& args);
+
 }  // namespace pmx::testing
