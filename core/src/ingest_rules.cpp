@@ -193,6 +193,11 @@ class SourceUpdater {
     Incident& incident = current();
     ++incident.occurrences;
     AlertRecord& record = incident.alerts[alert.fingerprint];
+    // A new record is firing from 0 occurrences; a refire of a still-firing fingerprint (a new
+    // startsAt without a resolve in between) is one more occurrence of one firing alert.
+    if (record.occurrences == 0 || record.status == AlertStatus::kResolved) ++incident.firing_alerts;
+    const auto severity = alert.labels.find("severity");
+    if (severity != alert.labels.end()) incident.severities.insert(severity->second);
     record.fingerprint = alert.fingerprint;
     record.labels = alert.labels;
     record.annotations = alert.annotations;
@@ -224,16 +229,14 @@ class SourceUpdater {
     const UnixNanos ends_at = alert.ends_at != 0 ? alert.ends_at : received_at_;
     it->second.status = AlertStatus::kResolved;
     it->second.ends_at = ends_at;
+    if (incident.firing_alerts > 0) --incident.firing_alerts;
+    incident.last_alert_end = std::max(incident.last_alert_end, ends_at);
     update_.changed = true;
     touched_current_ = true;
     add_event(TimelineEventType::kAlertResolved, ends_at, alert.fingerprint);
 
-    const bool all_resolved =
-        std::all_of(incident.alerts.begin(), incident.alerts.end(),
-                    [](const auto& entry) { return entry.second.status == AlertStatus::kResolved; });
-    if (all_resolved && incident.state == IncidentState::kOpen) {
-      UnixNanos resolved_at = 0;
-      for (const auto& entry : incident.alerts) resolved_at = std::max(resolved_at, entry.second.ends_at);
+    if (incident.firing_alerts == 0 && incident.state == IncidentState::kOpen) {
+      const UnixNanos resolved_at = incident.last_alert_end;
       incident.state = IncidentState::kResolved;
       incident.resolved_at = resolved_at;
       ++update_.counts.resolved;

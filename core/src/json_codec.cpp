@@ -1,5 +1,8 @@
 #include "pmx/core/json_codec.h"
 
+#include <algorithm>
+#include <set>
+
 namespace pmx {
 namespace {
 
@@ -14,6 +17,8 @@ UnixNanos time_from(const json& value) {
   return *parsed;
 }
 
+}  // namespace
+
 json to_json(const AlertRecord& alert) {
   return json{{"fingerprint", alert.fingerprint},
               {"status", to_string(alert.status)},
@@ -24,6 +29,8 @@ json to_json(const AlertRecord& alert) {
               {"generator_url", alert.generator_url},
               {"occurrences", alert.occurrences}};
 }
+
+namespace {
 
 AlertRecord alert_record_from(const json& doc) {
   AlertRecord alert;
@@ -70,6 +77,16 @@ RepeatInfo repeat_from(const json& doc) {
   return repeat;
 }
 
+// A document written before the aggregates existed carries every alert: derive them.
+void derive_aggregates(Incident& incident) {
+  for (const auto& [fingerprint, alert] : incident.alerts) {
+    if (alert.status == AlertStatus::kFiring) ++incident.firing_alerts;
+    incident.last_alert_end = std::max(incident.last_alert_end, alert.ends_at);
+    const auto severity = alert.labels.find("severity");
+    if (severity != alert.labels.end()) incident.severities.insert(severity->second);
+  }
+}
+
 Incident incident_from(const json& doc) {
   Incident incident;
   incident.id = doc.at("id").get<std::string>();
@@ -84,9 +101,16 @@ Incident incident_from(const json& doc) {
   if (!doc.at("resolved_at").is_null()) incident.resolved_at = time_from(doc.at("resolved_at"));
   incident.reopened = doc.at("reopened").get<std::uint32_t>();
   incident.occurrences = doc.at("occurrences").get<std::uint64_t>();
-  for (const auto& alert : doc.at("alerts")) {
+  for (const auto& alert : doc.value("alerts", json::array())) {
     AlertRecord record = alert_record_from(alert);
     incident.alerts[record.fingerprint] = std::move(record);
+  }
+  if (doc.contains("firing_alerts")) {
+    incident.firing_alerts = doc.at("firing_alerts").get<std::uint64_t>();
+    incident.last_alert_end = time_from(doc.at("last_alert_end"));
+    incident.severities = doc.at("severities").get<std::set<std::string>>();
+  } else {
+    derive_aggregates(incident);
   }
   const auto repeat = doc.find("repeat");
   if (repeat != doc.end() && !repeat->is_null()) incident.repeat = repeat_from(*repeat);
@@ -106,10 +130,8 @@ auto decode_or_nullopt(Decode decode) -> std::optional<decltype(decode())> {
 
 }  // namespace
 
-json to_json(const Incident& incident) {
-  json alerts = json::array();
-  for (const auto& entry : incident.alerts) alerts.push_back(to_json(entry.second));
-  return json{{"id", incident.id},
+json to_json(const Incident& incident, AlertRecords records) {
+  json doc{{"id", incident.id},
               {"source", incident.source},
               {"source_id", incident.source_id},
               {"number", incident.number},
@@ -119,9 +141,17 @@ json to_json(const Incident& incident) {
               {"resolved_at", incident.resolved_at ? time_or_null(*incident.resolved_at) : json()},
               {"reopened", incident.reopened},
               {"occurrences", incident.occurrences},
-              {"alerts", std::move(alerts)},
+              {"firing_alerts", incident.firing_alerts},
+              {"last_alert_end", time_or_null(incident.last_alert_end)},
+              {"severities", incident.severities},
               {"repeat", incident.repeat ? to_json(*incident.repeat) : json()},
               {"rcas", incident.rcas}};
+  if (records == AlertRecords::kInclude) {
+    json alerts = json::array();
+    for (const auto& entry : incident.alerts) alerts.push_back(to_json(entry.second));
+    doc["alerts"] = std::move(alerts);
+  }
+  return doc;
 }
 
 json to_json(const TimelineEvent& event) {
@@ -132,7 +162,7 @@ json to_json(const TimelineEvent& event) {
               {"detail", event.detail}};
 }
 
-json to_json(const SourceState& state) {
+json to_json(const SourceState& state, AlertRecords records) {
   json earlier = json::array();
   for (const auto& e : state.earlier) earlier.push_back({{"id", e.id}, {"opened_at", format_rfc3339(e.opened_at)}});
   return json{{"key", state.key.canonical},
@@ -143,12 +173,16 @@ json to_json(const SourceState& state) {
               {"first_seen", time_or_null(state.first_seen)},
               {"last_seen", time_or_null(state.last_seen)},
               {"incident_count", state.incident_count},
-              {"current", state.current ? to_json(*state.current) : json()},
+              {"current", state.current ? to_json(*state.current, records) : json()},
               {"earlier", std::move(earlier)}};
 }
 
 std::optional<Incident> incident_from_json(const json& doc) {
   return decode_or_nullopt([&] { return incident_from(doc); });
+}
+
+std::optional<AlertRecord> alert_record_from_json(const json& doc) {
+  return decode_or_nullopt([&] { return alert_record_from(doc); });
 }
 
 std::optional<TimelineEvent> timeline_event_from_json(const json& doc) {

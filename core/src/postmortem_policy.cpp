@@ -1,5 +1,6 @@
 #include "pmx/core/postmortem_policy.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace pmx {
@@ -63,13 +64,8 @@ UnixNanos postmortem_deadline(UnixNanos resolved_at, const PostmortemDue& due) {
 
 bool needs_postmortem(const Incident& incident, const PostmortemPolicy& policy) {
   if (incident.repeat) return true;
-  for (const auto& [fingerprint, alert] : incident.alerts) {
-    const auto severity = alert.labels.find("severity");
-    if (severity != alert.labels.end() && policy.required_severities.count(severity->second)) {
-      return true;
-    }
-  }
-  return false;
+  return std::any_of(incident.severities.begin(), incident.severities.end(),
+                     [&](const std::string& severity) { return policy.required_severities.count(severity) > 0; });
 }
 
 }  // namespace pmx

@@ -1,5 +1,7 @@
 #include "pmx/store/ingestor.h"
 
+#include <set>
+
 namespace pmx {
 namespace {
 
@@ -34,8 +36,13 @@ StoreResult<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, Uni
     std::vector<SourceLoad> loads;
     loads.reserve(pending.size());
     for (const auto& [key, source_alerts] : pending) {
-      SourceLoad load{key, {}};
-      for (const auto& alert : source_alerts) load.occurrence_ids.push_back(occurrence_id(alert));
+      SourceLoad load{key, {}, {}};
+      std::set<std::string> fingerprints;
+      for (const auto& alert : source_alerts) {
+        load.occurrence_ids.push_back(occurrence_id(alert));
+        fingerprints.insert(alert.fingerprint);
+      }
+      load.fingerprints.assign(fingerprints.begin(), fingerprints.end());
       loads.push_back(std::move(load));
     }
     auto loaded = store_.load(loads);

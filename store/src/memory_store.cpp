@@ -13,7 +13,16 @@ StoreResult<LoadResult> MemoryStore::load(const std::vector<SourceLoad>& sources
     LoadedSource loaded;
     const auto it = sources_.find(request.key.id);
     if (it != sources_.end()) {
-      loaded.state = it->second;
+      loaded.state = it->second;  // stored without alert records: copy those asked for
+      const auto incident = loaded.state.current ? incidents_.find(loaded.state.current->id)
+                                                 : incidents_.end();
+      if (incident != incidents_.end()) {
+        const auto& stored = incident->second.incident.alerts;
+        for (const auto& fingerprint : request.fingerprints) {
+          const auto record = stored.find(fingerprint);
+          if (record != stored.end()) loaded.state.current->alerts.insert(*record);
+        }
+      }
     } else {
       loaded.state.key = request.key;
     }
@@ -46,6 +55,7 @@ StoreResult<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommi
     open_incidents_ = open_incidents_ + (is_open ? 1 : 0) - (was_open ? 1 : 0);
     SourceState stored = next;
     stored.version = commit.expected_version + 1;
+    if (stored.current) stored.current->alerts.clear();  // they live in incidents_ only
     sources_[next.key.id] = std::move(stored);
     auto& seen = occurrences_[next.key.id];
     seen.insert(commit.update.new_occurrences.begin(), commit.update.new_occurrences.end());
@@ -54,7 +64,11 @@ StoreResult<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommi
       if (detail.incident.id.empty()) {
         incidents_by_opening_[{incident.opened_at, incident.id}] = incident.id;
       }
+      // The update carries the records it loaded or changed: the others stand.
+      auto alerts = std::move(detail.incident.alerts);
+      for (const auto& record : incident.alerts) alerts[record.first] = record.second;
       detail.incident = incident;
+      detail.incident.alerts = std::move(alerts);
     }
     for (const auto& [incident_id, events] : commit.update.timeline) {
       auto& timeline = incidents_[incident_id].timeline;

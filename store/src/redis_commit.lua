@@ -3,18 +3,18 @@
 --
 -- KEYS[1] state  KEYS[2] occurrences  KEYS[3] source incidents  KEYS[4] incidents
 -- KEYS[5] open incidents  KEYS[6] sources by last seen  KEYS[7] sources by occurrences
--- KEYS[8] version  KEYS[7+2i] incident i  KEYS[8+2i] its timeline        (i = 1..n)
+-- KEYS[8] version  KEYS[9] source alert records
+-- KEYS[7+3i] incident i  KEYS[8+3i] its timeline  KEYS[9+3i] its alert records  (i = 1..n)
 -- ARGV[1] expected version  ARGV[2] state JSON (version = expected + 1)  ARGV[3] canonical key
 -- ARGV[4] -last_seen  ARGV[5] -occurrences  ARGV[6] occurrence count m  ARGV[7] incident count n
 -- then m occurrence ids, then per incident: id, JSON ('' = timeline only), opened_at score,
 -- '1' if it opened or reopened, '0' if it resolved, '' if neither (its index entries stand),
--- event count e, e event JSONs; then the KPI op count k and k ops
--- (kpi_apply in redis_shared.lua).
+-- event count e, e event JSONs, record count r, r pairs of fingerprint and record JSON;
+-- then the KPI op count k and k ops (kpi_apply in redis_shared.lua).
 -- Returns 1 when written, 0 when the stored version is not the expected one (nothing written).
 
--- The version has its own key so that checking it decodes nothing: the state holds the whole
--- current incident, and decoding it made every commit cost as much as the incident is large.
--- A state written before the key existed is decoded, once.
+-- The version has its own key so that checking it decodes nothing. A state written before the
+-- key existed is decoded, once.
 local version = tonumber(redis.call('GET', KEYS[8]) or '')
 if not version then
   version = 0
@@ -36,7 +36,8 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[8], version + 1)
 
--- unpack() is bounded by the Lua C stack (LUAI_MAXCSTACK 8000): send long lists in chunks.
+-- unpack() is bounded by the Lua C stack (LUAI_MAXCSTACK 8000): send long lists in chunks
+-- (of an even size, so field-value pairs stay together).
 local function push_all(command, key, first, count)
   local chunk = 1000
   for from = first, first + count - 1, chunk do
@@ -56,7 +57,7 @@ for i = 1, incidents do
   local events = tonumber(ARGV[a + 4])
   a = a + 5
   if doc ~= '' then
-    redis.call('SET', KEYS[7 + 2 * i], doc)
+    redis.call('SET', KEYS[7 + 3 * i], doc)
   end
   -- The indices change only when the incident opens, resolves or reopens: most commits add an
   -- alert to an open incident and skip these three writes.
@@ -67,8 +68,14 @@ for i = 1, incidents do
   elseif open == '0' then
     redis.call('ZREM', KEYS[5], id)
   end
-  push_all('RPUSH', KEYS[8 + 2 * i], a, events)
+  push_all('RPUSH', KEYS[8 + 3 * i], a, events)
   a = a + events
+  -- Only the records of the batch's fingerprints: the incident's other alerts stand.
+  local records = 2 * tonumber(ARGV[a])
+  a = a + 1
+  push_all('HSET', KEYS[9 + 3 * i], a, records)
+  push_all('HSET', KEYS[9], a, records)
+  a = a + records
 end
 
 kpi_apply(a + 1, tonumber(ARGV[a]))

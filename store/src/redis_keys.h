@@ -30,6 +30,12 @@ inline std::string version(const std::string& source_id) {
 inline std::string occurrences(const std::string& source_id) {
   return source_prefix(source_id) + ":occ";
 }
+/// Fingerprint -> the latest record of that alert in any incident of the source (with its
+/// incident number): what load() reads for a batch's fingerprints, without knowing the current
+/// incident's number before the state arrives.
+inline std::string source_alerts(const std::string& source_id) {
+  return source_prefix(source_id) + ":alerts";
+}
 inline std::string source_incidents(const std::string& source_id) {
   return source_prefix(source_id) + ":incidents";
 }
@@ -38,6 +44,10 @@ inline std::string incident(const std::string& source_id, const std::string& num
 }
 inline std::string timeline(const std::string& source_id, const std::string& number) {
   return incident(source_id, number) + ":timeline";
+}
+/// Fingerprint -> the incident's record of that alert: every alert of the incident.
+inline std::string incident_alerts(const std::string& source_id, const std::string& number) {
+  return incident(source_id, number) + ":alerts";
 }
 /// The ids of the RCAs linked to an incident. redis_rca_put.lua and redis_rca_delete.lua derive
 /// the same key from an incident id: keep them in step.

@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "redis_alert_records.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
 #include "redis_kpi_ops.h"
@@ -19,6 +20,7 @@ namespace {
 using nlohmann::json;
 namespace keys = redis_keys;
 namespace replies = redis_replies;
+namespace alert_records = redis_alert_records;
 
 // With Sentinel the URL only gives credentials and db, and may be empty.
 RedisEndpoint endpoint_or_throw(const RedisConfig& config) {
@@ -85,8 +87,8 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
   RedisCommand keys_part{
       keys::state(source_id),     keys::occurrences(source_id), keys::source_incidents(source_id),
       keys::kIncidents,           keys::kOpenIncidents,         keys::kSourcesBySeen,
-      keys::kSourcesByOccurrences, keys::version(source_id)};
-  json state = to_json(update.state);
+      keys::kSourcesByOccurrences, keys::version(source_id),    keys::source_alerts(source_id)};
+  json state = to_json(update.state, AlertRecords::kOmit);
   state["version"] = commit.expected_version + 1;
   RedisCommand args{std::to_string(commit.expected_version),
                     replies::dump(state),
@@ -101,8 +103,9 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
     if (!ref || ref->source_id != source_id) return std::nullopt;
     keys_part.push_back(keys::incident(source_id, ref->number));
     keys_part.push_back(keys::timeline(source_id, ref->number));
+    keys_part.push_back(keys::incident_alerts(source_id, ref->number));
     args.push_back(id);
-    args.push_back(incident ? replies::dump(to_json(*incident)) : std::string());
+    args.push_back(incident ? replies::dump(to_json(*incident, AlertRecords::kOmit)) : std::string());
     args.push_back(incident ? score(incident->opened_at) : std::string("0"));
     const auto events = update.timeline.find(id);
     const std::size_t count = events == update.timeline.end() ? 0 : events->second.size();
@@ -112,6 +115,13 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
     args.push_back(std::to_string(count));
     for (std::size_t e = 0; e < count; ++e)
       args.push_back(replies::dump(to_json(events->second[e])));
+    // The records the update loaded or changed: those of the batch's fingerprints.
+    args.push_back(std::to_string(incident ? incident->alerts.size() : 0));
+    if (!incident) continue;
+    for (const auto& [fingerprint, record] : incident->alerts) {
+      args.push_back(fingerprint);
+      args.push_back(alert_records::value(record, incident->number));
+    }
   }
   redis_kpi::append_ops(args, update.kpi_ops);
 
@@ -142,17 +152,25 @@ bool RedisStore::healthy() {
   return answer && replies::text(answer->front().get()) == "PONG";
 }
 
-// Every source's state and occurrence check, and the RCA revision, in one pipeline.
+// Every source's state, occurrence check and alert records of the batch's fingerprints, and
+// the RCA revision, in one pipeline.
 StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
   std::vector<RedisCommand> commands;
-  commands.reserve(sources.size() * 2 + 1);
+  commands.reserve(sources.size() * 3 + 1);
   for (const auto& source : sources) {
     if (!keys::valid_source_id(source.key.id)) return StoreError::kCorrupt;
     commands.push_back({"GET", keys::state(source.key.id)});
-    if (source.occurrence_ids.empty()) continue;  // SMISMEMBER needs at least one member
-    RedisCommand ask{"SMISMEMBER", keys::occurrences(source.key.id)};
-    ask.insert(ask.end(), source.occurrence_ids.begin(), source.occurrence_ids.end());
-    commands.push_back(std::move(ask));
+    // SMISMEMBER and HMGET need at least one member or field.
+    if (!source.occurrence_ids.empty()) {
+      RedisCommand ask{"SMISMEMBER", keys::occurrences(source.key.id)};
+      ask.insert(ask.end(), source.occurrence_ids.begin(), source.occurrence_ids.end());
+      commands.push_back(std::move(ask));
+    }
+    if (!source.fingerprints.empty()) {
+      RedisCommand ask{"HMGET", keys::source_alerts(source.key.id)};
+      ask.insert(ask.end(), source.fingerprints.begin(), source.fingerprints.end());
+      commands.push_back(std::move(ask));
+    }
   }
   commands.push_back({"GET", keys::kRcaRevision});
   // With --redis.wait-replicas, what this read saw must be on the replicas too: a re-send of
@@ -185,6 +203,21 @@ StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources)
         const redisReply* member = known->element[i];
         if (member->type == REDIS_REPLY_INTEGER && member->integer == 1) {
           result.known_occurrences.insert(source.occurrence_ids[i]);
+        }
+      }
+    }
+    if (!source.fingerprints.empty()) {
+      const redisReply* records = (*answers)[next++].get();
+      if (records->type != REDIS_REPLY_ARRAY || records->elements != source.fingerprints.size()) {
+        return replies::error_for(records);
+      }
+      // Records of earlier incidents are skipped; a state written before the hashes existed
+      // has the current incident's records in it already.
+      if (result.state.current) {
+        for (std::size_t i = 0; i < records->elements; ++i) {
+          if (!alert_records::add_if_of(*result.state.current, records->element[i])) {
+            return StoreError::kCorrupt;
+          }
         }
       }
     }

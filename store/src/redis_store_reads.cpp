@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "pmx/store/redis_store.h"
+#include "redis_alert_records.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
 #include "redis_kpi_ops.h"
@@ -18,6 +19,7 @@ namespace {
 
 namespace keys = redis_keys;
 namespace replies = redis_replies;
+namespace alert_records = redis_alert_records;
 
 // The inclusive stop index of a range of `count` elements from `start`, for Z(REV)RANGE.
 std::string range_stop(std::size_t start, std::size_t count) {
@@ -67,6 +69,25 @@ StoreResult<std::vector<std::string>> run_strings(RedisConnectionPool& pool, Red
   return std::move(*strings);
 }
 
+// An incident from the replies to GET of its document and HGETALL of its alert records;
+// nullopt when there is no document.
+StoreResult<std::optional<Incident>> incident_of(const redisReply* document,
+                                                 const redisReply* records) {
+  if (document->type == REDIS_REPLY_NIL) return std::optional<Incident>();
+  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
+  auto incident = replies::decode(document, incident_from_json);
+  if (!incident) return StoreError::kCorrupt;
+  const auto added = alert_records::add_all(*incident, records);
+  if (!added) return added.error();
+  return incident;
+}
+
+// The commands that incident_of() reads, for incident `ref`.
+void ask_incident(std::vector<RedisCommand>& commands, const keys::IncidentRef& ref) {
+  commands.push_back({"GET", keys::incident(ref.source_id, ref.number)});
+  commands.push_back({"HGETALL", keys::incident_alerts(ref.source_id, ref.number)});
+}
+
 // The incidents with these ids, in the same order, in one round trip. Ids that name nothing
 // (or are not incident ids) are left out.
 StoreResult<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
@@ -74,19 +95,15 @@ StoreResult<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
   std::vector<Incident> incidents;
   std::vector<RedisCommand> commands;
   for (const auto& id : ids) {
-    if (const auto ref = keys::parse_incident_id(id)) {
-      commands.push_back({"GET", keys::incident(ref->source_id, ref->number)});
-    }
+    if (const auto ref = keys::parse_incident_id(id)) ask_incident(commands, *ref);
   }
   if (commands.empty()) return incidents;
   const auto answers = pool.run(commands);
   if (!answers) return StoreError::kUnavailable;
-  for (const auto& answer : *answers) {
-    if (answer->type == REDIS_REPLY_NIL) continue;
-    if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer.get());
-    auto incident = replies::decode(answer.get(), incident_from_json);
-    if (!incident) return StoreError::kCorrupt;
-    incidents.push_back(std::move(*incident));
+  for (std::size_t i = 0; i + 1 < answers->size(); i += 2) {
+    auto incident = incident_of((*answers)[i].get(), (*answers)[i + 1].get());
+    if (!incident) return incident.error();
+    if (*incident) incidents.push_back(std::move(**incident));
   }
   return incidents;
 }
@@ -153,23 +170,22 @@ StoreResult<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilt
 StoreResult<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string& id) {
   const auto ref = keys::parse_incident_id(id);
   if (!ref) return std::optional<IncidentDetail>();
-  const auto answers =
-      pool_->run({{"GET", keys::incident(ref->source_id, ref->number)},
-                  {"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"},
-                  {"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)}});
+  std::vector<RedisCommand> commands;
+  ask_incident(commands, *ref);
+  commands.push_back({"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"});
+  commands.push_back({"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)});
+  const auto answers = pool_->run(commands);
   if (!answers) return StoreError::kUnavailable;
-  const redisReply* document = (*answers)[0].get();
-  const redisReply* events = (*answers)[1].get();
-  if (document->type == REDIS_REPLY_NIL) return std::optional<IncidentDetail>();
-  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
+  auto incident = incident_of((*answers)[0].get(), (*answers)[1].get());
+  if (!incident) return incident.error();
+  if (!*incident) return std::optional<IncidentDetail>();
+  const redisReply* events = (*answers)[2].get();
   if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events);
-  auto rcas = strings_of((*answers)[2].get());
-  if (!rcas) return replies::error_for((*answers)[2].get());
+  auto rcas = strings_of((*answers)[3].get());
+  if (!rcas) return replies::error_for((*answers)[3].get());
 
   IncidentDetail detail;
-  auto incident = replies::decode(document, incident_from_json);
-  if (!incident) return StoreError::kCorrupt;
-  detail.incident = std::move(*incident);
+  detail.incident = std::move(**incident);
   // The links live beside the document (an RCA write must not rewrite the incident, which
   // belongs to its source's compare-and-set); a set of RCA ids, few per incident.
   if (!rcas->empty()) {

@@ -148,6 +148,55 @@ TYPED_TEST(IngestConformance, OneBatchCanResolveAnIncidentAndOpenTheNext) {
   EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
 }
 
+// A webhook to a source whose incident has many alerts reads and writes the records of its own
+// alerts only; the incident, as the API reads it, still has every alert with its aggregates.
+TYPED_TEST(IngestConformance, ALoadCarriesOnlyTheBatchsAlertRecordsAndTheIncidentKeepsAll) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  std::vector<Alert> many;
+  for (int i = 0; i < 50; ++i) {
+    Alert alert = firing("HighLatency", "checkout", "fp" + std::to_string(i), kT0 + i * kSecond);
+    alert.labels["severity"] = i % 2 == 0 ? "critical" : "warning";
+    many.push_back(alert);
+  }
+  this->ingest(many, kT0 + 60 * kSecond);
+  this->ingest({resolved(many[3], kT0 + 70 * kSecond)}, kT0 + 71 * kSecond);
+
+  const auto loaded =
+      this->value(this->store().load({SourceLoad{checkout, {}, {"fp3", "fp7", "unknown"}}})).sources;
+  ASSERT_EQ(loaded.size(), 1u);
+  ASSERT_TRUE(loaded[0].state.current.has_value());
+  const Incident& current = *loaded[0].state.current;
+  EXPECT_EQ(current.alerts.size(), 2u);
+  EXPECT_EQ(current.alerts.at("fp3").status, AlertStatus::kResolved);
+  EXPECT_EQ(current.alerts.at("fp7").status, AlertStatus::kFiring);
+  EXPECT_EQ(current.firing_alerts, 49u);
+  EXPECT_EQ(current.last_alert_end, kT0 + 70 * kSecond);
+  EXPECT_EQ(current.severities, (std::set<std::string>{"critical", "warning"}));
+
+  const Incident stored = this->incident(incident_id(checkout.id, 1)).incident;
+  EXPECT_EQ(stored.alerts.size(), 50u);
+  EXPECT_EQ(stored.alerts.at("fp3").ends_at, kT0 + 70 * kSecond);
+  EXPECT_EQ(stored.alerts.at("fp49").starts_at, kT0 + 49 * kSecond);
+  IncidentFilter all;
+  const auto listed = this->value(this->store().list_incidents(all));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].alerts.size(), 50u);
+
+  // The last of the 50 resolves it, although no webhook carried the other records since.
+  std::vector<Alert> rest;
+  for (int i = 0; i < 50; ++i) {
+    if (i != 3) rest.push_back(resolved(many[i], kT0 + (100 + i) * kSecond));
+  }
+  std::vector<Alert> first_half(rest.begin(), rest.begin() + 25);
+  std::vector<Alert> second_half(rest.begin() + 25, rest.end());
+  EXPECT_EQ(this->ingest(first_half, kT0 + 200 * kSecond).resolved, 0u);
+  EXPECT_EQ(this->ingest(second_half, kT0 + 201 * kSecond).resolved, 1u);
+  const Incident done = this->incident(incident_id(checkout.id, 1)).incident;
+  EXPECT_EQ(done.state, IncidentState::kResolved);
+  EXPECT_EQ(done.resolved_at, kT0 + 149 * kSecond);
+  EXPECT_EQ(done.firing_alerts, 0u);
+}
+
 TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   const SourceKey checkout = source_of("HighLatency", "checkout");
   const SourceKey payments = source_of("HighLatency", "payments");
@@ -157,8 +206,8 @@ TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   const IngestConfig config;
   Store& store = this->store();
 
-  const auto loaded = this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1)}},
-                                              SourceLoad{payments, {occurrence_id(pay)}}}))
+  const auto loaded = this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1)}, {"fp1"}},
+                                              SourceLoad{payments, {occurrence_id(pay)}, {"pay"}}}))
                           .sources;
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(loaded[0].state.version, 0);
@@ -182,11 +231,13 @@ TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   EXPECT_EQ(detail.incident.alerts.size(), 1u);
   EXPECT_EQ(detail.incident.alerts.count("fp1"), 1u);
   EXPECT_EQ(types_of(detail.timeline), (std::vector<Event>{Event::kOpened, Event::kAlertFired}));
-  const auto again =
-      this->value(store.load({SourceLoad{checkout, {occurrence_id(fp1), occurrence_id(fp2)}}}))
-          .sources;
+  const auto again = this->value(store.load({SourceLoad{
+                                     checkout, {occurrence_id(fp1), occurrence_id(fp2)}, {"fp1", "fp2"}}}))
+                         .sources;
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].known_occurrences, std::set<std::string>{occurrence_id(fp1)});
+  ASSERT_TRUE(again[0].state.current.has_value());
+  EXPECT_EQ(again[0].state.current->alerts.size(), 1u) << "the loser's fp2 was not written";
   EXPECT_EQ(this->value(store.top_sources(10)).size(), 2u);
   EXPECT_EQ(this->value(store.count_open_incidents()), 2u);
 

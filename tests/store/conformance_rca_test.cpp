@@ -252,7 +252,7 @@ TYPED_TEST(RcaConformance, TheRevisionMovesOnEveryWrite) {
 
   // The revision comes with the sources, in the same load.
   const SourceKey checkout = source_of("HighLatency", "checkout");
-  const LoadResult loaded = this->value(this->store().load({SourceLoad{checkout, {"x@1"}}}));
+  const LoadResult loaded = this->value(this->store().load({SourceLoad{checkout, {"x@1"}, {"x"}}}));
   EXPECT_EQ(loaded.rca_revision, last);
   ASSERT_EQ(loaded.sources.size(), 1u);
   EXPECT_EQ(loaded.sources[0].state.version, 0);

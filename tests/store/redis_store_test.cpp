@@ -404,7 +404,8 @@ TEST(RedisStore, KeysFollowTheDocumentedLayout) {
       {source + ":incidents", "zset"},      {source + ":inc:1", "string"},
       {source + ":inc:1:timeline", "list"}, {"pm:v1:incidents", "zset"},
       {"pm:v1:sources:seen", "zset"},       {"pm:v1:sources:occurrences", "zset"},
-      {"pm:v1:kpi:incidents:opened", "zset"},  {source + ":version", "string"}};
+      {"pm:v1:kpi:incidents:opened", "zset"},  {source + ":version", "string"},
+      {source + ":alerts", "hash"},         {source + ":inc:1:alerts", "hash"}};
   for (const auto& [key, type] : layout) {
     EXPECT_EQ(redis.cli("TYPE '" + key + "'"), type + "\n") << key;
   }

@@ -26,6 +26,53 @@ TEST(JsonCodec, SourceStateRoundTripsThroughStorageForm) {
   EXPECT_EQ(to_json(update.state)["current"]["opened_at"], "2026-11-23T07:44:13.852409315Z");
 }
 
+TEST(JsonCodec, StorageFormOmitsTheAlertRecordsButKeepsTheAggregates) {
+  Alert alert;
+  alert.fingerprint = "fp1";
+  alert.starts_at = 1795419853852409315;
+  alert.labels = {{"alertname", "HighLatency"}, {"service", "checkout"}, {"severity", "critical"}};
+  SourceState state;
+  state.key = source_key_for(alert.labels, {"alertname", "service"});
+  const auto update = apply_alerts(state, {alert}, {}, 1795419855000000000, IngestConfig{});
+
+  const auto stored = to_json(update.state, AlertRecords::kOmit);
+  EXPECT_FALSE(stored["current"].contains("alerts"));
+  const auto decoded = source_state_from_json(stored);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_TRUE(decoded->current->alerts.empty());
+  EXPECT_EQ(decoded->current->firing_alerts, 1u);
+  EXPECT_EQ(decoded->current->severities, std::set<std::string>{"critical"});
+}
+
+// Documents written before the aggregates existed carry every alert record instead: the
+// aggregates are derived from them, so such a source goes on where it was.
+TEST(JsonCodec, AnIncidentWithoutAggregatesDerivesThemFromItsAlerts) {
+  Alert one;
+  one.fingerprint = "fp1";
+  one.starts_at = 1795419853000000000;
+  one.labels = {{"alertname", "HighLatency"}, {"severity", "critical"}};
+  Alert two = one;
+  two.fingerprint = "fp2";
+  two.labels["severity"] = "warning";
+  Alert two_resolved = two;
+  two_resolved.status = AlertStatus::kResolved;
+  two_resolved.ends_at = 1795419900000000000;
+  SourceState state;
+  state.key = source_key_for(one.labels, {"alertname"});
+  const auto update =
+      apply_alerts(state, {one, two, two_resolved}, {}, 1795419901000000000, IngestConfig{});
+
+  auto legacy = to_json(*update.state.current);
+  for (const char* field : {"firing_alerts", "last_alert_end", "severities"}) legacy.erase(field);
+  const auto decoded = incident_from_json(legacy);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->alerts.size(), 2u);
+  EXPECT_EQ(decoded->firing_alerts, 1u);
+  EXPECT_EQ(decoded->last_alert_end, 1795419900000000000);
+  EXPECT_EQ(decoded->severities, (std::set<std::string>{"critical", "warning"}));
+  EXPECT_EQ(to_json(*decoded), to_json(*update.state.current));
+}
+
 TEST(JsonCodec, WrongShapeIsRejectedNotThrown) {
   EXPECT_FALSE(source_state_from_json(nlohmann::json::parse(R"({"key": 3})")).has_value());
   EXPECT_FALSE(incident_from_json(nlohmann::json::parse("[]")).has_value());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "calendar.h"
+#include "pmx/core/ingest_rules.h"
 
 namespace pmx {
 namespace {
@@ -17,13 +18,9 @@ using unit::kSecond;
 Incident incident_with_severities(const std::vector<std::string>& severities) {
   Incident incident;
   incident.id = "checkout-1";
-  int n = 0;
+  // As the ingest rules keep them: the severity label values of its alerts ("" = no label).
   for (const auto& severity : severities) {
-    AlertRecord alert;
-    alert.fingerprint = "f" + std::to_string(++n);
-    alert.labels = {{"alertname", "HighLatency"}, {"service", "checkout"}};
-    if (!severity.empty()) alert.labels["severity"] = severity;
-    incident.alerts[alert.fingerprint] = alert;
+    if (!severity.empty()) incident.severities.insert(severity);
   }
   return incident;
 }
@@ -215,11 +212,18 @@ TEST(PostmortemPolicyNeeds, NoSeverityLabelOrAnotherSeverity) {
 }
 
 TEST(PostmortemPolicyNeeds, OnlyTheSeverityLabelCounts) {
-  const PostmortemPolicy policy;
-  Incident incident = incident_with_severities({""});
-  incident.alerts.begin()->second.labels["priority"] = "critical";
-  incident.alerts.begin()->second.annotations["severity"] = "critical";
-  EXPECT_FALSE(needs_postmortem(incident, policy));
+  // The ingest rules collect the severities: a "critical" elsewhere than in the severity label
+  // does not make one.
+  Alert alert;
+  alert.fingerprint = "f1";
+  alert.starts_at = 1795419853000000000;
+  alert.labels = {{"alertname", "HighLatency"}, {"priority", "critical"}};
+  alert.annotations = {{"severity", "critical"}};
+  SourceState state;
+  state.key = source_key_for(alert.labels, {"alertname"});
+  const auto update = apply_alerts(state, {alert}, {}, alert.starts_at, IngestConfig{});
+  EXPECT_TRUE(update.state.current->severities.empty());
+  EXPECT_FALSE(needs_postmortem(*update.state.current, PostmortemPolicy{}));
 }
 
 TEST(PostmortemPolicyNeeds, SeveralRequiredSeverities) {

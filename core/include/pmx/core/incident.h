@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,7 +88,15 @@ struct Incident {
   std::optional<UnixNanos> resolved_at;  ///< latest endsAt when the last alert resolved
   std::uint32_t reopened = 0;  ///< times it reopened inside the reopen window
   std::uint64_t occurrences = 0;
-  std::map<std::string, AlertRecord> alerts;  ///< by fingerprint
+  // Aggregates over every alert of the incident, kept by the ingest rules so that a batch
+  // needs only the records of its own fingerprints, whatever the size of the incident.
+  std::uint64_t firing_alerts = 0;    ///< fingerprints firing now: 0 = every alert resolved
+  UnixNanos last_alert_end = 0;       ///< the latest endsAt of a resolve; resolved_at when 0 fire
+  std::set<std::string> severities;   ///< `severity` label values seen on its alerts
+  /// By fingerprint. As the store reads an incident (get_incident, list_incidents): every
+  /// alert. In SourceState::current as load() returns it: only the fingerprints the batch
+  /// names (SourceLoad::fingerprints), which is all the ingest rules read.
+  std::map<std::string, AlertRecord> alerts;
   std::optional<RepeatInfo> repeat;  ///< set when it opened as a repeat
   std::vector<std::string> rcas;     ///< ids of RCAs linked to this incident
 };

@@ -8,13 +8,20 @@
 
 namespace pmx {
 
-nlohmann::json to_json(const Incident& incident);
+/// Whether an incident's JSON carries its alert records. The API shows them; the stores keep
+/// them apart (one record per key or map entry), so that a webhook writes the records it
+/// changed and not the whole incident again.
+enum class AlertRecords { kInclude, kOmit };
+
+nlohmann::json to_json(const Incident& incident, AlertRecords records = AlertRecords::kInclude);
 nlohmann::json to_json(const TimelineEvent& event);
-nlohmann::json to_json(const SourceState& state);
+nlohmann::json to_json(const SourceState& state, AlertRecords records = AlertRecords::kInclude);
+nlohmann::json to_json(const AlertRecord& record);
 
 /// Decoders for stored documents; nullopt when the document does not have the expected shape.
 std::optional<Incident> incident_from_json(const nlohmann::json& doc);
 std::optional<TimelineEvent> timeline_event_from_json(const nlohmann::json& doc);
 std::optional<SourceState> source_state_from_json(const nlohmann::json& doc);
+std::optional<AlertRecord> alert_record_from_json(const nlohmann::json& doc);
 
 }  // namespace pmx

@@ -18,13 +18,16 @@
 
 namespace pmx {
 
-/// A source to load, with the occurrence ids of the batch to check against what is recorded.
+/// A source to load, with the occurrence ids of the batch to check against what is recorded
+/// and the fingerprints whose records of the current incident the ingest rules need.
 struct SourceLoad {
   SourceKey key;
   std::vector<std::string> occurrence_ids;
+  std::vector<std::string> fingerprints;
 };
 
-/// A source as stored. A source never seen has version 0 and its key filled in.
+/// A source as stored. A source never seen has version 0 and its key filled in. Its current
+/// incident holds the alert records of the asked fingerprints only (those it has).
 struct LoadedSource {
   SourceState state;
   std::set<std::string> known_occurrences;  ///< the subset of the asked ids already recorded
@@ -85,8 +88,10 @@ class Store {
   /// revision. One round trip to the backend whatever the number of sources.
   virtual StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) = 0;
 
-  /// Applies each commit (with its KPI ops) atomically if its source is still at the expected
-  /// version (the new version is expected_version + 1); result[i] is false when commit i lost a race and must be
+  /// Applies each commit (with its KPI ops) atomically. The alert records in the update's
+  /// incidents are written over the stored ones of the same fingerprints; the other records
+  /// of those incidents stay as they are. if its source is still at the expected
+  /// version (the new version is expected_version + 1). result[i] is false when commit i lost a race and must be
   /// reloaded. One round trip whatever the number of commits. On error nothing of an individual
   /// source is half-written (sources are independent: some may be written, and a retry of the
   /// webhook then finds their occurrences known).
