@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Helpers of bench/run.sh (standard library only): a free port, the start-to-ready timer,
 Redis INFO deltas, the ceiling's EVALSHA taken from a MONITOR sample, and the report."""
+import hashlib
 import json
 import os
 import re
@@ -186,17 +187,86 @@ def monitor_args(line):
     return args
 
 
-def cmd_ceiling_prep(monitor, out_args, out_seed):
+# The ceiling runs a variant of the daemon's commit script: this line, then the daemon's script
+# byte for byte. It puts the source's version back to the expected one (ARGV[1]) before the
+# compare-and-set, so every call passes it and does every write, as each of the daemon's commits
+# does. Without it, the first call of a source sets its version to expected + 1 and every later
+# call of that source returns 0 after one GET: the ceiling measured cheap failures. The price is
+# one SET per call that the daemon's commit does not do: the ceiling is, if anything, slightly
+# understated.
+CEILING_RESET = b"redis.call('SET', KEYS[8], ARGV[1])\n"
+
+
+def commit_script():
+    """The daemon's commit script: store/CMakeLists.txt embeds redis_shared.lua followed by
+    redis_commit.lua, as is, in redis_scripts.h (kCommitScript), with the SHA-1 of the two."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "store", "src")
+    return b"".join(open(os.path.join(src, f), "rb").read()
+                    for f in ("redis_shared.lua", "redis_commit.lua"))
+
+
+class Redis:
+    """Just enough RESP for ceiling-prep: unlike redis-cli's output, an integer 1, a 0 and an
+    error reply cannot be mistaken for one another."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+        self.replies = self.sock.makefile("rb")
+
+    def __call__(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out += [b"$%d\r\n" % len(a), a, b"\r\n"]
+        self.sock.sendall(b"".join(out))
+        return self.reply()
+
+    def reply(self):
+        line = self.replies.readline()
+        kind, rest = line[:1], line[1:].rstrip(b"\r\n")
+        if kind == b"-":
+            sys.exit(f"ceiling: Redis answered an error: {rest.decode(errors='replace')}")
+        if kind == b"+":
+            return rest.decode()
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            return None if int(rest) < 0 else self.replies.read(int(rest) + 2)[:-2]
+        if kind == b"*":
+            return None if int(rest) < 0 else [self.reply() for _ in range(int(rest))]
+        sys.exit(f"ceiling: unexpected reply from Redis: {line[:80]!r}")
+
+
+def run_redis_port(monitor):
+    """The port of the run's Redis: run.sh starts it with --dir and --logfile in the directory
+    of the MONITOR sample, and Redis logs "Running mode=standalone, port=N." on start."""
+    log = os.path.join(os.path.dirname(os.path.abspath(monitor)), "redis.log")
+    try:
+        ports = re.findall(r"Running mode=\w+, port=(\d+)\.", open(log, errors="replace").read())
+    except OSError:
+        ports = []
+    if not ports:
+        sys.exit(f"ceiling: no Redis port given and none in {log}")
+    return ports[-1]
+
+
+def cmd_ceiling_prep(monitor, out_args, out_seed, port=None):
     """Picks the median-sized commit EVALSHA of a MONITOR sample of the batched load and turns
     it into a redis-benchmark command that writes every time, as the daemon's commits do:
 
     - the source id in every key becomes `0000__rand_int__` (redis-benchmark puts a random
       12-digit number in each placeholder, so with -r 10000 the calls spread over 10,000
       sources, each key drawn independently);
-    - ARGV[2], the new state, keeps the version it replaces (the daemon's is expected + 1), so
-      the compare-and-set passes again on the next call of the same source: every call does the
-      full work (GET + cjson.decode of the state, then every write);
-    - out_seed gets the state of each of the 10,000 sources, for the seed EVAL before the run.
+    - the script is the daemon's with CEILING_RESET in front (loaded here, into the run's Redis
+      at `port`, by default the one whose log is next to the sample): every call passes the
+      compare-and-set and does the daemon's successful commit, plus that one SET;
+    - before the benchmark, two calls in a row on one of its sources must both answer 1 (the
+      daemon's script answers 0 to the second); the variant's answer does not depend on what
+      ran before, so the benchmark's calls answer 1 too;
+    - the arguments stay as sampled: the state's own version (expected + 1) is never read, as
+      the version key is always there;
+    - out_seed gets the state key and the sampled state, for the seed EVAL of the 10,000
+      sources before the run (run.sh checks afterwards that a seeded state still holds it).
     Writes the arguments NUL-separated to out_args."""
     commits = []
     for line in open(monitor, encoding="utf-8", errors="surrogateescape"):
@@ -211,20 +281,47 @@ def cmd_ceiling_prep(monitor, out_args, out_seed):
     args = commits[len(commits) // 2]
     numkeys = int(args[2])
     keys, argv = args[3:3 + numkeys], args[3 + numkeys:]
+
+    # The variant is only the daemon's script plus one line if the sample ran this tree's script
+    # and KEYS[8] is still the version (redis_commit.lua's layout).
+    script = commit_script()
+    if hashlib.sha1(script).hexdigest().encode() != args[1].lower():
+        sys.exit(f"ceiling: the sampled EVALSHA {args[1].decode()} is not the SHA-1 of "
+                 "store/src/redis_shared.lua + redis_commit.lua: is the daemon built from this "
+                 "tree?")
+    if numkeys < 8 or not keys[7].endswith(b":version"):
+        sys.exit(f"ceiling: KEYS[8] of the sampled commit is not a version key: {keys[7:8]}")
+
     sid = re.search(rb"\{([0-9a-f]{16})\}", keys[0]).group(1)
     keys = [k.replace(sid, b"0000__rand_int__") for k in keys]
     expected = int(argv[0])
-    doc = json.loads(argv[1])
-    doc["version"] = expected
-    state = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-    argv = [argv[0], state] + argv[2:]
+
+    redis = Redis(port or run_redis_port(monitor))
+    variant = CEILING_RESET + script
+    sha = redis("SCRIPT", "LOAD", variant)
+    assert sha == hashlib.sha1(variant).hexdigest().encode(), sha
+    command = [b"EVALSHA", sha, args[2]] + keys + argv
+
+    # Two calls in a row on source 0 of the benchmark (it writes there anyway): each must write.
+    # The daemon's script would answer 0 to the second (the version is then expected + 1).
+    source0 = [a.replace(b"__rand_int__", b"%012d" % 0) for a in command]
+    answers = [redis(*source0) for _ in range(2)]
+    version = (redis("GET", source0[3 + 7]) or b"").decode()  # KEYS[8]
+    if answers != [1, 1] or version != str(expected + 1):
+        sys.exit(f"ceiling: the variant's calls answered {answers} (version now {version!r}), "
+                 "not [1, 1] (version expected + 1): the ceiling would not measure commits")
+
     with open(out_args, "wb") as f:
-        f.write(b"\0".join([b"EVALSHA", args[1], args[2]] + keys + argv) + b"\0")
+        f.write(b"\0".join(command) + b"\0")
     with open(out_seed, "wb") as f:
-        f.write(keys[0].replace(b"__rand_int__", b"%012d") + b"\0" + state + b"\0")
+        f.write(keys[0].replace(b"__rand_int__", b"%012d") + b"\0" + argv[1] + b"\0")
     print(json.dumps({"commits_sampled": len(commits), "keys": numkeys, "argv": len(argv),
                       "bytes": sum(len(x) for x in args), "expected_version": expected,
-                      "alerts_in_incident": state.count(b'"fingerprint"')}))
+                      "alerts_in_incident": argv[1].count(b'"fingerprint"'),
+                      "script_sha1": args[1].decode(), "variant_sha1": sha.decode(),
+                      "variant": "the daemon's commit script after one SET of KEYS[8] "
+                                 "(version) to ARGV[1]: every call passes the compare-and-set",
+                      "extra_commands_per_call": 1, "check_calls_answered": answers}))
 
 
 # --- the report --------------------------------------------------------------------------------
