@@ -8,6 +8,7 @@
 #include <sstream>
 #include <variant>
 
+#include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/store/ingestor.h"
 #include "store_test_support.h"
@@ -358,6 +359,59 @@ TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
   EXPECT_EQ(store.commit({SourceCommit{0, update}}).error(), StoreError::kCorrupt);
   EXPECT_EQ(redis.cli("GET " + state_key), "not json\n");
   EXPECT_EQ(redis.cli("DBSIZE"), "1\n");
+}
+
+// Before the alert records had hashes of their own, the state and the incident document carried
+// them inline, without aggregates. Such data must go on as it was: same alerts, and the incident
+// resolves when the last of them does.
+TEST(RedisStore, DataWrittenWithInlineAlertRecordsGoesOn) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  Ingestor ingestor(store, IngestConfig{});
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  std::vector<Alert> alerts;
+  for (const char* fingerprint : {"fp1", "fp2", "fp3"}) {
+    alerts.push_back(firing("HighLatency", "checkout", fingerprint, kT0));
+  }
+  alerts[1].labels["severity"] = "critical";
+  ASSERT_TRUE(ingestor.ingest(alerts, kT0));
+
+  // Rewrite the source as the earlier layout had it.
+  const std::string id = incident_id(checkout.id, 1);
+  const Incident incident = (*store.get_incident(id))->incident;
+  SourceState state = **store.get_source(checkout.id);
+  state.current = incident;
+  auto legacy_state = to_json(state);
+  auto legacy_incident = to_json(incident);
+  for (const char* field : {"firing_alerts", "last_alert_end", "severities"}) {
+    legacy_state["current"].erase(field);
+    legacy_incident.erase(field);
+  }
+  const std::string source = "'pm:v1:src:{" + checkout.id + "}";
+  ASSERT_EQ(redis.cli("SET " + source + ":state' '" + legacy_state.dump() + "'"), "OK\n");
+  ASSERT_EQ(redis.cli("SET " + source + ":inc:1' '" + legacy_incident.dump() + "'"), "OK\n");
+  ASSERT_EQ(redis.cli("DEL " + source + ":alerts' " + source + ":inc:1:alerts'"), "2\n");
+
+  const Incident read = (*store.get_incident(id))->incident;
+  EXPECT_EQ(read.alerts.size(), 3u);
+  EXPECT_EQ(read.firing_alerts, 3u);
+  EXPECT_EQ(read.severities, std::set<std::string>{"critical"});
+
+  ASSERT_TRUE(ingestor.ingest({resolved(alerts[0], kT0 + 10 * kSecond)}, kT0 + 10 * kSecond));
+  ASSERT_TRUE(ingestor.ingest({resolved(alerts[1], kT0 + 20 * kSecond)}, kT0 + 20 * kSecond));
+  EXPECT_EQ((*store.get_incident(id))->incident.state, IncidentState::kOpen);
+  const auto last = ingestor.ingest({resolved(alerts[2], kT0 + 30 * kSecond)}, kT0 + 30 * kSecond);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->resolved, 1u);
+  const Incident done = (*store.get_incident(id))->incident;
+  EXPECT_EQ(done.state, IncidentState::kResolved);
+  EXPECT_EQ(done.resolved_at, kT0 + 30 * kSecond);
+  ASSERT_EQ(done.alerts.size(), 3u);
+  for (const auto& [fingerprint, record] : done.alerts) {
+    EXPECT_EQ(record.status, AlertStatus::kResolved) << fingerprint;
+  }
+  // The first commit moved every inline record into the hashes.
+  EXPECT_EQ(redis.cli("HLEN " + source + ":inc:1:alerts'"), "3\n");
 }
 
 TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
