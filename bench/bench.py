@@ -96,7 +96,13 @@ def cmd_redis_delta(before, after, webhooks, alerts):
     cmds = {c: calls(a, c) - calls(b, c) for c in ("get", "smismember", "evalsha", "eval",
                                                     "script|load", "hgetall", "ping")}
     total = stat(a, "total_commands_processed") - stat(b, "total_commands_processed") - 1
+
+    def cpu_s(info):
+        return float(info.get("used_cpu_sys", "0")) + float(info.get("used_cpu_user", "0"))
+
     out = {
+        # Redis's CPU (user + system, INFO's CPU section) per webhook: what one costs Redis.
+        "cpu_us_per_webhook": round((cpu_s(a) - cpu_s(b)) * 1e6 / webhooks, 1),
         "webhooks": webhooks,
         "write_events_per_webhook": round(writes / webhooks, 3),
         "read_events_per_webhook": round(reads / webhooks, 3),
@@ -345,6 +351,12 @@ ROWS = [
     ("evalsha_batched", "EVALSHA per batched webhook (commandstats)", "", "", None, 1),
     ("alerts_per_evalsha", "alerts per EVALSHA, batched (< 1: compare-and-set retries)", "",
      "", None, 3),
+    ("cpu_single_daemon_us", "CPU per single-alert webhook: daemon (user + system)", "us", "",
+     None, 0),
+    ("cpu_single_redis_us", "CPU per single-alert webhook: Redis (user + system)", "us", "",
+     None, 0),
+    ("cpu_batched_daemon_us", "CPU per batched webhook: daemon", "us", "", None, 0),
+    ("cpu_batched_redis_us", "CPU per batched webhook: Redis", "us", "", None, 0),
     ("rss_idle_mb", "RSS idle after ready", "MB", "<= 20", lambda v, r: v <= 20, 1),
     ("alerts", "alerts ingested in the batched phase", "", "", None, 0),
     ("rss_after_mb", "RSS after the batched alerts", "MB", "<= 64", lambda v, r: v <= 64, 1),

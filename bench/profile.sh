@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Profiles the daemon and Redis under the batched load of bench/run.sh:
 #
-#   ./bench/profile.sh [--binary PATH] [--warmup S] [--seconds S]
+#   ./bench/profile.sh [--binary PATH] [--warmup S] [--seconds S] [--single]
 #
 # Starts a redis-server (no persistence) and the daemon on free loopback ports, puts wrk's
 # batched webhooks (bench/webhook.lua: 100 alerts over 10,000 sources, -t2 -c8) on it, waits
 # --warmup seconds (default 20: each source's incident grows as in the benchmark), then records
 # `perf record -F 999 -g` of the daemon and of redis-server for --seconds (default 15) at once,
-# and prints the top symbols of each. The perf.data files stay in the printed work folder
+# and prints the top symbols of each. --single profiles the single-alert phase instead: webhooks
+# of one alert on 16 keep-alive connections. The perf.data files stay in the printed work folder
 # (`perf report -i <file>` for the call graphs).
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 BENCH="$ROOT/bench"
@@ -15,12 +16,15 @@ BENCH="$ROOT/bench"
 BIN="$ROOT/build-release/postmortem-exporter"
 WARMUP=20
 SECONDS_=15
+PER=100    # alerts per webhook
+CONNS=8    # keep-alive connections
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) BIN="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --seconds) SECONDS_="$2"; shift ;;
-    *) echo "usage: $0 [--binary PATH] [--warmup S] [--seconds S]" >&2; exit 2 ;;
+    --single) PER=1 CONNS=16 ;;
+    *) echo "usage: $0 [--binary PATH] [--warmup S] [--seconds S] [--single]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -43,12 +47,12 @@ main() {
   read -r daemon_pid _ < <(python3 "$BENCH/bench.py" start "$dport" "$WORK/daemon.log" "$BIN" \
     --web.listen-address="127.0.0.1:$dport" --redis.url="redis://127.0.0.1:$rport" \
     --web.auth-token-file="$WORK/token")
-  wrk -t2 -c8 -d$((WARMUP + SECONDS_ + 10))s --timeout 10s -s "$BENCH/webhook.lua" \
-    "http://127.0.0.1:$dport/api/v1/webhook" -- "$WORK/token" 2 0 0 100 10000 "$WORK/marker" \
+  wrk -t2 -c"$CONNS" -d$((WARMUP + SECONDS_ + 10))s --timeout 10s -s "$BENCH/webhook.lua" \
+    "http://127.0.0.1:$dport/api/v1/webhook" -- "$WORK/token" 2 0 0 "$PER" 10000 "$WORK/marker" \
     >"$WORK/wrk.log" 2>&1 &
   wrk_pid=$!
   sleep "$WARMUP"
-  perf record -F 999 -g -o "$WORK/daemon.perf.data" -p "$daemon_pid" -- sleep "$SECONDS_" \
+  perf record -F 999 --call-graph "${CALL_GRAPH:-fp}" -o "$WORK/daemon.perf.data" -p "$daemon_pid" -- sleep "$SECONDS_" \
     2>"$WORK/perf-daemon.log" &
   local p1=$!
   perf record -F 999 -g -o "$WORK/redis.perf.data" -p "$redis_pid" -- sleep "$SECONDS_" \

@@ -108,6 +108,11 @@ rt_strace() {
   fi
 }
 
+# cpu_us <pid>: the CPU time (user + system) the process has used so far, in microseconds.
+cpu_us() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f\n", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"
+}
+
 run_once() {
   local n="$1" dir="$WORK/run-$n"
   mkdir -p "$dir"
@@ -144,7 +149,10 @@ run_once() {
   wait "$mon" 2>/dev/null || true
   rt_strace "$dir/strace-batch.txt" 2 >"$dir/rt-batch-strace.json"
   "${rc[@]}" info all >"$dir/info-b0.txt"
+  local cpu_b0 cpu_b1 cpu_s0 cpu_s1
+  cpu_b0="$(cpu_us "$DAEMON_PID")"
   webhooks "$dir/batch2.json" 2 "$BATCH_CONNS" "$half2" $(((half1 + 2) * PER)) "$PER" "${MAX_S}s"
+  cpu_b1="$(cpu_us "$DAEMON_PID")"
   "${rc[@]}" info all >"$dir/info-b1.txt"
   local rss_after hwm_after sent2
   rss_after="$(rss_kb "$DAEMON_PID" VmRSS)"
@@ -164,7 +172,9 @@ run_once() {
   rt_strace "$dir/strace-single.txt" 20 >"$dir/rt-single-strace.json"
   alerts_done=$((alerts_done + $(jq .occurrences "$dir/single-sample.json")))
   "${rc[@]}" info all >"$dir/info-s0.txt"
+  cpu_s0="$(cpu_us "$DAEMON_PID")"
   webhooks "$dir/single.json" 2 "$SINGLE_CONNS" 0 $((WEBHOOKS * PER + 20)) 1 "${SINGLE_S}s"
+  cpu_s1="$(cpu_us "$DAEMON_PID")"
   "${rc[@]}" info all >"$dir/info-s1.txt"
   local single_n
   single_n="$(jq .occurrences "$dir/single.json")"
@@ -234,7 +244,8 @@ run_once() {
     --argjson load "$load" --argjson capped "$capped" \
     --argjson rss_idle "$rss_idle" --argjson rss_after "$rss_after" --argjson hwm "$hwm_after" \
     --argjson rss_rcas "$rss_rcas" --argjson scrape "$scrape_ms" --argjson ceil "$evalsha_rps" \
-    --argjson alerts "$alerts_done" '
+    --argjson alerts "$alerts_done" --argjson cpu_batched "$((cpu_b1 - cpu_b0))" \
+    --argjson cpu_single "$((cpu_s1 - cpu_s0))" --argjson per "$PER" '
     def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                        else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     ($batched_alerts / (($b1.duration_us + $b2.duration_us) / 1e6)) as $rate
@@ -247,6 +258,10 @@ run_once() {
        single_p99_ms: ($s.p99_us / 1000),
        rt_batched: $stb.round_trips_per_webhook, rt_single: $sts.round_trips_per_webhook,
        evalsha_batched: $rtb.evalsha_per_webhook, alerts_per_evalsha: $rtb.alerts_per_evalsha,
+       cpu_single_daemon_us: ($cpu_single / $s.requests),
+       cpu_single_redis_us: $rts.cpu_us_per_webhook,
+       cpu_batched_daemon_us: ($cpu_batched / ($b2.occurrences / $per)),
+       cpu_batched_redis_us: $rtb.cpu_us_per_webhook,
        rss_idle_mb: ($rss_idle / 1024), rss_after_mb: ($rss_after / 1024),
        hwm_after_mb: ($hwm / 1024), rss_after_rcas_mb: ($rss_rcas / 1024),
        scrape_ms: $scrape, ready_ms: ($ready | median), ready_all_ms: $ready,

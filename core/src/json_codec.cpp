@@ -163,6 +163,12 @@ json to_json(const TimelineEvent& event) {
 }
 
 json to_json(const SourceState& state, AlertRecords records) {
+  json doc = to_json_without_current(state);
+  if (state.current) doc["current"] = to_json(*state.current, records);
+  return doc;
+}
+
+json to_json_without_current(const SourceState& state) {
   json earlier = json::array();
   for (const auto& e : state.earlier) earlier.push_back({{"id", e.id}, {"opened_at", format_rfc3339(e.opened_at)}});
   return json{{"key", state.key.canonical},
@@ -173,7 +179,7 @@ json to_json(const SourceState& state, AlertRecords records) {
               {"first_seen", time_or_null(state.first_seen)},
               {"last_seen", time_or_null(state.last_seen)},
               {"incident_count", state.incident_count},
-              {"current", state.current ? to_json(*state.current, records) : json()},
+              {"current", json()},
               {"earlier", std::move(earlier)}};
 }
 

@@ -58,6 +58,22 @@ bool changes_lifecycle(const std::vector<TimelineEvent>& events) {
   });
 }
 
+// The state's document at `version`. It embeds the current incident, whose own document the
+// same commit writes too: given that document's text (`current`), the incident is serialised
+// once and the text put in both places (JSON encoding is the largest part of a commit's CPU).
+std::string state_text(const SourceState& state, std::int64_t version, const std::string* current) {
+  json doc = to_json_without_current(state);
+  doc["version"] = version;
+  std::string text = replies::dump(doc);
+  if (!state.current) return text;
+  // Keys are unique, and inside a JSON string every quote is escaped: this is the key's slot.
+  static const std::string kSlot = "\"current\":null";
+  const std::size_t slot = text.find(kSlot);
+  text.replace(slot + kSlot.size() - 4, 4,
+               current ? *current : replies::dump(to_json(*state.current, AlertRecords::kOmit)));
+  return text;
+}
+
 // The EVALSHA of the commit script for one source update; nullopt if the update names an
 // incident whose id is not `<this source id>-<n>` (a bug upstream: refuse rather than write
 // outside the source's hash slot).
@@ -88,16 +104,15 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
       keys::state(source_id),     keys::occurrences(source_id), keys::source_incidents(source_id),
       keys::kIncidents,           keys::kOpenIncidents,         keys::kSourcesBySeen,
       keys::kSourcesByOccurrences, keys::version(source_id),    keys::source_alerts(source_id)};
-  json state = to_json(update.state, AlertRecords::kOmit);
-  state["version"] = commit.expected_version + 1;
   RedisCommand args{std::to_string(commit.expected_version),
-                    replies::dump(state),
+                    std::string(),  // the state, once its current incident's text is known
                     update.state.key.canonical,
                     negated_score(update.state.last_seen),
                     negated_score(update.state.occurrences),
                     std::to_string(update.new_occurrences.size()),
                     std::to_string(incidents.size())};
   args.insert(args.end(), update.new_occurrences.begin(), update.new_occurrences.end());
+  std::optional<std::size_t> current_text;  // where in args the current incident's text is
   for (const auto& [id, incident] : incidents) {
     const auto ref = keys::parse_incident_id(id);
     if (!ref || ref->source_id != source_id) return std::nullopt;
@@ -105,6 +120,9 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
     keys_part.push_back(keys::timeline(source_id, ref->number));
     keys_part.push_back(keys::incident_alerts(source_id, ref->number));
     args.push_back(id);
+    if (incident && update.state.current && id == update.state.current->id) {
+      current_text = args.size();
+    }
     args.push_back(incident ? replies::dump(to_json(*incident, AlertRecords::kOmit)) : std::string());
     args.push_back(incident ? score(incident->opened_at) : std::string("0"));
     const auto events = update.timeline.find(id);
@@ -124,6 +142,8 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
     }
   }
   redis_kpi::append_ops(args, update.kpi_ops);
+  args[1] = state_text(update.state, commit.expected_version + 1,
+                       current_text ? &args[*current_text] : nullptr);
 
   RedisCommand command{"EVALSHA", std::string(kCommitScript.sha1),
                        std::to_string(keys_part.size())};

@@ -16,6 +16,9 @@ enum class AlertRecords { kInclude, kOmit };
 nlohmann::json to_json(const Incident& incident, AlertRecords records = AlertRecords::kInclude);
 nlohmann::json to_json(const TimelineEvent& event);
 nlohmann::json to_json(const SourceState& state, AlertRecords records = AlertRecords::kInclude);
+/// A state's JSON with `"current": null`, for a writer that has the current incident's JSON
+/// text already (RedisStore's commit writes that document on its own too).
+nlohmann::json to_json_without_current(const SourceState& state);
 nlohmann::json to_json(const AlertRecord& record);
 
 /// Decoders for stored documents; nullopt when the document does not have the expected shape.
