@@ -1,5 +1,6 @@
 #include "pmx/receiver/auth.h"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -22,13 +23,15 @@ std::string base64_decode(const std::string& in) {
   static const std::string kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  int value = 0;
+  // Unsigned: the accumulator keeps shifting left and only its low bits matter; a signed int
+  // overflowed (undefined behaviour, UBSan) after four characters.
+  std::uint32_t value = 0;
   int bits = -8;
   for (char c : in) {
     if (c == '=') break;
     const auto pos = kAlphabet.find(c);
     if (pos == std::string::npos) return {};
-    value = (value << 6) + static_cast<int>(pos);
+    value = (value << 6) | static_cast<std::uint32_t>(pos);
     bits += 6;
     if (bits >= 0) {
       out.push_back(static_cast<char>((value >> bits) & 0xFF));

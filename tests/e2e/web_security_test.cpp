@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -38,7 +39,7 @@ std::string write_file(const std::string& path, const std::string& content) {
 std::string base64(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  int value = 0;
+  std::uint32_t value = 0;  // only the low bits matter: unsigned, so the shifts may wrap
   int bits = -6;
   for (const unsigned char c : in) {
     value = (value << 8) + c;
