@@ -151,14 +151,22 @@ TEST(StormOutage, RedisKilledMidStormEveryOccurrenceStoredOnce) {
   ASSERT_TRUE(poll_until([&] { return daemon.get("/-/ready").status == 200; }))
       << "not ready again after Redis came back" << diagnostics();
   const auto outage = std::chrono::steady_clock::now() - killed;
-  // Forget the scripts again under the connections the daemon just made: the next commits get
-  // NOSCRIPT on them, and must load the script and retry.
-  ASSERT_NE(redis.cli("SCRIPT FLUSH").find("OK"), std::string::npos);
-  storm.burst(kBursts);
+  // Forget the scripts again under connections the daemon holds: the next commits on them get
+  // NOSCRIPT, and must load the script and retry. A connection made after the flush loads the
+  // scripts itself, and a late failure of a pre-outage connection makes the pool drop its idle
+  // ones: so flush once every alert so far has landed (the connections that stored them wait
+  // idle), send a burst, and go again until a commit met NOSCRIPT.
+  const auto saw_noscript = [&] {
+    return redis.cli("INFO errorstats").find("errorstat_NOSCRIPT") != std::string::npos;
+  };
+  for (int round = 0; round < 3 && !saw_noscript(); ++round) {
+    expect_every_occurrence_once(daemon, storm, diagnostics());
+    ASSERT_NE(redis.cli("SCRIPT FLUSH").find("OK"), std::string::npos);
+    storm.burst(kBursts + round);
+  }
 
   expect_every_occurrence_once(daemon, storm, diagnostics());
-  EXPECT_NE(redis.cli("INFO errorstats").find("errorstat_NOSCRIPT"), std::string::npos)
-      << "the NOSCRIPT reload path was not exercised";
+  EXPECT_TRUE(saw_noscript()) << "the NOSCRIPT reload path was not exercised";
   RecordProperty("alerts", storm.total());
   RecordProperty("answered_503", static_cast<int>(answered_503));
   RecordProperty("not_ready_after_ms",
