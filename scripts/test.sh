@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing (build tools, libraries, and the real redis-server, Alertmanager and
-# Prometheus the tests start), builds with warnings as errors and runs every test.
+# Prometheus the tests start), builds with warnings as errors and runs every test, then the
+# sanitizer and fuzzing steps.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server redis-tools redis-sentinel \
@@ -16,5 +17,11 @@ install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.
 command -v npm >/dev/null || install_missing nodejs npm
 (cd "$ROOT/tools/schema-check" && npm ci --no-audit --no-fund --silent)
 build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMX_WERROR=ON
-cd "$ROOT/build"
-ctest --output-on-failure --timeout 300 -j 2 "$@"
+(cd "$ROOT/build" && ctest --output-on-failure --timeout 300 -j 2 "$@")
+
+# Then the whole suite under ASan+UBSan, the concurrency tests under TSan and each fuzz target
+# for FUZZ_SECONDS (scripts/sanitize.sh). Skipped when ctest was given arguments (a selection
+# of tests, for a quick local run) or with PMX_SKIP_SANITIZE=1; CI sets neither.
+if [ $# -eq 0 ] && [ -z "${PMX_SKIP_SANITIZE:-}" ]; then
+  "$ROOT/scripts/sanitize.sh"
+fi
