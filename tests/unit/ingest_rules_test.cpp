@@ -2,27 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "alerts.h"
+
 namespace pmx {
 namespace {
 
+using unit::firing;
+using unit::resolved;
+
 constexpr UnixNanos kSecond = kNanosPerSecond;
 constexpr UnixNanos kT0 = 1795419853 * kSecond;
-
-Alert firing(const std::string& fingerprint, UnixNanos starts_at,
-             const std::string& instance = "web-1") {
-  Alert alert;
-  alert.status = AlertStatus::kFiring;
-  alert.fingerprint = fingerprint;
-  alert.starts_at = starts_at;
-  alert.labels = {{"alertname", "HighLatency"}, {"service", "checkout"}, {"instance", instance}};
-  return alert;
-}
-
-Alert resolved(Alert alert, UnixNanos ends_at) {
-  alert.status = AlertStatus::kResolved;
-  alert.ends_at = ends_at;
-  return alert;
-}
 
 /// Applies batches in order, carrying state and the recorded occurrences between them, as
 /// the Ingestor and a store do.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "alerts.h"
 #include "pmx/core/ingest_rules.h"
 
 namespace pmx {
@@ -27,13 +28,8 @@ TEST(JsonCodec, SourceStateRoundTripsThroughStorageForm) {
 }
 
 TEST(JsonCodec, StorageFormOmitsTheAlertRecordsButKeepsTheAggregates) {
-  Alert alert;
-  alert.fingerprint = "fp1";
-  alert.starts_at = 1795419853852409315;
-  alert.labels = {{"alertname", "HighLatency"}, {"service", "checkout"}, {"severity", "critical"}};
-  SourceState state;
-  state.key = source_key_for(alert.labels, {"alertname", "service"});
-  const auto update = apply_alerts(state, {alert}, {}, 1795419855000000000, IngestConfig{});
+  const auto update =
+      unit::first_batch({unit::firing("fp1", 1795419853852409315, "critical")}, 1795419855000000000);
 
   const auto stored = to_json(update.state, AlertRecords::kOmit);
   EXPECT_FALSE(stored["current"].contains("alerts"));
@@ -47,20 +43,10 @@ TEST(JsonCodec, StorageFormOmitsTheAlertRecordsButKeepsTheAggregates) {
 // Documents written before the aggregates existed carry every alert record instead: the
 // aggregates are derived from them, so such a source goes on where it was.
 TEST(JsonCodec, AnIncidentWithoutAggregatesDerivesThemFromItsAlerts) {
-  Alert one;
-  one.fingerprint = "fp1";
-  one.starts_at = 1795419853000000000;
-  one.labels = {{"alertname", "HighLatency"}, {"severity", "critical"}};
-  Alert two = one;
-  two.fingerprint = "fp2";
-  two.labels["severity"] = "warning";
-  Alert two_resolved = two;
-  two_resolved.status = AlertStatus::kResolved;
-  two_resolved.ends_at = 1795419900000000000;
-  SourceState state;
-  state.key = source_key_for(one.labels, {"alertname"});
-  const auto update =
-      apply_alerts(state, {one, two, two_resolved}, {}, 1795419901000000000, IngestConfig{});
+  const Alert one = unit::firing("fp1", 1795419853000000000, "critical");
+  const Alert two = unit::firing("fp2", 1795419853000000000, "warning");
+  const auto update = unit::first_batch(
+      {one, two, unit::resolved(two, 1795419900000000000)}, 1795419901000000000);
 
   auto legacy = to_json(*update.state.current);
   for (const char* field : {"firing_alerts", "last_alert_end", "severities"}) legacy.erase(field);

@@ -14,6 +14,7 @@
 #include "pmx/core/ingest_rules.h"
 #include "pmx/core/rca_loader.h"
 
+#include "alerts.h"
 #include "calendar.h"
 
 namespace pmx {
@@ -42,9 +43,11 @@ namespace {
 using nlohmann::json;
 
 using unit::at;
+using unit::firing;
 using unit::kDay;
 using unit::kHour;
 using unit::kSecond;
+using unit::resolved;
 
 // --- building expected ops ------------------------------------------------------------------
 
@@ -490,22 +493,6 @@ TEST(RcaKpiOps, AddingThenDeletingCancelsOut) {
 }
 
 // --- incident lifecycle ---------------------------------------------------------------------
-
-Alert firing(const std::string& fingerprint, UnixNanos starts_at, const std::string& severity) {
-  Alert alert;
-  alert.status = AlertStatus::kFiring;
-  alert.fingerprint = fingerprint;
-  alert.starts_at = starts_at;
-  alert.labels = {{"alertname", "HighLatency"}, {"service", "checkout"}, {"instance", "web-1"}};
-  if (!severity.empty()) alert.labels["severity"] = severity;
-  return alert;
-}
-
-Alert resolved(Alert alert, UnixNanos ends_at) {
-  alert.status = AlertStatus::kResolved;
-  alert.ends_at = ends_at;
-  return alert;
-}
 
 /// Applies batches to one source in order, as the Ingestor does, and checks that the update's
 /// own kpi_ops are what incident_kpi_ops gives for it.

@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "alerts.h"
 #include "calendar.h"
-#include "pmx/core/ingest_rules.h"
 
 namespace pmx {
 namespace {
@@ -214,14 +214,10 @@ TEST(PostmortemPolicyNeeds, NoSeverityLabelOrAnotherSeverity) {
 TEST(PostmortemPolicyNeeds, OnlyTheSeverityLabelCounts) {
   // The ingest rules collect the severities: a "critical" elsewhere than in the severity label
   // does not make one.
-  Alert alert;
-  alert.fingerprint = "f1";
-  alert.starts_at = 1795419853000000000;
-  alert.labels = {{"alertname", "HighLatency"}, {"priority", "critical"}};
+  Alert alert = unit::firing("f1", at("2026-11-27T15:00:00Z"));
+  alert.labels["priority"] = "critical";
   alert.annotations = {{"severity", "critical"}};
-  SourceState state;
-  state.key = source_key_for(alert.labels, {"alertname"});
-  const auto update = apply_alerts(state, {alert}, {}, alert.starts_at, IngestConfig{});
+  const auto update = unit::first_batch({alert}, alert.starts_at);
   EXPECT_TRUE(update.state.current->severities.empty());
   EXPECT_FALSE(needs_postmortem(*update.state.current, PostmortemPolicy{}));
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "alerts.h"
 #include "pmx/core/ingest_rules.h"
 
 namespace pmx {
@@ -18,11 +19,7 @@ Alert firing(const std::string& fingerprint, UnixNanos starts_at) {
   return alert;
 }
 
-Alert resolved(Alert alert, UnixNanos ends_at) {
-  alert.status = AlertStatus::kResolved;
-  alert.ends_at = ends_at;
-  return alert;
-}
+using unit::resolved;
 
 ActionItem item(const std::string& id, ActionItemType type, ActionItemStatus status,
                 std::optional<UnixNanos> completed_at = std::nullopt) {
