@@ -75,6 +75,23 @@ def parse_info(path):
     return info
 
 
+def calls(info, cmd):
+    """Calls of `cmd` in a parsed `INFO commandstats` (0 when never called)."""
+    m = re.search(r"calls=(\d+)", info.get("cmdstat_" + cmd, ""))
+    return int(m.group(1)) if m else 0
+
+
+def cmd_ceiling_check(before, after):
+    """Fails unless every EVALSHA of the ceiling between two `INFO commandstats` snapshots
+    wrote: a commit that passes its compare-and-set RPUSHes at least one timeline entry, one
+    that loses it returns before any write."""
+    b, a = parse_info(before), parse_info(after)
+    evalsha = calls(a, "evalsha") - calls(b, "evalsha")
+    rpush = calls(a, "rpush") - calls(b, "rpush")
+    if evalsha <= 0 or rpush < evalsha:
+        sys.exit(f"ceiling: {evalsha} EVALSHA calls but {rpush} RPUSH: not every call wrote")
+
+
 def cmd_redis_delta(before, after, webhooks, alerts):
     """Redis's side of the webhooks between two `INFO all` snapshots: EVALSHA and SMISMEMBER
     calls per webhook (commandstats; neither is called inside the scripts, unlike GET), alerts
@@ -86,10 +103,6 @@ def cmd_redis_delta(before, after, webhooks, alerts):
 
     def stat(info, key):
         return int(info.get(key, "0"))
-
-    def calls(info, cmd):
-        m = re.search(r"calls=(\d+)", info.get("cmdstat_" + cmd, ""))
-        return int(m.group(1)) if m else 0
 
     writes = stat(a, "total_writes_processed") - stat(b, "total_writes_processed") - 1
     reads = stat(a, "total_reads_processed") - stat(b, "total_reads_processed") - 1
@@ -398,5 +411,6 @@ if __name__ == "__main__":
     commands = {"free-port": lambda: print(free_port()), "start": cmd_start,
                 "ready": cmd_ready, "redis-delta": cmd_redis_delta,
                 "rt-strace": cmd_rt_strace,
-                "ceiling-prep": cmd_ceiling_prep, "report": cmd_report}
+                "ceiling-prep": cmd_ceiling_prep, "ceiling-check": cmd_ceiling_check,
+                "report": cmd_report}
     commands[sys.argv[1]](*sys.argv[2:])

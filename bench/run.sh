@@ -219,12 +219,16 @@ run_once() {
   "${rc[@]}" eval "for i = 0, 9999 do redis.call('SET', string.format(ARGV[1], i), ARGV[2]) end" \
     0 "${seed[0]}" "${seed[1]}" >/dev/null
   mapfile -d '' args <"$dir/ceiling.args"
+  "${rc[@]}" info commandstats >"$dir/ceiling-info0.txt"
   redis-benchmark -h 127.0.0.1 -p "$RPORT" -n "$CEIL_N" -P 32 -c 4 -r 10000 --csv "${args[@]}" \
     >"$dir/ceiling.csv" 2>&1 || fail "redis-benchmark: $(tail -2 "$dir/ceiling.csv")"
+  "${rc[@]}" info commandstats >"$dir/ceiling-info1.txt"
+  # Every call must have written (1), not lost the compare-and-set (0).
+  py ceiling-check "$dir/ceiling-info0.txt" "$dir/ceiling-info1.txt" || fail "the ceiling did not write"
   local evalsha_rps
   # The test's name holds the whole command, quotes and commas included: count from the end.
   evalsha_rps="$(awk -F'","' 'NR == 2 { print $(NF - 6) }' "$dir/ceiling.csv")"
-  # The benchmark's calls must all have written (1), not lost the compare-and-set (0).
+  # And the seeded states still hold the sampled document: the calls wrote what was sampled.
   [ "$("${rc[@]}" eval "return redis.call('GET', string.format(ARGV[1], 7))" 0 "${seed[0]}")" = \
     "${seed[1]}" ] || fail "the ceiling's state changed: its calls did not run as sampled"
 
