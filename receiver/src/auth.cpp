@@ -1,9 +1,10 @@
 #include "pmx/receiver/auth.h"
 
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+#include <utility>
+
+#include "files.h"
 
 namespace pmx {
 namespace {
@@ -67,11 +68,9 @@ bool Authenticator::allows(const std::string& header) const {
 }
 
 std::string read_secret_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string secret = buffer.str();
+  auto content = read_whole_file(path);
+  if (!content) throw std::runtime_error("cannot read " + path);
+  std::string secret = std::move(*content);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.empty()) throw std::runtime_error(path + " is empty");
   return secret;

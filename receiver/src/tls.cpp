@@ -5,9 +5,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+#include <utility>
+
+#include "files.h"
 
 namespace pmx {
 namespace {
@@ -23,12 +24,9 @@ struct KeyDeleter {
 };
 
 std::string read_file(const std::string& flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(flag + ": cannot read " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(flag + ": cannot read " + path);
-  return buffer.str();
+  auto content = read_whole_file(path);
+  if (!content) throw std::runtime_error(flag + ": cannot read " + path);
+  return std::move(*content);
 }
 
 std::unique_ptr<BIO, BioDeleter> memory_bio(const std::string& pem) {
