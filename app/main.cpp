@@ -254,8 +254,9 @@ int run(const Flags& f) {
   Telemetry telemetry(*store, kpis, PMX_VERSION, wall_clock_now);
   Ingestor ingestor(*store, ingest_config);
   RcaService rcas(*store, &telemetry.publication());
+  Queries queries(*store);
   const auto reload_rcas = [&] {
-    if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, *store, rcas, wall_clock_now());
+    if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, queries, rcas, wall_clock_now());
   };
   reload_rcas();
   HttpConfig http;
@@ -264,7 +265,7 @@ int run(const Flags& f) {
   http.threads = f.http_threads;
   http.io_timeout = std::chrono::microseconds(read_timeout / 1000);
   http.read_auth = f.read_auth;
-  install_http_api(server, http, HttpDependencies{ingestor, *store, rcas, telemetry, authenticator, wall_clock_now});
+  install_http_api(server, http, HttpDependencies{ingestor, queries, rcas, telemetry, authenticator, wall_clock_now});
 
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {

@@ -14,10 +14,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void log_problems(const fs::path& file, const RcaServiceError& error) {
+void log_problems(const fs::path& file, const Error& error) {
   if (error.problems.empty()) {
     spdlog::error("msg=\"RCA file skipped\" file={} err={}", logfmt_quote(file.string()),
-                  logfmt_quote(error.message));
+                  logfmt_quote(error.message()));
   }
   for (const auto& problem : error.problems) {
     spdlog::error("msg=\"RCA file skipped\" file={} field={} err={}", logfmt_quote(file.string()),
@@ -27,7 +27,7 @@ void log_problems(const fs::path& file, const RcaServiceError& error) {
 
 /// Loads one file. Returns the RCA id it stands for (its "id", else the file name), valid or
 /// not: an RCA whose file turned invalid keeps its last good version rather than vanishing.
-std::string load_file(const fs::path& file, Store& store, RcaService& rcas,
+std::string load_file(const fs::path& file, Queries& queries, RcaService& rcas,
                                      UnixNanos now, RcaDirReport& report) {
   std::ifstream in(file);
   json document;
@@ -42,15 +42,15 @@ std::string load_file(const fs::path& file, Store& store, RcaService& rcas,
   const std::string id = document.is_object() && document.value("id", json()).is_string()
                              ? document["id"].get<std::string>()
                              : file.stem().string();
-  const auto existing = store.get_rca(id);
-  if (existing && *existing && (*existing)->from_file && (*existing)->document == document) {
+  const auto existing = queries.rca(id);
+  if (existing && existing->from_file && existing->document == document) {
     ++report.unchanged;
     return id;
   }
-  const auto outcome = rcas.put(id, document, now, RcaOrigin::kFile);
-  if (const auto* error = std::get_if<RcaServiceError>(&outcome)) {
+  const auto written = rcas.put(id, document, now, RcaOrigin::kFile);
+  if (!written) {
     ++report.invalid;
-    log_problems(file, *error);
+    log_problems(file, written.error());
     return id;
   }
   ++report.loaded;
@@ -59,7 +59,7 @@ std::string load_file(const fs::path& file, Store& store, RcaService& rcas,
 
 }  // namespace
 
-RcaDirReport load_rca_dir(const std::string& dir, Store& store, RcaService& rcas, UnixNanos now) {
+RcaDirReport load_rca_dir(const std::string& dir, Queries& queries, RcaService& rcas, UnixNanos now) {
   RcaDirReport report;
   std::error_code ec;
   std::set<fs::path> files;
@@ -76,13 +76,13 @@ RcaDirReport load_rca_dir(const std::string& dir, Store& store, RcaService& rcas
   }
   std::set<std::string> present;
   for (const auto& file : files) {
-    present.insert(load_file(file, store, rcas, now, report));
+    present.insert(load_file(file, queries, rcas, now, report));
   }
-  const auto all = store.list_rcas();
+  const auto all = queries.rcas({});
   if (all) {
     for (const auto& rca : *all) {
       if (!rca.from_file || present.count(rca.id)) continue;
-      if (std::holds_alternative<bool>(rcas.remove(rca.id, RcaOrigin::kFile))) ++report.removed;
+      if (rcas.remove(rca.id, RcaOrigin::kFile)) ++report.removed;
     }
   }
   spdlog::info("msg=\"RCA files loaded\" dir={} loaded={} unchanged={} invalid={} removed={}",

@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (doc.is_discarded()) return 0;
 
   auto loaded = pmx::load_rca(doc);
-  if (const auto* problems = std::get_if<std::vector<pmx::RcaProblem>>(&loaded)) {
+  if (const auto* problems = std::get_if<std::vector<pmx::Problem>>(&loaded)) {
     PMX_FUZZ_CHECK(!problems->empty());
     for (const auto& problem : *problems) {
       PMX_FUZZ_CHECK(!problem.message.empty());

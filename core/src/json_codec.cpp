@@ -168,19 +168,24 @@ json to_json(const SourceState& state, AlertRecords records) {
   return doc;
 }
 
-json to_json_without_current(const SourceState& state) {
+json source_summary_json(const SourceState& state) {
   json earlier = json::array();
   for (const auto& e : state.earlier) earlier.push_back({{"id", e.id}, {"opened_at", format_rfc3339(e.opened_at)}});
   return json{{"key", state.key.canonical},
               {"id", state.key.id},
               {"labels", state.key.labels},
-              {"version", state.version},
               {"occurrences", state.occurrences},
               {"first_seen", time_or_null(state.first_seen)},
               {"last_seen", time_or_null(state.last_seen)},
               {"incident_count", state.incident_count},
-              {"current", json()},
               {"earlier", std::move(earlier)}};
+}
+
+json to_json_without_current(const SourceState& state) {
+  json doc = source_summary_json(state);
+  doc["version"] = state.version;
+  doc["current"] = json();
+  return doc;
 }
 
 std::optional<Incident> incident_from_json(const json& doc) {

@@ -179,50 +179,63 @@ std::vector<KpiOp> rca_kpi_ops(const Rca* before, const Rca* after) {
   return ops;
 }
 
+namespace kpi_range {
+std::string overdue(Priority priority) { return std::string("overdue:") + to_string(priority); }
+std::string done_on_time(Priority priority) { return std::string("on_time:") + to_string(priority); }
+std::string done_late(Priority priority) { return std::string("late:") + to_string(priority); }
+std::string open_past_due(Priority priority) {
+  return std::string("open_past_due:") + to_string(priority);
+}
+}  // namespace kpi_range
+
 std::vector<KpiRange> kpi_ranges(UnixNanos now, const KpiWindows& windows) {
   const UnixNanos kpi_start = now - windows.kpi;
   const UnixNanos repeat_start = now - windows.repeat;
   std::vector<KpiRange> ranges;
   for (const Priority priority : kPriorities) {
-    ranges.push_back({kpi_index::open_items(priority), kMinusInfinity, now});  // overdue
-    ranges.push_back({kpi_index::done_on_time(priority), kpi_start, now});
-    ranges.push_back({kpi_index::done_late(priority), kpi_start, now});
-    ranges.push_back({kpi_index::open_items(priority), kpi_start, now});  // overdue, in window
+    const std::string open = kpi_index::open_items(priority);
+    ranges.push_back({kpi_range::overdue(priority), open, kMinusInfinity, now});
+    ranges.push_back({kpi_range::done_on_time(priority), kpi_index::done_on_time(priority), kpi_start, now});
+    ranges.push_back({kpi_range::done_late(priority), kpi_index::done_late(priority), kpi_start, now});
+    ranges.push_back({kpi_range::open_past_due(priority), open, kpi_start, now});
   }
-  ranges.push_back({kpi_index::kOpened, repeat_start, kPlusInfinity});
-  ranges.push_back({kpi_index::kRepeats, repeat_start, kPlusInfinity});
-  ranges.push_back({kpi_index::kAwaiting, kMinusInfinity, kPlusInfinity});
-  ranges.push_back({kpi_index::kAwaiting, kMinusInfinity, now});
-  ranges.push_back({kpi_index::kNeeded, kpi_start, kPlusInfinity});
-  ranges.push_back({kpi_index::kCovered, kpi_start, kPlusInfinity});
-  ranges.push_back({kpi_index::kReviews, kMinusInfinity, now});
+  ranges.push_back({kpi_range::kOpened, kpi_index::kOpened, repeat_start, kPlusInfinity});
+  ranges.push_back({kpi_range::kRepeats, kpi_index::kRepeats, repeat_start, kPlusInfinity});
+  ranges.push_back({kpi_range::kAwaiting, kpi_index::kAwaiting, kMinusInfinity, kPlusInfinity});
+  ranges.push_back({kpi_range::kAwaitingOverdue, kpi_index::kAwaiting, kMinusInfinity, now});
+  ranges.push_back({kpi_range::kNeeded, kpi_index::kNeeded, kpi_start, kPlusInfinity});
+  ranges.push_back({kpi_range::kCovered, kpi_index::kCovered, kpi_start, kPlusInfinity});
+  ranges.push_back({kpi_range::kReviewsDue, kpi_index::kReviews, kMinusInfinity, now});
   return ranges;
 }
 
-KpiValues kpi_values(const std::vector<std::int64_t>& counts) {
+Result<KpiValues> kpi_values(const KpiCounts& counts) {
   const auto ratio = [](std::int64_t part, std::int64_t whole) -> std::optional<double> {
     if (whole <= 0) return std::nullopt;
     return static_cast<double>(part) / static_cast<double>(whole);
   };
+  std::string missing;
+  const auto count = [&](const std::string& name) -> std::int64_t {
+    const auto it = counts.find(name);
+    if (it != counts.end()) return it->second;
+    if (missing.empty()) missing = name;
+    return 0;
+  };
   KpiValues values;
-  std::size_t next = 0;
-  const auto take = [&] { return next < counts.size() ? counts[next++] : 0; };
-  for (auto& priority : values.priorities) {
-    priority.overdue = take();
-    const std::int64_t on_time = take();
-    const std::int64_t late = take();
-    const std::int64_t open_past_due = take();
-    priority.on_time_ratio = ratio(on_time, on_time + late + open_past_due);
+  for (const Priority priority : kPriorities) {
+    PriorityKpis& figures = values.priorities[static_cast<std::size_t>(priority)];
+    figures.overdue = count(kpi_range::overdue(priority));
+    const std::int64_t on_time = count(kpi_range::done_on_time(priority));
+    const std::int64_t late = count(kpi_range::done_late(priority));
+    const std::int64_t open_past_due = count(kpi_range::open_past_due(priority));
+    figures.on_time_ratio = ratio(on_time, on_time + late + open_past_due);
   }
-  const std::int64_t opened = take();
-  const std::int64_t repeats = take();
-  values.repeat_ratio = ratio(repeats, opened);
-  values.awaiting = take();
-  values.awaiting_overdue = take();
-  const std::int64_t needed = take();
-  const std::int64_t covered = take();
-  values.coverage_ratio = ratio(covered, needed);
-  values.reviews_due = take();
+  values.repeat_ratio = ratio(count(kpi_range::kRepeats), count(kpi_range::kOpened));
+  values.awaiting = count(kpi_range::kAwaiting);
+  values.awaiting_overdue = count(kpi_range::kAwaitingOverdue);
+  values.coverage_ratio = ratio(count(kpi_range::kCovered), count(kpi_range::kNeeded));
+  values.reviews_due = count(kpi_range::kReviewsDue);
+  if (!missing.empty()) return Error{ErrorCode::kCorrupt, "no count for KPI range " + missing, {}, {}};
   return values;
 }
 

@@ -18,7 +18,7 @@
 
 namespace pmx::rca_checks {
 
-using Problems = std::vector<RcaProblem>;
+using Problems = std::vector<Problem>;
 
 /// A rule for the value at `path`; appends what it finds wrong to `out`.
 using Check =

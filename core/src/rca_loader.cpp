@@ -225,7 +225,7 @@ json action_item_json(const ActionItem& item, json out) {
 
 }  // namespace
 
-std::variant<Rca, std::vector<RcaProblem>> load_rca(const json& doc) {
+std::variant<Rca, std::vector<Problem>> load_rca(const json& doc) {
   // Built once: the checks are immutable and safe to share between threads.
   static const Check kSchema = rca_document();
   Problems problems;

@@ -53,11 +53,9 @@ void install_read_auth(httplib::Server& server, const HttpConfig& config, HttpDe
                                      const httplib::Request& req, httplib::Response& res) {
     const bool read = req.method == "GET" || req.method == "HEAD";
     const bool open = req.path == "/" || req.path == "/-/healthy" || req.path == "/-/ready";
-    if (!read || open || authenticator.allows(req.get_header_value("Authorization"))) {
+    if (!read || open || authorized(authenticator, req, res)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
-    send_error(res, 401, "missing or invalid credentials");
     return httplib::Server::HandlerResponse::Handled;
   });
 }
@@ -101,8 +99,8 @@ void install_health(httplib::Server& server, const HttpConfig& config, HttpDepen
   server.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy.\n", "text/plain; charset=utf-8");
   });
-  server.Get("/-/ready", [&store = deps.store](const httplib::Request&, httplib::Response& res) {
-    if (store.healthy()) {
+  server.Get("/-/ready", [&queries = deps.queries](const httplib::Request&, httplib::Response& res) {
+    if (queries.ready()) {
       res.set_content("Ready.\n", "text/plain; charset=utf-8");
     } else {
       res.status = 503;

@@ -1,31 +1,31 @@
 #pragma once
-// Shared by the handlers: JSON bodies and the error shape {"error": "...", "field": "..."}.
+// Shared by the handlers: JSON bodies, the error shape {"error": "...", "field": "..."}, the one
+// mapping of service errors to HTTP, and the credential check with its 401 challenge.
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
-#include "pmx/store/result.h"
+#include "pmx/core/error.h"
+#include "pmx/receiver/auth.h"
 
 namespace pmx {
 
-inline void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  // Replace invalid UTF-8 (label values are whatever senders put there) instead of throwing.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
-}
+void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 
-inline void send_error(httplib::Response& res, int status, const std::string& message,
-                       const std::string& field = {}) {
-  nlohmann::json body{{"error", message}};
-  if (!field.empty()) body["field"] = field;
-  send_json(res, status, body);
-}
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::string& field = {});
 
-/// A store that cannot answer is a temporary condition: 503 tells Alertmanager to retry.
-inline void send_store_error(httplib::Response& res, StoreError error) {
-  send_error(res, 503, to_string(error));
-  res.set_header("Retry-After", "1");
-}
+/// The one place an Error becomes HTTP: kInvalid 422 with every problem, kNotFound 404,
+/// kReadOnly 409, and 503 with Retry-After for the store's failures (Alertmanager retries a
+/// 5xx, and a store that cannot answer is a temporary condition).
+void send_error(httplib::Response& res, const Error& error);
+
+/// True when the request carries the credentials; otherwise answers 401 with the challenge.
+bool authorized(const Authenticator& authenticator, const httplib::Request& req,
+                httplib::Response& res);
+
+/// Parses a JSON body; answers 400 naming the position itself and returns nullopt on bad JSON.
+std::optional<nlohmann::json> json_body(const std::string& body, httplib::Response& res);
 
 }  // namespace pmx

@@ -1,7 +1,7 @@
 #include <charconv>
 
+#include "api_json.h"
 #include "http_util.h"
-#include "pmx/core/json_codec.h"
 #include "routes.h"
 
 namespace pmx {
@@ -25,19 +25,7 @@ std::optional<std::size_t> limit_param(const httplib::Request& req, httplib::Res
   return limit;
 }
 
-json incident_list(const std::vector<Incident>& incidents) {
-  json list = json::array();
-  for (const auto& incident : incidents) list.push_back(to_json(incident));
-  return list;
-}
-
-json source_json(const SourceState& state) {
-  json doc = to_json(state);
-  doc.erase("version");  // storage detail
-  return doc;
-}
-
-void list_incidents(Store& store, const httplib::Request& req, httplib::Response& res) {
+void list_incidents(Queries& queries, const httplib::Request& req, httplib::Response& res) {
   IncidentFilter filter;
   if (req.has_param("source")) filter.source_id = source_id_from_param(req.get_param_value("source"));
   if (req.has_param("state")) {
@@ -47,47 +35,27 @@ void list_incidents(Store& store, const httplib::Request& req, httplib::Response
   const auto limit = limit_param(req, res);
   if (!limit) return;
   filter.limit = *limit;
-  const auto incidents = store.list_incidents(filter);
-  if (!incidents) return send_store_error(res, incidents.error());
-  send_json(res, 200, {{"incidents", incident_list(*incidents)}});
+  const auto incidents = queries.incidents(filter);
+  if (!incidents) return send_error(res, incidents.error());
+  send_json(res, 200, {{"incidents", api_json(*incidents)}});
 }
 
-void get_incident(Store& store, const httplib::Request& req, httplib::Response& res) {
-  const std::string id = req.matches[1];
-  const auto detail = store.get_incident(id);
-  if (!detail) return send_store_error(res, detail.error());
-  if (!*detail) return send_error(res, 404, "no incident with id " + id, "id");
-  json doc = to_json((*detail)->incident);
-  json timeline = json::array();
-  for (const auto& event : (*detail)->timeline) timeline.push_back(to_json(event));
-  doc["timeline"] = std::move(timeline);
-  send_json(res, 200, doc);
-}
-
-void list_sources(Store& store, const httplib::Request& req, httplib::Response& res) {
+void list_sources(Queries& queries, const httplib::Request& req, httplib::Response& res) {
   const auto limit = limit_param(req, res);
   if (!limit) return;
-  const auto sources = store.list_sources(*limit);
-  if (!sources) return send_store_error(res, sources.error());
+  const auto sources = queries.sources(*limit);
+  if (!sources) return send_error(res, sources.error());
   json list = json::array();
-  for (const auto& source : *sources) list.push_back(source_json(source));
+  for (const auto& source : *sources) list.push_back(api_json(source));
   send_json(res, 200, {{"sources", std::move(list)}});
 }
 
-void get_source(Store& store, const httplib::Request& req, httplib::Response& res) {
+void get_source(Queries& queries, const httplib::Request& req, httplib::Response& res) {
   const std::string key = req.matches[1];
-  const std::string id = source_id_from_param(key);
-  const auto source = store.get_source(id);
-  if (!source) return send_store_error(res, source.error());
-  if (!*source) return send_error(res, 404, "no source " + key, "key");
-  IncidentFilter filter;
-  filter.source_id = id;
-  filter.limit = kMaxLimit;
-  const auto incidents = store.list_incidents(filter);
-  if (!incidents) return send_store_error(res, incidents.error());
-  json doc = source_json(**source);
-  doc["incidents"] = incident_list(*incidents);
-  send_json(res, 200, doc);
+  const auto history = queries.source(source_id_from_param(key), kMaxLimit);
+  if (history) return send_json(res, 200, api_json(*history));
+  if (history.error().code == ErrorCode::kNotFound) return send_error(res, 404, "no source " + key, "key");
+  send_error(res, history.error());
 }
 
 }  // namespace
@@ -98,19 +66,21 @@ std::string source_id_from_param(const std::string& value) {
 }
 
 void install_read_routes(httplib::Server& server, HttpDependencies deps) {
-  Store& store = deps.store;
-  server.Get("/api/v1/incidents", [&store](const httplib::Request& req, httplib::Response& res) {
-    list_incidents(store, req, res);
+  Queries& queries = deps.queries;
+  server.Get("/api/v1/incidents", [&queries](const httplib::Request& req, httplib::Response& res) {
+    list_incidents(queries, req, res);
   });
-  server.Get(R"(/api/v1/incidents/([^/]+))", [&store](const httplib::Request& req, httplib::Response& res) {
-    get_incident(store, req, res);
+  server.Get(R"(/api/v1/incidents/([^/]+))", [&queries](const httplib::Request& req, httplib::Response& res) {
+    const auto detail = queries.incident(req.matches[1]);
+    if (!detail) return send_error(res, detail.error());
+    send_json(res, 200, api_json(*detail));
   });
-  server.Get("/api/v1/sources", [&store](const httplib::Request& req, httplib::Response& res) {
-    list_sources(store, req, res);
+  server.Get("/api/v1/sources", [&queries](const httplib::Request& req, httplib::Response& res) {
+    list_sources(queries, req, res);
   });
   // [\s\S], not `.`: ECMAScript's `.` stops at \r, which a label value (so a key) may hold.
-  server.Get(R"(/api/v1/sources/([\s\S]+))", [&store](const httplib::Request& req, httplib::Response& res) {
-    get_source(store, req, res);
+  server.Get(R"(/api/v1/sources/([\s\S]+))", [&queries](const httplib::Request& req, httplib::Response& res) {
+    get_source(queries, req, res);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "pmx/receiver/webhook_decoder.h"
 
+#include "pmx/receiver/json_body.h"
+
 #include <nlohmann/json.hpp>
 
 namespace pmx {
@@ -105,34 +107,13 @@ WebhookMessage decode_message(const json& doc) {
   return message;
 }
 
-/// "syntax error while parsing value - invalid literal; last read: 'x'" → " (invalid literal)".
-std::string parse_reason(const std::string& what) {
-  const auto start = what.find(" - ");
-  if (start == std::string::npos) return {};
-  const auto end = what.find(';', start);
-  const std::string reason = what.substr(start + 3, end == std::string::npos ? end : end - start - 3);
-  return reason.empty() ? std::string{} : " (" + reason + ")";
-}
-
 }  // namespace
 
 DecodeResult decode_webhook(std::string_view body) {
-  json doc;
+  const auto doc = parse_json(body);
+  if (!doc) return DecodeError{doc.error().message(), ""};
   try {
-    doc = json::parse(body);
-  } catch (const json::parse_error& e) {
-    // e.byte is the 1-based offset where parsing failed; say it plainly, with the library's
-    // reason ("invalid string: ill-formed UTF-8 byte") but without its internal error id and
-    // without the input it quotes after "last read" (which could be anything, secrets included).
-    return DecodeError{"invalid JSON at byte " + std::to_string(e.byte) + parse_reason(e.what()), ""};
-  } catch (const json::out_of_range&) {
-    // Valid JSON text nlohmann cannot hold: a number beyond a double (`1e309`). The sender's
-    // fault all the same, so a 400 that Alertmanager does not retry, not the 500 an escaping
-    // exception would become.
-    return DecodeError{"invalid JSON: a number is out of range", ""};
-  }
-  try {
-    return decode_message(doc);
+    return decode_message(*doc);
   } catch (const FieldError& e) {
     return DecodeError{e.message, e.field};
   }

@@ -32,9 +32,7 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
       return answer(res.status);
     }
 
-    if (!deps.authenticator.allows(req.get_header_value("Authorization"))) {
-      res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
-      send_error(res, 401, "missing or invalid credentials");
+    if (!authorized(deps.authenticator, req, res)) {
       spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}", req.remote_addr);
       return answer(401);
     }
@@ -50,9 +48,9 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
     const auto counts = deps.ingestor.ingest(message.alerts, received_at);
     if (!counts) {
       metrics.store_error();
-      send_store_error(res, counts.error());
-      spdlog::error("msg=\"webhook not stored, Alertmanager will retry\" err=\"{}\" alerts={}",
-                    to_string(counts.error()), message.alerts.size());
+      send_error(res, counts.error());
+      spdlog::error("msg=\"webhook not stored, Alertmanager will retry\" err={} alerts={}",
+                    logfmt_quote(counts.error().message()), message.alerts.size());
       return answer(503);
     }
     // Counted only once stored: a 503'd webhook comes back and must not count twice.

@@ -4,7 +4,7 @@
 
 namespace pmx {
 
-StoreResult<LoadResult> MemoryStore::load(const std::vector<SourceLoad>& sources) {
+Result<LoadResult> MemoryStore::load(const std::vector<SourceLoad>& sources) {
   std::lock_guard lock(mutex_);
   LoadResult result;
   result.rca_revision = rca_revision_;
@@ -37,7 +37,7 @@ StoreResult<LoadResult> MemoryStore::load(const std::vector<SourceLoad>& sources
   return result;
 }
 
-StoreResult<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommit>& commits) {
+Result<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommit>& commits) {
   std::lock_guard lock(mutex_);
   std::vector<bool> applied;
   applied.reserve(commits.size());
@@ -80,7 +80,7 @@ StoreResult<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommi
   return applied;
 }
 
-StoreResult<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFilter& filter) {
+Result<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFilter& filter) {
   std::lock_guard lock(mutex_);
   std::vector<Incident> result;
   for (auto it = incidents_by_opening_.rbegin();
@@ -93,7 +93,7 @@ StoreResult<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFil
   return result;
 }
 
-StoreResult<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::string& id) {
+Result<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::string& id) {
   std::lock_guard lock(mutex_);
   const auto it = incidents_.find(id);
   if (it == incidents_.end()) return std::optional<IncidentDetail>();
@@ -103,7 +103,7 @@ StoreResult<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
-StoreResult<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
+Result<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<SourceState> result;
   result.reserve(sources_.size());
@@ -115,31 +115,21 @@ StoreResult<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limi
   return result;
 }
 
-StoreResult<std::optional<SourceState>> MemoryStore::get_source(const std::string& source_id) {
+Result<std::optional<SourceState>> MemoryStore::get_source(const std::string& source_id) {
   std::lock_guard lock(mutex_);
   const auto it = sources_.find(source_id);
   if (it == sources_.end()) return std::optional<SourceState>();
   return std::optional<SourceState>(it->second);
 }
 
-StoreResult<std::uint64_t> MemoryStore::count_open_incidents() {
-  std::lock_guard lock(mutex_);
-  return open_incidents_;
-}
-
-StoreResult<std::vector<SourceCount>> MemoryStore::top_sources(std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  return top_sources_locked(limit);
-}
-
-StoreResult<KpiSnapshot> MemoryStore::read_kpis(const std::vector<KpiRange>& ranges,
+Result<KpiSnapshot> MemoryStore::read_kpis(const std::vector<KpiRange>& ranges,
                                                 std::size_t top_sources) {
   std::lock_guard lock(mutex_);
   KpiSnapshot snapshot;
   snapshot.open_incidents = open_incidents_;
   snapshot.top_sources = top_sources_locked(top_sources);
   snapshot.action_items = kpis_.action_items();
-  for (const auto& range : ranges) snapshot.range_counts.push_back(kpis_.count(range));
+  for (const auto& range : ranges) snapshot.range_counts[range.name] = kpis_.count(range);
   return snapshot;
 }
 
@@ -172,14 +162,14 @@ void MemoryStore::unlink(const Rca& rca) {
   }
 }
 
-StoreResult<RcaWrite> MemoryStore::put_rca(
+Result<RcaWrite> MemoryStore::put_rca(
     const Rca& rca, std::int64_t expected_version,
     const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
   std::lock_guard lock(mutex_);
   const auto existing = rcas_.find(rca.id);
   const bool created = existing == rcas_.end();
   const std::int64_t current = created ? 0 : existing->second.version;
-  if (current != expected_version) return StoreError::kConflict;
+  if (current != expected_version) return ErrorCode::kConflict;
   Rca stored = rca;
   stored.version = expected_version + 1;
   RcaWrite write{created, stored.version, {}};
@@ -197,14 +187,14 @@ StoreResult<RcaWrite> MemoryStore::put_rca(
   return write;
 }
 
-StoreResult<std::optional<Rca>> MemoryStore::get_rca(const std::string& id) {
+Result<std::optional<Rca>> MemoryStore::get_rca(const std::string& id) {
   std::lock_guard lock(mutex_);
   const auto it = rcas_.find(id);
   if (it == rcas_.end()) return std::optional<Rca>();
   return std::optional<Rca>(it->second);
 }
 
-StoreResult<std::vector<Rca>> MemoryStore::list_rcas() {
+Result<std::vector<Rca>> MemoryStore::list_rcas() {
   std::lock_guard lock(mutex_);
   std::vector<Rca> result;
   result.reserve(rcas_.size());
@@ -212,7 +202,7 @@ StoreResult<std::vector<Rca>> MemoryStore::list_rcas() {
   return result;
 }
 
-StoreResult<bool> MemoryStore::delete_rca(const std::string& id) {
+Result<bool> MemoryStore::delete_rca(const std::string& id) {
   std::lock_guard lock(mutex_);
   const auto it = rcas_.find(id);
   if (it == rcas_.end()) return false;

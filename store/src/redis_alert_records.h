@@ -8,7 +8,7 @@
 #include <string>
 
 #include "pmx/core/incident.h"
-#include "pmx/store/result.h"
+#include "pmx/core/error.h"
 #include "redis_replies.h"
 
 namespace pmx::redis_alert_records {
@@ -39,10 +39,10 @@ inline bool add_if_of(Incident& incident, const redisReply* reply) {
 
 /// Adds every record of an HGETALL reply of the incident's hash; an incident written before the
 /// hashes existed has its records in its document already, and the hash's win.
-inline StoreResult<Done> add_all(Incident& incident, const redisReply* reply) {
+inline Result<Done> add_all(Incident& incident, const redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY) return redis_replies::error_for(reply);
   for (std::size_t i = 1; i < reply->elements; i += 2) {
-    if (!add_if_of(incident, reply->element[i])) return StoreError::kCorrupt;
+    if (!add_if_of(incident, reply->element[i])) return ErrorCode::kCorrupt;
   }
   return Done{};
 }

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "pmx/core/json_codec.h"
-#include "pmx/store/result.h"
+#include "pmx/core/error.h"
 
 namespace pmx::redis_replies {
 
@@ -22,22 +22,22 @@ inline bool is_error(const redisReply* reply, std::string_view prefix = {}) {
   return reply->type == REDIS_REPLY_ERROR && text(reply).substr(0, prefix.size()) == prefix;
 }
 
-/// The StoreError for a reply that is not what the command should answer: data of the wrong
+/// The ErrorCode for a reply that is not what the command should answer: data of the wrong
 /// type under our keys (WRONGTYPE, or the commit script's PMX_CORRUPT) is corrupt; anything
 /// else (OOM, BUSY, an unexpected shape) means Redis cannot serve us now.
-inline StoreError error_for(const redisReply* reply) {
-  if (is_error(reply, "WRONGTYPE") || is_error(reply, "PMX_CORRUPT")) return StoreError::kCorrupt;
-  return StoreError::kUnavailable;
+inline ErrorCode error_for(const redisReply* reply) {
+  if (is_error(reply, "WRONGTYPE") || is_error(reply, "PMX_CORRUPT")) return ErrorCode::kCorrupt;
+  return ErrorCode::kUnavailable;
 }
 
 /// A counter read with GET: a missing key is 0; a value that is not a decimal integer is corrupt.
-inline StoreResult<std::int64_t> counter(const redisReply* reply) {
+inline Result<std::int64_t> counter(const redisReply* reply) {
   if (reply->type == REDIS_REPLY_NIL) return std::int64_t{0};
   if (reply->type != REDIS_REPLY_STRING) return error_for(reply);
   const std::string_view digits = text(reply);
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (error != std::errc() || end != digits.data() + digits.size()) return StoreError::kCorrupt;
+  if (error != std::errc() || end != digits.data() + digits.size()) return ErrorCode::kCorrupt;
   return value;
 }
 

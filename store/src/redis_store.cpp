@@ -174,11 +174,11 @@ bool RedisStore::healthy() {
 
 // Every source's state, occurrence check and alert records of the batch's fingerprints, and
 // the RCA revision, in one pipeline.
-StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
+Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
   std::vector<RedisCommand> commands;
   commands.reserve(sources.size() * 3 + 1);
   for (const auto& source : sources) {
-    if (!keys::valid_source_id(source.key.id)) return StoreError::kCorrupt;
+    if (!keys::valid_source_id(source.key.id)) return ErrorCode::kCorrupt;
     commands.push_back({"GET", keys::state(source.key.id)});
     // SMISMEMBER and HMGET need at least one member or field.
     if (!source.occurrence_ids.empty()) {
@@ -197,7 +197,7 @@ StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources)
   // an occurrence whose first commit was refused for want of acknowledgements is answered 200
   // without a commit, so its WAIT is here (schema/redis.md, "Replication").
   const auto answers = pool_->run_replicated_read(std::move(commands), keys::kReplicationFence);
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
 
   LoadResult loaded;
   loaded.sources.reserve(sources.size());
@@ -209,7 +209,7 @@ StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources)
       result.state.key = source.key;
     } else if (state->type == REDIS_REPLY_STRING) {
       auto decoded = replies::decode(state, source_state_from_json);
-      if (!decoded) return StoreError::kCorrupt;
+      if (!decoded) return ErrorCode::kCorrupt;
       result.state = std::move(*decoded);
     } else {
       return replies::error_for(state);
@@ -236,7 +236,7 @@ StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources)
       if (result.state.current) {
         for (std::size_t i = 0; i < records->elements; ++i) {
           if (!alert_records::add_if_of(*result.state.current, records->element[i])) {
-            return StoreError::kCorrupt;
+            return ErrorCode::kCorrupt;
           }
         }
       }
@@ -249,21 +249,21 @@ StoreResult<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources)
   return loaded;
 }
 
-StoreResult<std::vector<bool>> RedisStore::commit(const std::vector<SourceCommit>& commits) {
+Result<std::vector<bool>> RedisStore::commit(const std::vector<SourceCommit>& commits) {
   std::vector<bool> applied(commits.size(), false);
   if (commits.empty()) return applied;
   std::vector<RedisCommand> commands;
   commands.reserve(commits.size());
   for (const auto& commit : commits) {
     auto command = commit_command(commit);
-    if (!command) return StoreError::kCorrupt;
+    if (!command) return ErrorCode::kCorrupt;
     commands.push_back(std::move(*command));
   }
 
   // NOSCRIPT costs one more round trip, for the commits that did not run (see run_script).
   const auto answers = pool_->run_script(std::move(commands), kCommitScript);
-  if (!answers) return StoreError::kUnavailable;
-  std::optional<StoreError> failure;
+  if (!answers) return ErrorCode::kUnavailable;
+  std::optional<ErrorCode> failure;
   for (std::size_t i = 0; i < commits.size(); ++i) {
     const redisReply* reply = (*answers)[i].get();
     if (reply->type == REDIS_REPLY_INTEGER) {

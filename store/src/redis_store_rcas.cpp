@@ -56,16 +56,16 @@ struct StoredRecord {
   std::optional<Rca> rca;
 };
 
-StoreResult<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& id) {
+Result<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& id) {
   const auto answers = pool.run({{"HGET", keys::kRcas, id}});
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   const redisReply* reply = answers->front().get();
   if (reply->type == REDIS_REPLY_NIL) return StoredRecord{};
   if (reply->type != REDIS_REPLY_STRING) return replies::error_for(reply);
   const std::string_view body = replies::text(reply);
   const auto record = json::parse(body.begin(), body.end(), nullptr, false);
   if (!record.is_object() || !record.contains("version") || !record["version"].is_number_integer()) {
-    return StoreError::kCorrupt;
+    return ErrorCode::kCorrupt;
   }
   return StoredRecord{record["version"].get<std::int64_t>(), rca_of(reply)};
 }
@@ -115,21 +115,21 @@ constexpr int kDeleteRounds = 5;
 
 }  // namespace
 
-StoreResult<RcaWrite> RedisStore::put_rca(
+Result<RcaWrite> RedisStore::put_rca(
     const Rca& rca, std::int64_t expected_version,
     const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
   // A record whose document is not an object could never be read back nor replaced (the
   // script could not find its links): a bug upstream, refused before anything is written.
-  if (!rca.document.is_object()) return StoreError::kCorrupt;
+  if (!rca.document.is_object()) return ErrorCode::kCorrupt;
   // The KPI ops take out what the stored RCA contributed: read it first (one more round trip
   // on a rare path); the script's compare-and-set proves it is still the one replaced.
   const auto stored = read_record(*pool_, rca.id);
   if (!stored) return stored.error();
-  if (stored->version != expected_version) return StoreError::kConflict;
+  if (stored->version != expected_version) return ErrorCode::kConflict;
   const auto kpi_ops = rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, &rca);
   const auto answers =
       pool_->run_script({put_command(rca, expected_version, timeline, kpi_ops)}, kRcaPutScript);
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   const redisReply* answer = answers->front().get();
   if (answer->type != REDIS_REPLY_ARRAY || answer->elements < 2 ||
       answer->element[0]->type != REDIS_REPLY_INTEGER ||
@@ -137,7 +137,7 @@ StoreResult<RcaWrite> RedisStore::put_rca(
     return replies::error_for(answer);
   }
   const long long outcome = answer->element[0]->integer;
-  if (outcome == 0) return StoreError::kConflict;
+  if (outcome == 0) return ErrorCode::kConflict;
   RcaWrite write{outcome == 2, answer->element[1]->integer, {}};
   for (std::size_t i = 2; i < answer->elements; ++i) {
     const auto resolved_at = replies::counter(answer->element[i]);
@@ -147,29 +147,29 @@ StoreResult<RcaWrite> RedisStore::put_rca(
   return write;
 }
 
-StoreResult<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
+Result<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
   const auto answers = pool_->run({{"HGET", keys::kRcas, id}});
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   const redisReply* record = answers->front().get();
   if (record->type == REDIS_REPLY_NIL) return std::optional<Rca>();
   if (record->type != REDIS_REPLY_STRING) return replies::error_for(record);
   auto rca = rca_of(record);
-  if (!rca) return StoreError::kCorrupt;
+  if (!rca) return ErrorCode::kCorrupt;
   return std::optional<Rca>(std::move(*rca));
 }
 
-StoreResult<std::vector<Rca>> RedisStore::list_rcas() {
+Result<std::vector<Rca>> RedisStore::list_rcas() {
   const auto answers = pool_->run({{"HGETALL", keys::kRcas}});
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   const redisReply* all = answers->front().get();
   if (all->type != REDIS_REPLY_ARRAY || all->elements % 2 != 0) return replies::error_for(all);
   // HGETALL answers in no particular order: sort by id (the field), as MemoryStore lists them.
   std::vector<std::pair<std::string, Rca>> by_id;
   by_id.reserve(all->elements / 2);
   for (std::size_t i = 0; i < all->elements; i += 2) {
-    if (all->element[i]->type != REDIS_REPLY_STRING) return StoreError::kCorrupt;
+    if (all->element[i]->type != REDIS_REPLY_STRING) return ErrorCode::kCorrupt;
     auto rca = rca_of(all->element[i + 1]);
-    if (!rca) return StoreError::kCorrupt;
+    if (!rca) return ErrorCode::kCorrupt;
     by_id.emplace_back(std::string(replies::text(all->element[i])), std::move(*rca));
   }
   std::sort(by_id.begin(), by_id.end(),
@@ -180,7 +180,7 @@ StoreResult<std::vector<Rca>> RedisStore::list_rcas() {
   return rcas;
 }
 
-StoreResult<bool> RedisStore::delete_rca(const std::string& id) {
+Result<bool> RedisStore::delete_rca(const std::string& id) {
   for (int round = 0; round < kDeleteRounds; ++round) {
     const auto stored = read_record(*pool_, id);
     if (!stored) return stored.error();
@@ -189,12 +189,12 @@ StoreResult<bool> RedisStore::delete_rca(const std::string& id) {
                          keys::kRcaRevision, id, std::to_string(stored->version)};
     redis_kpi::append_ops(command, rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, nullptr));
     const auto answers = pool_->run_script({std::move(command)}, kRcaDeleteScript);
-    if (!answers) return StoreError::kUnavailable;
+    if (!answers) return ErrorCode::kUnavailable;
     const redisReply* answer = answers->front().get();
     if (answer->type != REDIS_REPLY_INTEGER) return replies::error_for(answer);
     if (answer->integer != 2) return answer->integer == 1;
   }
-  return StoreError::kConflict;
+  return ErrorCode::kConflict;
 }
 
 }  // namespace pmx

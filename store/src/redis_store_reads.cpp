@@ -45,15 +45,15 @@ RedisCommand top_sources_command(std::size_t limit) {
   return {"ZRANGE", keys::kSourcesByOccurrences, "0", range_stop(0, limit), "WITHSCORES"};
 }
 
-StoreResult<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
+Result<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
   const auto flat = strings_of(reply);
   if (!flat) return replies::error_for(reply);
-  if (flat->size() % 2 != 0) return StoreError::kCorrupt;
+  if (flat->size() % 2 != 0) return ErrorCode::kCorrupt;
   std::vector<SourceCount> counts;
   for (std::size_t i = 0; i < flat->size(); i += 2) {
     const double score = std::strtod((*flat)[i + 1].c_str(), nullptr);
     if (!(score <= 0) || -score > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
-      return StoreError::kCorrupt;
+      return ErrorCode::kCorrupt;
     }
     counts.push_back(SourceCount{(*flat)[i], static_cast<std::uint64_t>(std::llround(-score))});
   }
@@ -61,9 +61,9 @@ StoreResult<std::vector<SourceCount>> source_counts_of(const redisReply* reply) 
 }
 
 // Runs one command that answers an array of strings.
-StoreResult<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCommand command) {
+Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCommand command) {
   const auto answer = pool.run({std::move(command)});
-  if (!answer) return StoreError::kUnavailable;
+  if (!answer) return ErrorCode::kUnavailable;
   auto strings = strings_of(answer->front().get());
   if (!strings) return replies::error_for(answer->front().get());
   return std::move(*strings);
@@ -71,12 +71,12 @@ StoreResult<std::vector<std::string>> run_strings(RedisConnectionPool& pool, Red
 
 // An incident from the replies to GET of its document and HGETALL of its alert records;
 // nullopt when there is no document.
-StoreResult<std::optional<Incident>> incident_of(const redisReply* document,
+Result<std::optional<Incident>> incident_of(const redisReply* document,
                                                  const redisReply* records) {
   if (document->type == REDIS_REPLY_NIL) return std::optional<Incident>();
   if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
   auto incident = replies::decode(document, incident_from_json);
-  if (!incident) return StoreError::kCorrupt;
+  if (!incident) return ErrorCode::kCorrupt;
   const auto added = alert_records::add_all(*incident, records);
   if (!added) return added.error();
   return incident;
@@ -90,7 +90,7 @@ void ask_incident(std::vector<RedisCommand>& commands, const keys::IncidentRef& 
 
 // The incidents with these ids, in the same order, in one round trip. Ids that name nothing
 // (or are not incident ids) are left out.
-StoreResult<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
+Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
                                                    const std::vector<std::string>& ids) {
   std::vector<Incident> incidents;
   std::vector<RedisCommand> commands;
@@ -99,7 +99,7 @@ StoreResult<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
   }
   if (commands.empty()) return incidents;
   const auto answers = pool.run(commands);
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   for (std::size_t i = 0; i + 1 < answers->size(); i += 2) {
     auto incident = incident_of((*answers)[i].get(), (*answers)[i + 1].get());
     if (!incident) return incident.error();
@@ -110,7 +110,7 @@ StoreResult<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
 
 // The sources with these canonical keys, in one round trip. The id in the key is derived from
 // the canonical form (SourceKey::id is source_id_for(canonical)), so the indices hold only it.
-StoreResult<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
+Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
                                                     const std::vector<std::string>& canonicals) {
   std::vector<SourceState> sources;
   if (canonicals.empty()) return sources;
@@ -119,12 +119,12 @@ StoreResult<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
     commands.push_back({"GET", keys::state(source_id_for(canonical))});
   }
   const auto answers = pool.run(commands);
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   for (const auto& answer : *answers) {
     if (answer->type == REDIS_REPLY_NIL) continue;
     if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer.get());
     auto state = replies::decode(answer.get(), source_state_from_json);
-    if (!state) return StoreError::kCorrupt;
+    if (!state) return ErrorCode::kCorrupt;
     sources.push_back(std::move(*state));
   }
   return sources;
@@ -132,7 +132,7 @@ StoreResult<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
 
 }  // namespace
 
-StoreResult<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& filter) {
+Result<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& filter) {
   std::vector<Incident> result;
   if (filter.limit == 0) return result;
   if (filter.source_id && !keys::valid_source_id(*filter.source_id)) return result;
@@ -167,7 +167,7 @@ StoreResult<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilt
   }
 }
 
-StoreResult<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string& id) {
+Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string& id) {
   const auto ref = keys::parse_incident_id(id);
   if (!ref) return std::optional<IncidentDetail>();
   std::vector<RedisCommand> commands;
@@ -175,7 +175,7 @@ StoreResult<std::optional<IncidentDetail>> RedisStore::get_incident(const std::s
   commands.push_back({"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"});
   commands.push_back({"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)});
   const auto answers = pool_->run(commands);
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
   auto incident = incident_of((*answers)[0].get(), (*answers)[1].get());
   if (!incident) return incident.error();
   if (!*incident) return std::optional<IncidentDetail>();
@@ -195,13 +195,13 @@ StoreResult<std::optional<IncidentDetail>> RedisStore::get_incident(const std::s
   detail.timeline.reserve(events->elements);
   for (std::size_t i = 0; i < events->elements; ++i) {
     auto event = replies::decode(events->element[i], timeline_event_from_json);
-    if (!event) return StoreError::kCorrupt;
+    if (!event) return ErrorCode::kCorrupt;
     detail.timeline.push_back(std::move(*event));
   }
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
-StoreResult<std::vector<SourceState>> RedisStore::list_sources(std::size_t limit) {
+Result<std::vector<SourceState>> RedisStore::list_sources(std::size_t limit) {
   if (limit == 0) return std::vector<SourceState>();
   auto canonicals =
       run_strings(*pool_, {"ZRANGE", keys::kSourcesBySeen, "0", range_stop(0, limit)});
@@ -216,36 +216,21 @@ StoreResult<std::vector<SourceState>> RedisStore::list_sources(std::size_t limit
   return sources;
 }
 
-StoreResult<std::optional<SourceState>> RedisStore::get_source(const std::string& source_id) {
+Result<std::optional<SourceState>> RedisStore::get_source(const std::string& source_id) {
   if (!keys::valid_source_id(source_id)) return std::optional<SourceState>();
   const auto answer = pool_->run({{"GET", keys::state(source_id)}});
-  if (!answer) return StoreError::kUnavailable;
+  if (!answer) return ErrorCode::kUnavailable;
   const redisReply* document = answer->front().get();
   if (document->type == REDIS_REPLY_NIL) return std::optional<SourceState>();
   if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
   auto state = replies::decode(document, source_state_from_json);
-  if (!state) return StoreError::kCorrupt;
+  if (!state) return ErrorCode::kCorrupt;
   return std::optional<SourceState>(std::move(*state));
-}
-
-StoreResult<std::uint64_t> RedisStore::count_open_incidents() {
-  const auto answer = pool_->run({{"ZCARD", keys::kOpenIncidents}});
-  if (!answer) return StoreError::kUnavailable;
-  const redisReply* count = answer->front().get();
-  if (count->type != REDIS_REPLY_INTEGER || count->integer < 0) return replies::error_for(count);
-  return static_cast<std::uint64_t>(count->integer);
-}
-
-StoreResult<std::vector<SourceCount>> RedisStore::top_sources(std::size_t limit) {
-  if (limit == 0) return std::vector<SourceCount>();
-  const auto answer = pool_->run({top_sources_command(limit)});
-  if (!answer) return StoreError::kUnavailable;
-  return source_counts_of(answer->front().get());
 }
 
 // Everything in one pipeline: the open incidents, the top sources, the action item counts and
 // one ZCOUNT per range. O(log n) each: the cost does not grow with history.
-StoreResult<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
+Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
                                                std::size_t top_sources) {
   std::vector<RedisCommand> commands{{"ZCARD", keys::kOpenIncidents},
                                      {"HGETALL", redis_kpi::kItems}};
@@ -256,10 +241,10 @@ StoreResult<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& rang
                         range.to == kPlusInfinity ? "+inf" : "(" + std::to_string(range.to)});
   }
   const auto answers = pool_->run(commands);
-  if (!answers) return StoreError::kUnavailable;
+  if (!answers) return ErrorCode::kUnavailable;
 
   KpiSnapshot snapshot;
-  const auto integer = [&](std::size_t i) -> StoreResult<std::int64_t> {
+  const auto integer = [&](std::size_t i) -> Result<std::int64_t> {
     const redisReply* reply = (*answers)[i].get();
     if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) return replies::error_for(reply);
     return static_cast<std::int64_t>(reply->integer);
@@ -273,7 +258,7 @@ StoreResult<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& rang
   for (std::size_t i = 0; i < items->size(); i += 2) {
     char* end = nullptr;
     const long long count = std::strtoll((*items)[i + 1].c_str(), &end, 10);
-    if (end == nullptr || *end != '\0') return StoreError::kCorrupt;
+    if (end == nullptr || *end != '\0') return ErrorCode::kCorrupt;
     snapshot.action_items[(*items)[i]] = count;
   }
 
@@ -283,10 +268,10 @@ StoreResult<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& rang
     if (!top) return top.error();
     snapshot.top_sources = std::move(*top);
   }
-  for (; next < answers->size(); ++next) {
-    const auto count = integer(next);
+  for (const auto& range : ranges) {
+    const auto count = integer(next++);
     if (!count) return count.error();
-    snapshot.range_counts.push_back(*count);
+    snapshot.range_counts[range.name] = *count;
   }
   return snapshot;
 }

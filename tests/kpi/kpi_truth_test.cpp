@@ -94,11 +94,12 @@ class KpiTruth : public ::testing::Test {
     const IngestConfig defaults;  // (IngestConfig{} inline here trips an ICE in g++ 12)
     ingestor_ = std::make_unique<Ingestor>(store, defaults);
     rcas_ = std::make_unique<RcaService>(store, &telemetry_->publication());
+    queries_ = std::make_unique<Queries>(store);
     AuthConfig auth;
     auth.bearer_token = kToken;
     authenticator_ = std::make_unique<Authenticator>(auth);
     install_http_api(server_, HttpConfig{},
-                     HttpDependencies{*ingestor_, store, *rcas_, *telemetry_, *authenticator_, clock});
+                     HttpDependencies{*ingestor_, *queries_, *rcas_, *telemetry_, *authenticator_, clock});
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -156,6 +157,7 @@ class KpiTruth : public ::testing::Test {
   std::unique_ptr<Telemetry> telemetry_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<RcaService> rcas_;
+  std::unique_ptr<Queries> queries_;
   std::unique_ptr<Authenticator> authenticator_;
   httplib::Server server_;
   std::thread thread_;

@@ -24,65 +24,57 @@ class FlakyStore final : public Store {
   enum class Mode { kUp, kDown, kThrow };
   Mode mode = Mode::kUp;
 
-  StoreResult<LoadResult> load(const std::vector<SourceLoad>& s) override {
+  Result<LoadResult> load(const std::vector<SourceLoad>& s) override {
     if (auto e = failure()) return *e;
     return inner_.load(s);
   }
-  StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& c) override {
+  Result<std::vector<bool>> commit(const std::vector<SourceCommit>& c) override {
     if (auto e = failure()) return *e;
     return inner_.commit(c);
   }
-  StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& f) override {
+  Result<std::vector<Incident>> list_incidents(const IncidentFilter& f) override {
     if (auto e = failure()) return *e;
     return inner_.list_incidents(f);
   }
-  StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override {
+  Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override {
     if (auto e = failure()) return *e;
     return inner_.get_incident(id);
   }
-  StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) override {
+  Result<std::vector<SourceState>> list_sources(std::size_t limit) override {
     if (auto e = failure()) return *e;
     return inner_.list_sources(limit);
   }
-  StoreResult<std::optional<SourceState>> get_source(const std::string& id) override {
+  Result<std::optional<SourceState>> get_source(const std::string& id) override {
     if (auto e = failure()) return *e;
     return inner_.get_source(id);
   }
-  StoreResult<std::uint64_t> count_open_incidents() override {
-    if (auto e = failure()) return *e;
-    return inner_.count_open_incidents();
-  }
-  StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override {
-    if (auto e = failure()) return *e;
-    return inner_.top_sources(limit);
-  }
-  StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges, std::size_t top) override {
+  Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges, std::size_t top) override {
     if (auto e = failure()) return *e;
     return inner_.read_kpis(ranges, top);
   }
-  StoreResult<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
+  Result<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
                                 const std::map<std::string, std::vector<TimelineEvent>>& t) override {
     if (auto e = failure()) return *e;
     return inner_.put_rca(rca, expected_version, t);
   }
-  StoreResult<std::optional<Rca>> get_rca(const std::string& id) override {
+  Result<std::optional<Rca>> get_rca(const std::string& id) override {
     if (auto e = failure()) return *e;
     return inner_.get_rca(id);
   }
-  StoreResult<std::vector<Rca>> list_rcas() override {
+  Result<std::vector<Rca>> list_rcas() override {
     if (auto e = failure()) return *e;
     return inner_.list_rcas();
   }
-  StoreResult<bool> delete_rca(const std::string& id) override {
+  Result<bool> delete_rca(const std::string& id) override {
     if (auto e = failure()) return *e;
     return inner_.delete_rca(id);
   }
   bool healthy() override { return mode == Mode::kUp; }
 
  private:
-  std::optional<StoreError> failure() const {
+  std::optional<ErrorCode> failure() const {
     if (mode == Mode::kThrow) throw std::runtime_error("secret internal detail");
-    if (mode == Mode::kDown) return StoreError::kUnavailable;
+    if (mode == Mode::kDown) return ErrorCode::kUnavailable;
     return std::nullopt;
   }
   MemoryStore inner_;
@@ -104,7 +96,7 @@ class HttpApiTest : public ::testing::Test {
     HttpConfig config;
     config.max_request_bytes = 4096;
     install_http_api(server_, config,
-                     HttpDependencies{ingestor_, store_, rcas_, telemetry_, *authenticator_,
+                     HttpDependencies{ingestor_, queries_, rcas_, telemetry_, *authenticator_,
                                       [] { return UnixNanos{1795419860} * kNanosPerSecond; }});
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -128,6 +120,7 @@ class HttpApiTest : public ::testing::Test {
   Telemetry telemetry_{store_, KpiSettings{}, "test",
                       [] { return UnixNanos{1795419860} * kNanosPerSecond; }};
   Ingestor ingestor_{store_, IngestConfig{}};
+  Queries queries_{store_};
   RcaService rcas_{store_};
   std::unique_ptr<Authenticator> authenticator_;
   httplib::Server server_;

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       continue;
     }
     std::cerr << argv[i] << " invalid\n";
-    for (const auto& problem : std::get<std::vector<pmx::RcaProblem>>(loaded)) {
+    for (const auto& problem : std::get<std::vector<pmx::Problem>>(loaded)) {
       std::cerr << "  " << (problem.path.empty() ? "/" : problem.path) << ": " << problem.message
                 << "\n";
     }

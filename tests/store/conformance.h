@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "pmx/store/ingestor.h"
+#include "pmx/service/ingestor.h"
 #include "store_test_support.h"
 
 namespace pmx::store_test {
@@ -24,14 +24,14 @@ class StoreConformance : public ::testing::Test {
                       const IngestConfig& config = {}) {
     Ingestor ingestor(store(), config);
     auto counts = ingestor.ingest(alerts, received_at);
-    EXPECT_TRUE(counts.ok()) << to_string(counts.error());
+    EXPECT_TRUE(counts.ok()) << counts.error().message();
     return counts.ok() ? *counts : IngestCounts{};
   }
 
-  // The value of a store read, failing the test (and returning T{}) on a StoreError.
+  // The value of a store read, failing the test (and returning T{}) on a ErrorCode.
   template <typename T>
-  static T value(StoreResult<T> result) {
-    EXPECT_TRUE(result.ok()) << to_string(result.error());
+  static T value(Result<T> result) {
+    EXPECT_TRUE(result.ok()) << result.error().message();
     return result.ok() ? std::move(*result) : T{};
   }
 

@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "conformance.h"
-#include "pmx/store/ingestor.h"
+#include "pmx/service/ingestor.h"
 
 namespace pmx::store_test {
 namespace {
@@ -43,7 +43,7 @@ TYPED_TEST(IngestConformance, CountsEachOccurrenceOnceAcrossResends) {
   EXPECT_EQ(state.first_seen, kT0);
   EXPECT_EQ(state.last_seen, kT0 + 40 * kSecond);
   EXPECT_EQ(this->incident(incident_id(checkout.id, 1)).incident.occurrences, 4u);
-  const auto top = this->value(this->store().top_sources(10));
+  const auto top = this->value(top_sources(this->store(), 10));
   ASSERT_EQ(top.size(), 1u);
   EXPECT_EQ(top[0].source, checkout.canonical);
   EXPECT_EQ(top[0].occurrences, 4u);
@@ -54,7 +54,7 @@ TYPED_TEST(IngestConformance, IncidentResolvesWhenAllItsAlertsHave) {
   const Alert fp1 = firing("HighLatency", "checkout", "fp1", kT0);
   const Alert fp2 = firing("HighLatency", "checkout", "fp2", kT0);
   this->ingest({fp1, fp2}, kT0);
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 1u);
 
   EXPECT_EQ(this->ingest({resolved(fp1, kT0 + 60 * kSecond)}, kT0 + 61 * kSecond).resolved, 0u);
   EXPECT_EQ(this->incident(incident_id(checkout.id, 1)).incident.state, IncidentState::kOpen);
@@ -64,12 +64,12 @@ TYPED_TEST(IngestConformance, IncidentResolvesWhenAllItsAlertsHave) {
   const Incident incident = this->incident(incident_id(checkout.id, 1)).incident;
   EXPECT_EQ(incident.state, IncidentState::kResolved);
   EXPECT_EQ(incident.resolved_at, kT0 + 90 * kSecond);
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 0u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 0u);
 
   const IngestCounts resend = this->ingest({resolved(fp2, kT0 + 90 * kSecond)}, kT0 + 95 * kSecond);
   EXPECT_EQ(resend.resolved, 0u);
   EXPECT_EQ(resend.duplicates, 1u);
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 0u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 0u);
 }
 
 TYPED_TEST(IngestConformance, RefireWithinTheReopenWindowReopens) {
@@ -91,7 +91,7 @@ TYPED_TEST(IngestConformance, RefireWithinTheReopenWindowReopens) {
             (std::vector<Event>{Event::kOpened, Event::kAlertFired, Event::kAlertResolved,
                                 Event::kResolved, Event::kReopened, Event::kAlertFired}));
   EXPECT_EQ(this->source(checkout).incident_count, 1u);
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 1u);
 }
 
 TYPED_TEST(IngestConformance, RefireAfterTheReopenWindowOpensTheNextIncident) {
@@ -114,7 +114,7 @@ TYPED_TEST(IngestConformance, RefireAfterTheReopenWindowOpensTheNextIncident) {
   EXPECT_EQ(types_of(second.timeline), (std::vector<Event>{Event::kOpened, Event::kAlertFired}));
   EXPECT_EQ(this->incident(incident_id(checkout.id, 1)).incident.state, IncidentState::kResolved);
   EXPECT_EQ(this->source(checkout).incident_count, 2u);
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 1u);
   IncidentFilter by_source;
   by_source.source_id = checkout.id;
   EXPECT_EQ(this->incident_ids(by_source),
@@ -145,7 +145,7 @@ TYPED_TEST(IngestConformance, OneBatchCanResolveAnIncidentAndOpenTheNext) {
   IncidentFilter closed;
   closed.state = IncidentState::kResolved;
   EXPECT_EQ(this->incident_ids(closed), std::vector<std::string>{incident_id(checkout.id, 1)});
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 1u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 1u);
 }
 
 // A webhook to a source whose incident has many alerts reads and writes the records of its own
@@ -238,8 +238,8 @@ TYPED_TEST(IngestConformance, CommitWithAStaleVersionLosesAndChangesNothing) {
   EXPECT_EQ(again[0].known_occurrences, std::set<std::string>{occurrence_id(fp1)});
   ASSERT_TRUE(again[0].state.current.has_value());
   EXPECT_EQ(again[0].state.current->alerts.size(), 1u) << "the loser's fp2 was not written";
-  EXPECT_EQ(this->value(store.top_sources(10)).size(), 2u);
-  EXPECT_EQ(this->value(store.count_open_incidents()), 2u);
+  EXPECT_EQ(this->value(top_sources(store, 10)).size(), 2u);
+  EXPECT_EQ(this->value(count_open_incidents(store)), 2u);
 
   // Reloaded, the loser applies on top of the winner.
   const SourceUpdate retried =
@@ -279,7 +279,7 @@ TYPED_TEST(IngestConformance, TwoDaemonsIngestingTheSameWebhooksKeepExactCounts)
       // kConflict means the other daemon kept winning the compare-and-set for several rounds:
       // the handler answers 503 and Alertmanager sends the webhook again, as done here.
       auto counts = ingestor.ingest(webhook, received_at);
-      for (int resend = 0; !counts && counts.error() == StoreError::kConflict && resend < 5;
+      for (int resend = 0; !counts && counts.error().code == ErrorCode::kConflict && resend < 5;
            ++resend) {
         counts = ingestor.ingest(webhook, received_at);
       }
@@ -309,7 +309,7 @@ TYPED_TEST(IngestConformance, TwoDaemonsIngestingTheSameWebhooksKeepExactCounts)
     EXPECT_EQ(this->incident(incident_id(key.id, 1)).incident.occurrences,
               std::uint64_t{kWebhooks * kAlertsPerSource});
   }
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), std::uint64_t{kSources});
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), std::uint64_t{kSources});
   EXPECT_EQ(this->value(this->store().list_incidents(IncidentFilter{})).size(),
             std::size_t{kSources});
 }

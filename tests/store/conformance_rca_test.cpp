@@ -6,7 +6,7 @@
 #include "conformance.h"
 #include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
-#include "pmx/store/ingestor.h"
+#include "pmx/service/ingestor.h"
 
 namespace pmx::store_test {
 namespace {
@@ -35,7 +35,7 @@ json rca_document(const std::string& id, const std::vector<std::string>& matcher
 /// The RCA of a document, failing the test if load_rca refuses it.
 Rca rca_of(const json& doc) {
   auto loaded = load_rca(doc);
-  if (const auto* problems = std::get_if<std::vector<RcaProblem>>(&loaded)) {
+  if (const auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
     ADD_FAILURE() << doc.dump() << ": " << problems->front().path << " "
                   << problems->front().message;
     return Rca{};
@@ -115,11 +115,11 @@ TYPED_TEST(RcaConformance, AStaleVersionConflictsAndChangesNothing) {
   for (const std::int64_t stale : {0, 2, 7}) {  // 0: "must not exist yet"
     const auto write = store.put_rca(other, stale, {});
     ASSERT_FALSE(write.ok()) << stale;
-    EXPECT_EQ(write.error(), StoreError::kConflict) << stale;
+    EXPECT_EQ(write.error().code, ErrorCode::kConflict) << stale;
   }
   const auto missing = store.put_rca(rca("rca-2"), 1, {});
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error(), StoreError::kConflict);
+  EXPECT_EQ(missing.error().code, ErrorCode::kConflict);
 
   const auto stored = this->get("rca-1");
   ASSERT_TRUE(stored.has_value());
@@ -179,7 +179,7 @@ TYPED_TEST(RcaConformance, EntriesForUnknownIncidentsAreIgnored) {
   EXPECT_FALSE(this->value(this->store().get_incident(unseen)).has_value());
   EXPECT_FALSE(this->value(this->store().get_incident(foreign)).has_value());
   EXPECT_TRUE(this->value(this->store().list_incidents(IncidentFilter{})).empty());
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 0u);
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 0u);
   const auto stored = this->get("rca-1");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->incidents, (Ids{unseen, foreign}));

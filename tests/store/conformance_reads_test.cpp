@@ -133,7 +133,7 @@ TYPED_TEST(ReadConformance, SourceReadsAndAggregatesAgreeWithWhatWasIngested) {
   EXPECT_FALSE(this->value(this->store().get_source("../../etc")).has_value());
 
   // Most occurrences first; checkout and search tie: canonical key ascending.
-  const auto top = this->value(this->store().top_sources(10));
+  const auto top = this->value(top_sources(this->store(), 10));
   ASSERT_EQ(top.size(), 4u);
   EXPECT_EQ(top[0].source, checkout.canonical);
   EXPECT_EQ(top[0].occurrences, 3u);
@@ -143,9 +143,9 @@ TYPED_TEST(ReadConformance, SourceReadsAndAggregatesAgreeWithWhatWasIngested) {
   EXPECT_EQ(top[2].occurrences, 2u);
   EXPECT_EQ(top[3].source, payments.canonical);
   EXPECT_EQ(top[3].occurrences, 1u);
-  EXPECT_EQ(this->value(this->store().top_sources(2)).size(), 2u);
-  EXPECT_TRUE(this->value(this->store().top_sources(0)).empty());
-  EXPECT_EQ(this->value(this->store().count_open_incidents()), 4u);
+  EXPECT_EQ(this->value(top_sources(this->store(), 2)).size(), 2u);
+  EXPECT_TRUE(this->value(top_sources(this->store(), 0)).empty());
+  EXPECT_EQ(this->value(count_open_incidents(this->store())), 4u);
 }
 
 }  // namespace

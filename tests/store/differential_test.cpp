@@ -10,7 +10,7 @@
 
 #include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
-#include "pmx/store/ingestor.h"
+#include "pmx/service/ingestor.h"
 #include "store_test_support.h"
 
 namespace pmx::store_test {
@@ -58,8 +58,8 @@ std::vector<std::vector<Alert>> history(int webhooks, int sources, unsigned seed
 }
 
 template <typename T>
-json value_json(const StoreResult<T>& result) {
-  EXPECT_TRUE(result.ok()) << to_string(result.error());
+json value_json(const Result<T>& result) {
+  EXPECT_TRUE(result.ok()) << result.error().message();
   if (!result.ok()) return json();
   return json(*result);
 }
@@ -122,8 +122,8 @@ void write_rcas(std::size_t batch, UnixNanos now, Store& redis_store, Store& mem
   const std::string svc1_1 = incident_id(source_of("HighLatency", "svc1").id, 1);
   const TimelineEvent linked{TimelineEventType::kRcaLinked, now, now, "", "rca"};
   for (Store* store : {&redis_store, &memory_store}) {
-    StoreResult<RcaWrite> write = StoreError::kUnavailable;
-    StoreResult<bool> deleted = false;
+    Result<RcaWrite> write = ErrorCode::kUnavailable;
+    Result<bool> deleted = false;
     switch (batch) {
       case 5:
         write = store->put_rca(rca("rca-1", "service=~\"svc[345]\"", {svc0_1}), 0,
@@ -164,7 +164,7 @@ json sources_json(Store& store) {
 }
 
 json top_json(Store& store) {
-  const auto top = store.top_sources(1000);
+  const auto top = top_sources(store, 1000);
   EXPECT_TRUE(top.ok());
   json out = json::array();
   if (!top.ok()) return out;
@@ -234,8 +234,8 @@ TEST_P(RedisMatchesMemory, ReadForRead) {
   EXPECT_EQ(rcas_json(redis_store), rcas_json(memory_store));
   EXPECT_EQ(sources_json(redis_store), sources);
   EXPECT_EQ(top_json(redis_store), top_json(memory_store));
-  EXPECT_EQ(value_json(redis_store.count_open_incidents()),
-            value_json(memory_store.count_open_incidents()));
+  EXPECT_EQ(value_json(count_open_incidents(redis_store)),
+            value_json(count_open_incidents(memory_store)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RedisMatchesMemory, ::testing::Values(1u, 2u, 3u));

@@ -10,7 +10,7 @@
 
 #include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
-#include "pmx/store/ingestor.h"
+#include "pmx/service/ingestor.h"
 #include "store_test_support.h"
 
 namespace pmx::store_test {
@@ -73,7 +73,7 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
   // webhook costs no more than any other.
   std::uint64_t before = store.round_trips();
   auto counts = ingestor.ingest(alerts, kT0);
-  ASSERT_TRUE(counts) << to_string(counts.error());
+  ASSERT_TRUE(counts) << counts.error().message();
   EXPECT_EQ(counts->occurrences, 500u);
   EXPECT_EQ(counts->opened, 50u);
   EXPECT_EQ(store.round_trips() - before, 2u) << "load + commit";
@@ -97,12 +97,12 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
     before = store.round_trips();
     const auto write = store.put_rca(
         rca_for("rca-" + std::to_string(r), {"service=\"svc" + std::to_string(r) + "\""}), 0, {});
-    ASSERT_TRUE(write) << to_string(write.error());
+    ASSERT_TRUE(write) << write.error().message();
     EXPECT_EQ(store.round_trips() - before, 2u) << "put_rca: read the stored one, then the script";
   }
   before = store.round_trips();
   counts = ingestor.ingest(webhook(50, 10, kT0 + 3600 * kSecond), kT0 + 3600 * kSecond);
-  ASSERT_TRUE(counts) << to_string(counts.error());
+  ASSERT_TRUE(counts) << counts.error().message();
   EXPECT_EQ(counts->opened, 50u);
   EXPECT_EQ(store.round_trips() - before, 3u) << "load + RCAs (revision moved) + commit";
   before = store.round_trips();
@@ -119,7 +119,7 @@ TEST(RedisStore, AWebhookCostsAtMostTwoRoundTripsWhateverItsSize) {
 
   // Reads: one index lookup and at most one pipelined fetch.
   before = store.round_trips();
-  const auto top = store.top_sources(50);
+  const auto top = top_sources(store, 50);
   ASSERT_TRUE(top);
   EXPECT_EQ(top->size(), 50u);
   EXPECT_EQ(store.round_trips() - before, 1u);
@@ -203,23 +203,23 @@ TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
     const auto took = time_of([&] {
       const auto counts = ingestor.ingest(during_outage, kT0 + 60 * kSecond);
       ASSERT_FALSE(counts.ok());
-      EXPECT_EQ(counts.error(), StoreError::kUnavailable);
+      EXPECT_EQ(counts.error().code, ErrorCode::kUnavailable);
     });
     EXPECT_LT(took, 300ms) << "attempt " << attempt;
   }
   const auto reads = time_of([&] {
-    EXPECT_EQ(store.list_incidents(IncidentFilter{}).error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.get_incident(incident_id(source_of("HighLatency", "svc0").id, 1)).error(),
-              StoreError::kUnavailable);
-    EXPECT_EQ(store.list_sources(10).error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.get_source(source_of("HighLatency", "svc0").id).error(),
-              StoreError::kUnavailable);
-    EXPECT_EQ(store.count_open_incidents().error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.top_sources(10).error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.get_rca("rca-1").error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.list_rcas().error(), StoreError::kUnavailable);
-    EXPECT_EQ(store.delete_rca("rca-1").error(), StoreError::kUnavailable);
+    EXPECT_EQ(store.list_incidents(IncidentFilter{}).error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(store.get_incident(incident_id(source_of("HighLatency", "svc0").id, 1)).error().code,
+              ErrorCode::kUnavailable);
+    EXPECT_EQ(store.list_sources(10).error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(store.get_source(source_of("HighLatency", "svc0").id).error().code,
+              ErrorCode::kUnavailable);
+    EXPECT_EQ(count_open_incidents(store).error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(top_sources(store, 10).error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(store.get_rca("rca-1").error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(store.list_rcas().error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(store.delete_rca("rca-1").error().code, ErrorCode::kUnavailable);
     EXPECT_FALSE(store.healthy());
   });
   EXPECT_LT(reads, 300ms);
@@ -228,12 +228,12 @@ TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
   redis.restart();
   ASSERT_TRUE(pmx::testing::poll_until([&] { return store.healthy(); }, 15s)) << store.last_error();
   auto counts = ingestor.ingest(before_outage, kT0 + 120 * kSecond);
-  ASSERT_TRUE(counts) << to_string(counts.error());
+  ASSERT_TRUE(counts) << counts.error().message();
   EXPECT_EQ(counts->duplicates, before_outage.size()) << "recorded before the outage";
   counts = ingestor.ingest(during_outage, kT0 + 120 * kSecond);
-  ASSERT_TRUE(counts) << to_string(counts.error());
+  ASSERT_TRUE(counts) << counts.error().message();
   EXPECT_EQ(counts->occurrences, during_outage.size()) << "nothing was half-written";
-  const auto open = store.count_open_incidents();
+  const auto open = count_open_incidents(store);
   ASSERT_TRUE(open);
   EXPECT_EQ(*open, 3u);
 }
@@ -260,7 +260,7 @@ TEST(RedisStore, AFrozenRedisCostsATimeoutNotAHang) {
     const auto took = time_of([&] {
       const auto counts = ingestor.ingest(webhook(2, 2, kT0 + kSecond), kT0 + kSecond);
       ASSERT_FALSE(counts.ok());
-      EXPECT_EQ(counts.error(), StoreError::kUnavailable);
+      EXPECT_EQ(counts.error().code, ErrorCode::kUnavailable);
     });
     // At worst one read timeout or one connect (probe) timeout, never several.
     EXPECT_LT(took, 600ms) << "attempt " << attempt;
@@ -270,7 +270,7 @@ TEST(RedisStore, AFrozenRedisCostsATimeoutNotAHang) {
   ::kill(pid, SIGCONT);
   ASSERT_TRUE(pmx::testing::poll_until([&] { return store.healthy(); }, 15s)) << store.last_error();
   const auto counts = ingestor.ingest(webhook(2, 2, kT0 + kSecond), kT0 + 2 * kSecond);
-  ASSERT_TRUE(counts) << to_string(counts.error());
+  ASSERT_TRUE(counts) << counts.error().message();
   EXPECT_EQ(counts->occurrences, 4u);
 }
 
@@ -284,7 +284,7 @@ TEST(RedisStore, ReloadsTheScriptWhenRedisForgotIt) {
   ASSERT_EQ(redis.cli("SCRIPT FLUSH"), "OK\n");
   std::uint64_t before = store.round_trips();
   auto counts = ingestor.ingest(webhook(5, 2, kT0 + 60 * kSecond), kT0 + 60 * kSecond);
-  ASSERT_TRUE(counts) << to_string(counts.error());
+  ASSERT_TRUE(counts) << counts.error().message();
   EXPECT_EQ(counts->occurrences, 10u);
   EXPECT_EQ(store.round_trips() - before, 3u) << "load, NOSCRIPT, SCRIPT LOAD + retry";
 
@@ -301,13 +301,13 @@ TEST(RedisStore, ReloadsTheScriptWhenRedisForgotIt) {
   ASSERT_EQ(redis.cli("SCRIPT FLUSH"), "OK\n");
   before = store.round_trips();
   const auto write = store.put_rca(rca_for("rca-1", {"service=\"svc0\""}), 0, {});
-  ASSERT_TRUE(write) << to_string(write.error());
+  ASSERT_TRUE(write) << write.error().message();
   EXPECT_EQ(write->version, 1);
   EXPECT_EQ(store.round_trips() - before, 3u) << "read, NOSCRIPT, SCRIPT LOAD + retry";
   ASSERT_EQ(redis.cli("SCRIPT FLUSH"), "OK\n");
   before = store.round_trips();
   const auto deleted = store.delete_rca("rca-1");
-  ASSERT_TRUE(deleted) << to_string(deleted.error());
+  ASSERT_TRUE(deleted) << deleted.error().message();
   EXPECT_TRUE(*deleted);
   EXPECT_EQ(store.round_trips() - before, 3u);
   EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "2\n") << "each ran exactly once";
@@ -334,7 +334,7 @@ TEST(RedisStore, LogsInAndSelectsTheDatabaseFromTheUrl) {
   EXPECT_FALSE(wrong.healthy());
   const auto counts = Ingestor(wrong, IngestConfig{}).ingest(webhook(1, 1, kT0), kT0);
   ASSERT_FALSE(counts.ok());
-  EXPECT_EQ(counts.error(), StoreError::kUnavailable);
+  EXPECT_EQ(counts.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(wrong.last_error().find("WRONGPASS"), std::string::npos) << wrong.last_error();
   EXPECT_EQ(wrong.last_error().find("not-the-password"), std::string::npos);
 }
@@ -349,14 +349,14 @@ TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
   const Alert alert = firing("HighLatency", "checkout", "fp1", kT0);
   const auto counts = Ingestor(store, IngestConfig{}).ingest({alert}, kT0);
   ASSERT_FALSE(counts.ok());
-  EXPECT_EQ(counts.error(), StoreError::kCorrupt);
-  EXPECT_EQ(store.get_source(checkout.id).error(), StoreError::kCorrupt);
+  EXPECT_EQ(counts.error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store.get_source(checkout.id).error().code, ErrorCode::kCorrupt);
 
   // The commit script checks too, before writing anything.
   SourceState fresh;
   fresh.key = checkout;
   const SourceUpdate update = apply_alerts(fresh, {alert}, {}, kT0, IngestConfig{});
-  EXPECT_EQ(store.commit({SourceCommit{0, update}}).error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.commit({SourceCommit{0, update}}).error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(redis.cli("GET " + state_key), "not json\n");
   EXPECT_EQ(redis.cli("DBSIZE"), "1\n");
 }
@@ -418,11 +418,11 @@ TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
   RedisServer redis;
   RedisStore store(config_for(redis.url()));
   ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 'not json'"), "1\n");
-  EXPECT_EQ(store.get_rca("rca-1").error(), StoreError::kCorrupt);
-  EXPECT_EQ(store.list_rcas().error(), StoreError::kCorrupt);
-  EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error(), StoreError::kCorrupt);
-  EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 1, {}).error(), StoreError::kCorrupt);
-  EXPECT_EQ(store.delete_rca("rca-1").error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.get_rca("rca-1").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store.list_rcas().error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 1, {}).error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(store.delete_rca("rca-1").error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(redis.cli("HGET pm:v1:rcas rca-1"), "not json\n");
   EXPECT_EQ(redis.cli("DBSIZE"), "1\n") << "no revision bump, no link";
 
@@ -431,14 +431,14 @@ TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
   ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 "
                       "'{\"version\":3,\"from_file\":false,\"document\":{\"id\":\"rca-1\"}}'"),
             "0\n");
-  EXPECT_EQ(store.get_rca("rca-1").error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.get_rca("rca-1").error().code, ErrorCode::kCorrupt);
   const auto replaced = store.put_rca(rca_for("rca-1", {}), 3, {});
-  ASSERT_TRUE(replaced) << to_string(replaced.error());
+  ASSERT_TRUE(replaced) << replaced.error().message();
   EXPECT_EQ(replaced->version, 4);
   ASSERT_TRUE(store.get_rca("rca-1"));
 
   ASSERT_EQ(redis.cli("SET pm:v1:rcas:revision 'x'"), "OK\n");
-  EXPECT_EQ(store.load({}).error(), StoreError::kCorrupt);
+  EXPECT_EQ(store.load({}).error().code, ErrorCode::kCorrupt);
 }
 
 TEST(RedisStore, KeysFollowTheDocumentedLayout) {

@@ -10,6 +10,7 @@
 #include "pmx/store/memory_store.h"
 #include "pmx/store/redis_store.h"
 #include "redis_server.h"
+#include "store_reads.h"
 
 namespace pmx::store_test {
 

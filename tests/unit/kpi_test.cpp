@@ -155,7 +155,7 @@ json draft_doc() {
 
 Rca load(const json& doc) {
   auto loaded = load_rca(doc);
-  if (auto* problems = std::get_if<std::vector<RcaProblem>>(&loaded)) {
+  if (auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
     std::string text;
     for (const auto& p : *problems) text += p.path + ": " + p.message + "\n";
     ADD_FAILURE() << "test document does not load:\n" << text;
@@ -685,6 +685,21 @@ TEST(IncidentKpiOps, TimelineOfAnIncidentNotInTheUpdateIsSkipped) {
 
 // --- kpi_ranges and kpi_values --------------------------------------------------------------
 
+/// The counts, in the order of kpi_ranges(), under the names of those ranges.
+KpiCounts named(const std::vector<std::int64_t>& counts) {
+  const auto ranges = kpi_ranges(0, KpiWindows{});
+  EXPECT_EQ(counts.size(), ranges.size());
+  KpiCounts named;
+  for (std::size_t i = 0; i < counts.size() && i < ranges.size(); ++i) named[ranges[i].name] = counts[i];
+  return named;
+}
+
+KpiValues values_of(const KpiCounts& counts) {
+  const auto values = kpi_values(counts);
+  EXPECT_TRUE(values.ok()) << values.error().message();
+  return values ? *values : KpiValues{};
+}
+
 void expect_range(const KpiRange& range, const std::string& index, UnixNanos from, UnixNanos to) {
   EXPECT_EQ(range.index, index);
   EXPECT_EQ(range.from, from) << index;
@@ -753,7 +768,7 @@ TEST(KpiValues, FiguresAndRatiosFromCounts) {
       6,
   };
   ASSERT_EQ(counts.size(), kpi_ranges(0, KpiWindows{}).size());
-  const KpiValues values = kpi_values(counts);
+  const KpiValues values = values_of(named(counts));
   EXPECT_EQ(values.priorities[0].overdue, 7);
   expect_ratio(values.priorities[0].on_time_ratio, 0.6);
   EXPECT_EQ(values.priorities[1].overdue, 0);
@@ -775,7 +790,7 @@ TEST(KpiValues, RatiosAreAbsentWhenTheirDenominatorIsZero) {
   counts[17] = 1;  // repeats, with no incident opened (counts[16] = 0)
   counts[21] = 1;  // covered, with none needed (counts[20] = 0)
   counts[18] = 2;  // awaiting: a plain count, fine at any value
-  const KpiValues values = kpi_values(counts);
+  const KpiValues values = values_of(named(counts));
   for (const auto& priority : values.priorities) {
     EXPECT_EQ(priority.overdue, 0);
     EXPECT_FALSE(priority.on_time_ratio.has_value());
@@ -788,17 +803,45 @@ TEST(KpiValues, RatiosAreAbsentWhenTheirDenominatorIsZero) {
 
   // Only the overdue count of a priority (outside the ratio) still gives no ratio.
   counts[4] = 9;
-  const KpiValues overdue_only = kpi_values(counts);
+  const KpiValues overdue_only = values_of(named(counts));
   EXPECT_EQ(overdue_only.priorities[1].overdue, 9);
   EXPECT_FALSE(overdue_only.priorities[1].on_time_ratio.has_value());
 }
 
-TEST(KpiValues, MissingCountsReadAsZero) {
-  const KpiValues values = kpi_values({});
-  EXPECT_EQ(values.priorities[0].overdue, 0);
-  EXPECT_FALSE(values.priorities[0].on_time_ratio.has_value());
-  EXPECT_FALSE(values.repeat_ratio.has_value());
-  EXPECT_FALSE(values.coverage_ratio.has_value());
+TEST(KpiRanges, EveryRangeHasItsOwnName) {
+  std::set<std::string> names;
+  for (const auto& range : kpi_ranges(0, KpiWindows{})) {
+    EXPECT_FALSE(range.name.empty()) << range.index;
+    EXPECT_TRUE(names.insert(range.name).second) << "two ranges named " << range.name;
+  }
+}
+
+// A store that answers fewer counts than asked must not export figures made of zeros: every
+// missing count is an error naming its range, wherever it stands in the list.
+TEST(KpiValues, AMissingCountIsAnErrorNotAZero) {
+  const KpiCounts all = named(std::vector<std::int64_t>(kpi_ranges(0, KpiWindows{}).size(), 1));
+  ASSERT_TRUE(kpi_values(all).ok());
+  for (const auto& [name, count] : all) {
+    KpiCounts counts = all;
+    counts.erase(name);
+    const auto values = kpi_values(counts);
+    ASSERT_FALSE(values.ok()) << name;
+    EXPECT_EQ(values.error().code, ErrorCode::kCorrupt) << name;
+    EXPECT_NE(values.error().detail.find(name), std::string::npos) << values.error().detail;
+  }
+  EXPECT_FALSE(kpi_values({}).ok());
+}
+
+// Counts come back by name: the order in which a store lists them does not matter, and a
+// count no range asked for changes nothing.
+TEST(KpiValues, CountsAreReadByNameNotByPosition) {
+  KpiCounts counts = named(std::vector<std::int64_t>(kpi_ranges(0, KpiWindows{}).size(), 0));
+  counts[kpi_range::kOpened] = 4;
+  counts[kpi_range::kRepeats] = 1;
+  counts["some_future_range"] = 99;
+  const KpiValues values = values_of(counts);
+  expect_ratio(values.repeat_ratio, 0.25);
+  EXPECT_EQ(values.awaiting, 0);
   EXPECT_EQ(values.reviews_due, 0);
 }
 
@@ -824,16 +867,16 @@ TEST(KpiValues, ScrapeOverKpiRanges) {
       {"postmortem:covered", {now - 30 * kDay, now - 5 * kDay}},
       {"reviews", {now - kDay, now + 10 * kDay}},
   };
-  std::vector<std::int64_t> counts;
+  KpiCounts counts;
   for (const auto& range : kpi_ranges(now, KpiWindows{})) {
     std::int64_t n = 0;
     const auto members = indices.find(range.index);
     if (members != indices.end()) {
       for (const UnixNanos t : members->second) n += (range.from <= t && t < range.to) ? 1 : 0;
     }
-    counts.push_back(n);
+    counts[range.name] = n;
   }
-  const KpiValues values = kpi_values(counts);
+  const KpiValues values = values_of(counts);
   // P1: overdue = {-40d, -3d} = 2; on time in window = 2, late = 1, open past due in window
   // = {-3d} = 1 -> 2 / (2 + 1 + 1) = 0.5.
   EXPECT_EQ(values.priorities[1].overdue, 2);

@@ -31,13 +31,13 @@ std::vector<fs::path> json_files(const fs::path& dir) {
   return files;
 }
 
-std::vector<RcaProblem> problems_of(const json& doc) {
+std::vector<Problem> problems_of(const json& doc) {
   auto loaded = load_rca(doc);
   if (std::holds_alternative<Rca>(loaded)) return {};
-  return std::get<std::vector<RcaProblem>>(loaded);
+  return std::get<std::vector<Problem>>(loaded);
 }
 
-std::vector<std::string> paths_of(const std::vector<RcaProblem>& problems) {
+std::vector<std::string> paths_of(const std::vector<Problem>& problems) {
   std::vector<std::string> paths;
   for (const auto& problem : problems) paths.push_back(problem.path);
   return paths;
@@ -45,7 +45,7 @@ std::vector<std::string> paths_of(const std::vector<RcaProblem>& problems) {
 
 Rca load_ok(const json& doc) {
   auto loaded = load_rca(doc);
-  if (auto* problems = std::get_if<std::vector<RcaProblem>>(&loaded)) {
+  if (auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
     std::string all;
     for (const auto& p : *problems) all += p.path + ": " + p.message + "\n";
     ADD_FAILURE() << "unexpected problems:\n" << all;

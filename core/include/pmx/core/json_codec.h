@@ -1,6 +1,8 @@
 #pragma once
-/// JSON forms of the domain objects: one shape for the API and for storage, so what Redis
-/// holds is what `GET /api/v1/incidents/{id}` shows. Times are RFC 3339 strings.
+/// JSON forms of the domain objects. Incidents and timeline entries have one shape for the API
+/// and for storage, so what Redis holds is what `GET /api/v1/incidents/{id}` shows; a source's
+/// stored form adds its version (a storage detail) to the summary the API shows. Times are
+/// RFC 3339 strings.
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -15,8 +17,12 @@ enum class AlertRecords { kInclude, kOmit };
 
 nlohmann::json to_json(const Incident& incident, AlertRecords records = AlertRecords::kInclude);
 nlohmann::json to_json(const TimelineEvent& event);
+/// A source as stored (with its version), with its current incident.
 nlohmann::json to_json(const SourceState& state, AlertRecords records = AlertRecords::kInclude);
-/// A state's JSON with `"current": null`, for a writer that has the current incident's JSON
+/// A source's own fields, without its current incident and without its version: the part of
+/// a source every form shares.
+nlohmann::json source_summary_json(const SourceState& state);
+/// A state's stored JSON (with its version) and `"current": null`, for a writer that has the current incident's JSON
 /// text already (RedisStore's commit writes that document on its own too).
 nlohmann::json to_json_without_current(const SourceState& state);
 nlohmann::json to_json(const AlertRecord& record);

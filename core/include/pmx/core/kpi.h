@@ -5,8 +5,8 @@
 /// The aggregates are named sorted sets ("indices": member -> time) and a table of action item
 /// counts. Core decides every change as a list of KpiOps; the stores only carry them out
 /// (MemoryStore in C++, RedisStore in Lua, with the same meaning: the conformance suite holds
-/// both to it). A scrape then counts members of indices inside time ranges (KpiRange), and
-/// kpi_values() turns those counts into the exported figures.
+/// both to it). A scrape then counts members of indices inside named time ranges (KpiRange),
+/// and kpi_values() turns those counts, read back by name, into the exported figures.
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "pmx/core/error.h"
 #include "pmx/core/incident.h"
 #include "pmx/core/postmortem_policy.h"
 #include "pmx/core/rca.h"
@@ -71,8 +72,9 @@ std::vector<KpiOp> incident_kpi_ops(const std::vector<Incident>& incidents,
 /// of `before` are taken out and those of `after` put in; links follow the published ones.
 std::vector<KpiOp> rca_kpi_ops(const Rca* before, const Rca* after);
 
-/// Members of `index` with from <= time < to.
+/// Members of `index` with from <= time < to, counted under `name`.
 struct KpiRange {
+  std::string name;  ///< unique in one scrape: the count comes back under it (KpiCounts)
   std::string index;
   UnixNanos from = 0;
   UnixNanos to = 0;
@@ -85,8 +87,27 @@ struct KpiWindows {
   UnixNanos repeat = 180LL * 86400 * kNanosPerSecond;  ///< --incident.repeat-window
 };
 
-/// The ranges a scrape at `now` counts, in the order kpi_values() expects their counts.
+/// The names of the ranges a scrape counts: kpi_values() reads each count by its name, so a
+/// range added or removed cannot shift the figures of another.
+namespace kpi_range {
+std::string overdue(Priority priority);        ///< open items past due, ever
+std::string done_on_time(Priority priority);   ///< done by their due date, due in the KPI window
+std::string done_late(Priority priority);      ///< done after it, due in the KPI window
+std::string open_past_due(Priority priority);  ///< open items past due, due in the KPI window
+inline constexpr const char* kOpened = "opened";    ///< incidents opened in the repeat window
+inline constexpr const char* kRepeats = "repeats";  ///< ... of which repeats
+inline constexpr const char* kAwaiting = "awaiting";  ///< resolved, awaiting a post-mortem
+inline constexpr const char* kAwaitingOverdue = "awaiting_overdue";  ///< ... past due
+inline constexpr const char* kNeeded = "needed";    ///< needing one, resolved in the KPI window
+inline constexpr const char* kCovered = "covered";  ///< ... of which published
+inline constexpr const char* kReviewsDue = "reviews_due";  ///< follow-up reviews whose date came
+}  // namespace kpi_range
+
+/// The ranges a scrape at `now` counts, each named (kpi_range).
 std::vector<KpiRange> kpi_ranges(UnixNanos now, const KpiWindows& windows);
+
+/// The count of each range, by KpiRange::name.
+using KpiCounts = std::map<std::string, std::int64_t>;
 
 /// Action items of one priority.
 struct PriorityKpis {
@@ -106,8 +127,10 @@ struct KpiValues {
   std::int64_t reviews_due = 0;
 };
 
-/// `counts[i]` is the count of kpi_ranges()[i].
-KpiValues kpi_values(const std::vector<std::int64_t>& counts);
+/// The figures from the counts of kpi_ranges(). A count missing from `counts` is an error
+/// (kCorrupt, naming the range), never read as zero: a store that answered fewer counts than
+/// asked must not export wrong figures.
+Result<KpiValues> kpi_values(const KpiCounts& counts);
 
 /// The action item count key of a status, priority and type: "open|P0|prevent".
 std::string item_count_key(ActionItemStatus status, Priority priority, ActionItemType type);

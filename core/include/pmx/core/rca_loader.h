@@ -17,19 +17,12 @@
 #include <variant>
 #include <vector>
 
+#include "pmx/core/error.h"
 #include "pmx/core/rca.h"
 #include "pmx/core/time.h"
 
 namespace pmx {
 
-/// One broken rule of a document.
-struct RcaProblem {
-  /// JSON Pointer (RFC 6901) to the offending value, or to where a missing property belongs:
-  /// `/action_items/1/priority`, `/title`. Empty for the document itself (e.g. not an object).
-  std::string path;
-  /// What is wrong, for a person: `must be one of P0, P1, P2, P3 (is "P4")`.
-  std::string message;
-};
 
 /// Validates `doc` and, when it breaks no rule, returns the model with `document` = `doc`.
 /// Otherwise returns every problem found (not just the first), in a stable order: in each
@@ -38,7 +31,7 @@ struct RcaProblem {
 ///
 /// due_at is the end of the due date (the next midnight UTC); created_at, published_at and
 /// completed_at are the instants written (null completed_at = not set).
-std::variant<Rca, std::vector<RcaProblem>> load_rca(const nlohmann::json& doc);
+std::variant<Rca, std::vector<Problem>> load_rca(const nlohmann::json& doc);
 
 /// The RCA's document with each action item's fields written back from the struct (status,
 /// owner, due, completed_at, and title/type/priority/ticket for completeness), so that a PATCH

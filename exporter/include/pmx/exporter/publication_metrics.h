@@ -5,7 +5,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include "pmx/store/rca_service.h"
+#include "pmx/service/rca_service.h"
 
 namespace pmx {
 

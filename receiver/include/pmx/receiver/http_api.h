@@ -1,7 +1,7 @@
 #pragma once
 /// The HTTP surface: Alertmanager's webhook, the read API, health and /metrics, on a
-/// cpp-httplib server. Handlers translate store errors to 503 and bad input to 4xx JSON here,
-/// at the edge; nothing below knows about HTTP.
+/// cpp-httplib server. Handlers call the use cases of service/ and map their Errors to HTTP in
+/// one place (http_util.h); nothing below knows about HTTP.
 #include <chrono>
 #include <functional>
 #include <string>
@@ -9,8 +9,9 @@
 #include "pmx/core/time.h"
 #include "pmx/exporter/telemetry.h"
 #include "pmx/receiver/auth.h"
-#include "pmx/store/ingestor.h"
-#include "pmx/store/rca_service.h"
+#include "pmx/service/ingestor.h"
+#include "pmx/service/queries.h"
+#include "pmx/service/rca_service.h"
 
 namespace httplib {
 class Server;
@@ -36,7 +37,7 @@ struct HttpConfig {
 /// Everything the handlers need. All references must outlive the server.
 struct HttpDependencies {
   Ingestor& ingestor;
-  Store& store;
+  Queries& queries;
   RcaService& rcas;
   Telemetry& telemetry;
   const Authenticator& authenticator;

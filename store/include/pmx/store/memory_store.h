@@ -19,21 +19,19 @@ class MemoryStore final : public Store {
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
-  StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) override;
-  StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
-  StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
-  StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
-  StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) override;
-  StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
-  StoreResult<std::uint64_t> count_open_incidents() override;
-  StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
-  StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+  Result<LoadResult> load(const std::vector<SourceLoad>& sources) override;
+  Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
+  Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
+  Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
+  Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
+  Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
                                      std::size_t top_sources) override;
-  StoreResult<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
+  Result<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
                                 const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
-  StoreResult<std::optional<Rca>> get_rca(const std::string& id) override;
-  StoreResult<std::vector<Rca>> list_rcas() override;
-  StoreResult<bool> delete_rca(const std::string& id) override;
+  Result<std::optional<Rca>> get_rca(const std::string& id) override;
+  Result<std::vector<Rca>> list_rcas() override;
+  Result<bool> delete_rca(const std::string& id) override;
   bool healthy() override { return true; }
 
  private:

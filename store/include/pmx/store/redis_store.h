@@ -78,7 +78,7 @@ class RedisConnectionPool;  // store/src/redis_connection.h
 ///
 /// Lifetime: owns its connections; closes them on destruction. The constructor does not connect
 /// (Redis may come up after the daemon): the first operation, or healthy(), does. Errors never
-/// escape as exceptions from operations: they are StoreError values (kUnavailable when Redis
+/// escape as exceptions from operations: they are ErrorCode values (kUnavailable when Redis
 /// cannot be reached, answers an error or times out; kCorrupt when a stored document does not
 /// decode).
 class RedisStore final : public Store {
@@ -91,30 +91,28 @@ class RedisStore final : public Store {
   RedisStore(RedisStore&&) = delete;
   RedisStore& operator=(RedisStore&&) = delete;
 
-  StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) override;
-  StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
-  StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
-  StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
-  StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) override;
-  StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) override;
-  StoreResult<std::uint64_t> count_open_incidents() override;
-  StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) override;
+  Result<LoadResult> load(const std::vector<SourceLoad>& sources) override;
+  Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
+  Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
+  Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
+  Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
   /// One round trip.
-  StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+  Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
                                      std::size_t top_sources) override;
   /// Two round trips (three after NOSCRIPT): the stored RCA is read (the KPI ops take out its
   /// part), then a Lua script writes the record, the incident links, the revision, the
   /// timeline entries and the KPI aggregates at once. Incident ids that are not `<source id>-<n>`
   /// are kept in the document but link nothing (no incident can have them).
-  StoreResult<RcaWrite> put_rca(
+  Result<RcaWrite> put_rca(
       const Rca& rca, std::int64_t expected_version,
       const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
   /// One round trip. kCorrupt when the stored document no longer passes load_rca.
-  StoreResult<std::optional<Rca>> get_rca(const std::string& id) override;
+  Result<std::optional<Rca>> get_rca(const std::string& id) override;
   /// One round trip (every RCA is one field of one hash).
-  StoreResult<std::vector<Rca>> list_rcas() override;
+  Result<std::vector<Rca>> list_rcas() override;
   /// Two round trips (three after NOSCRIPT): read, then delete if still at that version.
-  StoreResult<bool> delete_rca(const std::string& id) override;
+  Result<bool> delete_rca(const std::string& id) override;
   /// PINGs Redis (connecting first if needed and the backoff allows it). False while Redis is
   /// unreachable; during the backoff it answers false at once.
   bool healthy() override;

@@ -2,6 +2,18 @@
 /// The store seam: everything the daemon keeps goes through this interface. Two
 /// implementations pass one conformance suite: MemoryStore (embedded, not persisted) and
 /// RedisStore (production; several daemons may share one Redis).
+///
+/// Thread-safety: every member may be called from any number of threads at once; a store
+/// serialises what must be serialised itself (MemoryStore with a mutex, RedisStore with one
+/// connection per caller and atomic scripts).
+///
+/// Round trips: each member costs one round trip to the backend, whatever the number of
+/// sources, commits or ranges it is given (pipelined), except where its comment says
+/// otherwise. The ingest of a webhook is load() + commit(): two round trips.
+///
+/// Errors: ErrorCode::kUnavailable (the backend did not answer; retry), kCorrupt (a stored
+/// document has the wrong shape; the detail names its key) and, for the compare-and-set
+/// writes, kConflict.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,11 +22,11 @@
 #include <utility>
 #include <vector>
 
+#include "pmx/core/error.h"
 #include "pmx/core/incident.h"
 #include "pmx/core/ingest_rules.h"
 #include "pmx/core/kpi.h"
 #include "pmx/core/rca.h"
-#include "pmx/store/result.h"
 
 namespace pmx {
 
@@ -77,7 +89,7 @@ struct KpiSnapshot {
   std::uint64_t open_incidents = 0;
   std::vector<SourceCount> top_sources;  ///< most occurrences first, ties by key
   std::map<std::string, std::int64_t> action_items;  ///< by item_count_key(); absent = 0
-  std::vector<std::int64_t> range_counts;           ///< one per KpiRange asked, in order
+  KpiCounts range_counts;  ///< the count of each KpiRange asked, by its name
 };
 
 class Store {
@@ -86,51 +98,52 @@ class Store {
 
   /// Loads the given sources, which of their occurrence ids are already recorded, and the RCA
   /// revision. One round trip to the backend whatever the number of sources.
-  virtual StoreResult<LoadResult> load(const std::vector<SourceLoad>& sources) = 0;
+  virtual Result<LoadResult> load(const std::vector<SourceLoad>& sources) = 0;
 
-  /// Applies each commit (with its KPI ops) atomically. The alert records in the update's
+  /// Applies each commit, with its KPI ops, atomically and only if its source is still at the
+  /// commit's expected_version (the new version is expected_version + 1); result[i] is false
+  /// when commit i lost that race and must be reloaded. The alert records in the update's
   /// incidents are written over the stored ones of the same fingerprints; the other records
-  /// of those incidents stay as they are. if its source is still at the expected
-  /// version (the new version is expected_version + 1). result[i] is false when commit i lost a race and must be
-  /// reloaded. One round trip whatever the number of commits. On error nothing of an individual
-  /// source is half-written (sources are independent: some may be written, and a retry of the
-  /// webhook then finds their occurrences known).
-  virtual StoreResult<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) = 0;
+  /// of those incidents stay as they are. One round trip whatever the number of commits. On
+  /// error nothing of an individual source is half-written (sources are independent: some may
+  /// be written, and a retry of the webhook then finds their occurrences known).
+  virtual Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) = 0;
 
   /// Incidents, newest first (by opened_at).
-  virtual StoreResult<std::vector<Incident>> list_incidents(const IncidentFilter& filter) = 0;
-  virtual StoreResult<std::optional<IncidentDetail>> get_incident(const std::string& id) = 0;
+  virtual Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) = 0;
+  /// An incident with its timeline; nullopt when there is none.
+  virtual Result<std::optional<IncidentDetail>> get_incident(const std::string& id) = 0;
 
   /// Sources, most recently seen first.
-  virtual StoreResult<std::vector<SourceState>> list_sources(std::size_t limit) = 0;
-  virtual StoreResult<std::optional<SourceState>> get_source(const std::string& source_id) = 0;
+  virtual Result<std::vector<SourceState>> list_sources(std::size_t limit) = 0;
+  /// A source by its id (SourceKey::id); nullopt when it was never seen.
+  virtual Result<std::optional<SourceState>> get_source(const std::string& source_id) = 0;
 
-  /// Aggregates kept up to date on commit, for /metrics: no scan of history.
-  virtual StoreResult<std::uint64_t> count_open_incidents() = 0;
-  virtual StoreResult<std::vector<SourceCount>> top_sources(std::size_t limit) = 0;
-  /// The KPI aggregates (see pmx/core/kpi.h), the open incidents and the top `top_sources`
-  /// sources, for one scrape. The cost does not grow with history: counts of sorted ranges.
-  virtual StoreResult<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
-                                             std::size_t top_sources) = 0;
+  /// The KPI aggregates (see pmx/core/kpi.h), kept up to date on commit, the open incidents
+  /// and the top `top_sources` sources, for one scrape. The cost does not grow with history:
+  /// counts of sorted ranges, no scan.
+  virtual Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+                                        std::size_t top_sources) = 0;
 
   /// Creates or replaces an RCA, if the stored one is still at `expected_version` (0: must not
   /// exist yet); else kConflict. Atomically with it: the incident→RCA links follow
   /// rca.incidents (get_incident() lists them in Incident::rcas), the RCA revision is bumped,
   /// `timeline` entries are appended to the incidents they name (RCA linked, action item
   /// changed), and the KPI aggregates follow (rca_kpi_ops of the stored RCA and this one).
-  /// rca.version and rca.from_file are stored as given, except that the version
-  /// becomes expected_version + 1.
-  virtual StoreResult<RcaWrite> put_rca(
+  /// rca.from_file is stored as given; rca.version is not read: the stored version is
+  /// expected_version + 1 (RcaWrite::version).
+  virtual Result<RcaWrite> put_rca(
       const Rca& rca, std::int64_t expected_version,
       const std::map<std::string, std::vector<TimelineEvent>>& timeline) = 0;
-  virtual StoreResult<std::optional<Rca>> get_rca(const std::string& id) = 0;
+  /// An RCA as stored, with its version; nullopt when there is none.
+  virtual Result<std::optional<Rca>> get_rca(const std::string& id) = 0;
   /// Every RCA, by id. RCAs are few (one per post-mortem), so no paging.
-  virtual StoreResult<std::vector<Rca>> list_rcas() = 0;
+  virtual Result<std::vector<Rca>> list_rcas() = 0;
   /// Deletes an RCA, its incident links and its part of the KPI aggregates; false when there
   /// was none.
-  virtual StoreResult<bool> delete_rca(const std::string& id) = 0;
+  virtual Result<bool> delete_rca(const std::string& id) = 0;
 
-  /// True when the backend answers; drives /-/ready and postmortem_store_up.
+  /// True when the backend answers; drives /-/ready. Never fails: false is the answer.
   virtual bool healthy() = 0;
 };
 

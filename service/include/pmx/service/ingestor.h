@@ -18,13 +18,13 @@ class Ingestor {
 
   /// Records the alerts. On error nothing is counted and the caller answers 5xx, so
   /// Alertmanager retries; whatever was written before the error is deduplicated then.
-  StoreResult<IngestCounts> ingest(const std::vector<Alert>& alerts, UnixNanos received_at);
+  Result<IngestCounts> ingest(const std::vector<Alert>& alerts, UnixNanos received_at);
 
   const IngestConfig& config() const { return config_; }
 
  private:
   /// The RCA coverage for `revision`, reloading it if the copy is older.
-  StoreResult<std::shared_ptr<const std::vector<RcaCoverage>>> rcas_at(std::int64_t revision);
+  Result<std::shared_ptr<const std::vector<RcaCoverage>>> rcas_at(std::int64_t revision);
 
   Store& store_;
   IngestConfig config_;

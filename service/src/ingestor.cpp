@@ -1,4 +1,4 @@
-#include "pmx/store/ingestor.h"
+#include "pmx/service/ingestor.h"
 
 #include <set>
 
@@ -11,7 +11,7 @@ constexpr int kMaxRounds = 8;
 
 }  // namespace
 
-StoreResult<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(std::int64_t revision) {
+Result<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(std::int64_t revision) {
   {
     std::lock_guard lock(rcas_mutex_);
     if (revision == rcas_revision_) return rcas_;
@@ -29,7 +29,7 @@ StoreResult<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(s
   return std::shared_ptr<const std::vector<RcaCoverage>>(coverage);
 }
 
-StoreResult<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNanos received_at) {
+Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNanos received_at) {
   IngestCounts total;
   auto pending = group_by_source(alerts, config_.source_labels);
   for (int round = 0; round < kMaxRounds && !pending.empty(); ++round) {
@@ -79,7 +79,7 @@ StoreResult<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, Uni
     }
     pending = std::move(lost_race);
   }
-  if (!pending.empty()) return StoreError::kConflict;
+  if (!pending.empty()) return ErrorCode::kConflict;
   return total;
 }
 

@@ -1,0 +1,62 @@
+#include "http_util.h"
+
+#include "pmx/receiver/json_body.h"
+
+namespace pmx {
+
+using nlohmann::json;
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  // Replace invalid UTF-8 (label values are whatever senders put there) instead of throwing.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::string& field) {
+  json body{{"error", message}};
+  if (!field.empty()) body["field"] = field;
+  send_json(res, status, body);
+}
+
+void send_error(httplib::Response& res, const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalid: {
+      json problems = json::array();
+      for (const auto& p : error.problems) problems.push_back({{"field", p.path}, {"message", p.message}});
+      json body{{"error", error.message()}, {"problems", problems}};
+      if (!error.field.empty()) {
+        body["field"] = error.field;
+      } else if (!error.problems.empty()) {
+        body["field"] = error.problems.front().path;
+      }
+      return send_json(res, 422, body);
+    }
+    case ErrorCode::kNotFound: return send_error(res, 404, error.message(), error.field);
+    case ErrorCode::kReadOnly: return send_error(res, 409, error.message(), error.field);
+    case ErrorCode::kConflict:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kCorrupt:
+      // The code's meaning only: a store's detail (keys, Redis' words) is for the log.
+      send_error(res, 503, to_string(error.code));
+      res.set_header("Retry-After", "1");
+      return;
+  }
+}
+
+bool authorized(const Authenticator& authenticator, const httplib::Request& req,
+                httplib::Response& res) {
+  if (authenticator.allows(req.get_header_value("Authorization"))) return true;
+  res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
+  send_error(res, 401, "missing or invalid credentials");
+  return false;
+}
+
+std::optional<json> json_body(const std::string& body, httplib::Response& res) {
+  auto parsed = parse_json(body);
+  if (parsed) return std::move(*parsed);
+  send_error(res, 400, parsed.error().message());
+  return std::nullopt;
+}
+
+}  // namespace pmx

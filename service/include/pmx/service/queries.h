@@ -1,0 +1,55 @@
+#pragma once
+/// The reads the edges need (the JSON API, the Markdown draft, readiness), each answering a
+/// domain value or an Error: kNotFound names what was asked for, store failures pass through.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pmx/core/error.h"
+#include "pmx/store/store.h"
+
+namespace pmx {
+
+/// A source and its incidents, newest first.
+struct SourceHistory {
+  SourceState source;
+  std::vector<Incident> incidents;
+};
+
+/// Which RCAs to list; an unset field does not filter.
+struct RcaFilter {
+  std::optional<RcaStatus> status;
+  std::optional<bool> has_open_items;
+  /// Only RCAs covering this source: linked to one of its incidents, or with matchers that
+  /// match its labels. A source never seen has no RCAs.
+  std::optional<std::string> source_id;
+};
+
+class Queries {
+ public:
+  /// `store` must outlive the Queries. Thread-safe if the store is.
+  explicit Queries(Store& store) : store_(store) {}
+
+  Result<std::vector<Incident>> incidents(const IncidentFilter& filter);
+  Result<IncidentDetail> incident(const std::string& id);
+  /// Sources, most recently seen first.
+  Result<std::vector<SourceState>> sources(std::size_t limit);
+  /// The source and up to `incident_limit` of its incidents.
+  Result<SourceHistory> source(const std::string& source_id, std::size_t incident_limit);
+  /// RCAs by id.
+  Result<std::vector<Rca>> rcas(const RcaFilter& filter);
+  Result<Rca> rca(const std::string& id);
+  /// The Markdown post-mortem draft of an incident (pmx/core/postmortem_markdown.h), with its
+  /// linked RCAs and those of the earlier incidents it repeats, as of `now`.
+  Result<std::string> postmortem_draft(const std::string& incident_id, UnixNanos now);
+  /// True when the store answers: /-/ready.
+  bool ready() { return store_.healthy(); }
+
+ private:
+  /// The RCAs with these ids, skipping any deleted since they were referenced.
+  Result<std::vector<Rca>> rcas_by_id(const std::vector<std::string>& ids);
+
+  Store& store_;
+};
+
+}  // namespace pmx

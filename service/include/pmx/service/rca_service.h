@@ -1,0 +1,83 @@
+#pragma once
+/// Writing RCAs: validation beyond the schema (matchers that parse, incidents that exist, the
+/// id in the path), read-only RCAs from --rca.dir, action item updates, and the timeline
+/// entries those changes leave on the linked incidents. Reads are in pmx/service/queries.h.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pmx/core/error.h"
+#include "pmx/core/rca_loader.h"
+#include "pmx/store/store.h"
+
+namespace pmx {
+
+/// What every RCA write answers: the RCA as stored by it (document, version and, through its
+/// members, the derived counts such as open_action_items()), and whether the write created it.
+/// A caller never reads the RCA back after a write.
+struct StoredRca {
+  Rca rca;
+  bool created = false;
+};
+
+/// Where an RCA write comes from: the API (validated against existing incidents, refused on
+/// file RCAs) or --rca.dir (incidents may not exist yet; owns file RCAs).
+enum class RcaOrigin { kApi, kFile };
+
+/// Told about post-mortems as writes publish them, for the per-replica KPI histograms.
+class PublicationObserver {
+ public:
+  virtual ~PublicationObserver() = default;
+  /// An RCA became published (created so, or moved there from draft or review).
+  virtual void rca_published(std::size_t action_items) = 0;
+  /// A resolved incident got its first published RCA, `delay` after it resolved.
+  virtual void incident_covered(UnixNanos delay) = 0;
+};
+
+/// Errors: kInvalid (every problem in Error::problems), kNotFound (no such RCA or item),
+/// kReadOnly (an RCA of --rca.dir changed through the API), or the store's own.
+class RcaService {
+ public:
+  /// `store` (and `observer`, if any) must outlive the service. Thread-safe if they are.
+  explicit RcaService(Store& store, PublicationObserver* observer = nullptr)
+      : store_(store), observer_(observer) {}
+
+  /// Creates or replaces the RCA `id` with `document`. Newly linked incidents get an
+  /// "RCA linked" timeline entry at `now`.
+  Result<StoredRca> put(const std::string& id, const nlohmann::json& document, UnixNanos now,
+                        RcaOrigin origin = RcaOrigin::kApi);
+
+  /// Applies `patch` ({"status", "owner", "due"}) to one action item; completed_at is set when
+  /// the item becomes done or won't-do and cleared when it is reopened. Each linked incident's
+  /// timeline records the change.
+  Result<StoredRca> patch_action_item(const std::string& rca_id, const std::string& item_id,
+                                      const nlohmann::json& patch, UnixNanos now);
+
+  /// Adds an incident to the RCA's links (idempotent: an RCA already linked is answered as is).
+  Result<StoredRca> link_incident(const std::string& rca_id, const std::string& incident_id,
+                                  UnixNanos now);
+
+  /// Deletes an RCA; kNotFound if there is none, kReadOnly if it comes from a file and the
+  /// origin is the API.
+  Result<Done> remove(const std::string& id, RcaOrigin origin = RcaOrigin::kApi);
+
+ private:
+  /// Validates and writes `document` as a new version of `previous` (nullopt: create).
+  Result<StoredRca> write(const nlohmann::json& document, const std::optional<Rca>& previous,
+                          UnixNanos now, RcaOrigin origin,
+                          std::map<std::string, std::vector<TimelineEvent>> timeline);
+  /// The stored RCA `id`, or kNotFound.
+  Result<Rca> existing(const std::string& id);
+  /// Runs `attempt` on the stored RCA until it does not lose a compare-and-set race.
+  template <typename Attempt>
+  Result<StoredRca> with_retries(const std::string& id, Attempt attempt);
+
+  void tell_observer(const std::optional<Rca>& previous, const Rca& written,
+                     const RcaWrite& write) const;
+
+  Store& store_;
+  PublicationObserver* observer_;
+};
+
+}  // namespace pmx

@@ -1,0 +1,102 @@
+#include "pmx/service/queries.h"
+
+#include "pmx/core/matcher.h"
+#include "pmx/core/postmortem_markdown.h"
+#include "pmx/core/repeat.h"
+
+namespace pmx {
+namespace {
+
+Error not_found(std::string detail, std::string field) {
+  return Error{ErrorCode::kNotFound, std::move(detail), std::move(field), {}};
+}
+
+/// Does the RCA cover the source: linked to one of its incidents, or matchers matching its labels.
+bool covers_source(const Rca& rca, const SourceState& source) {
+  const RcaCoverage coverage = coverage_of(rca);
+  if (coverage.source_ids.count(source.key.id)) return true;
+  return !coverage.matchers.empty() && matches_all(coverage.matchers, source.key.labels);
+}
+
+}  // namespace
+
+Result<std::vector<Incident>> Queries::incidents(const IncidentFilter& filter) {
+  return store_.list_incidents(filter);
+}
+
+Result<IncidentDetail> Queries::incident(const std::string& id) {
+  auto detail = store_.get_incident(id);
+  if (!detail) return std::move(detail).error();
+  if (!*detail) return not_found("no incident with id " + id, "id");
+  return std::move(**detail);
+}
+
+Result<std::vector<SourceState>> Queries::sources(std::size_t limit) {
+  return store_.list_sources(limit);
+}
+
+Result<SourceHistory> Queries::source(const std::string& source_id, std::size_t incident_limit) {
+  auto source = store_.get_source(source_id);
+  if (!source) return std::move(source).error();
+  if (!*source) return not_found("no source " + source_id, "key");
+  IncidentFilter filter;
+  filter.source_id = source_id;
+  filter.limit = incident_limit;
+  auto incidents = store_.list_incidents(filter);
+  if (!incidents) return std::move(incidents).error();
+  return SourceHistory{std::move(**source), std::move(*incidents)};
+}
+
+Result<std::vector<Rca>> Queries::rcas(const RcaFilter& filter) {
+  std::optional<SourceState> source;
+  if (filter.source_id) {
+    auto found = store_.get_source(*filter.source_id);
+    if (!found) return std::move(found).error();
+    if (!*found) return std::vector<Rca>{};
+    source = std::move(**found);
+  }
+  auto all = store_.list_rcas();
+  if (!all) return std::move(all).error();
+  std::vector<Rca> listed;
+  for (auto& rca : *all) {
+    if (filter.status && rca.status != *filter.status) continue;
+    if (filter.has_open_items && (rca.open_action_items() > 0) != *filter.has_open_items) continue;
+    if (source && !covers_source(rca, *source)) continue;
+    listed.push_back(std::move(rca));
+  }
+  return listed;
+}
+
+Result<Rca> Queries::rca(const std::string& id) {
+  auto rca = store_.get_rca(id);
+  if (!rca) return std::move(rca).error();
+  if (!*rca) return not_found("no RCA with id " + id, "id");
+  return std::move(**rca);
+}
+
+Result<std::vector<Rca>> Queries::rcas_by_id(const std::vector<std::string>& ids) {
+  std::vector<Rca> rcas;
+  for (const auto& id : ids) {
+    auto rca = store_.get_rca(id);
+    if (!rca) return std::move(rca).error();
+    if (*rca) rcas.push_back(std::move(**rca));
+  }
+  return rcas;
+}
+
+Result<std::string> Queries::postmortem_draft(const std::string& incident_id, UnixNanos now) {
+  const auto detail = incident(incident_id);
+  if (!detail) return detail.error();
+  const Incident& incident = detail->incident;
+  const auto linked = rcas_by_id(incident.rcas);
+  if (!linked) return linked.error();
+  std::vector<std::string> earlier_ids;
+  if (incident.repeat) {
+    for (const auto& rca : incident.repeat->rcas) earlier_ids.push_back(rca.id);
+  }
+  const auto earlier = rcas_by_id(earlier_ids);
+  if (!earlier) return earlier.error();
+  return render_postmortem_markdown(incident, detail->timeline, *linked, *earlier, now);
+}
+
+}  // namespace pmx

@@ -1,0 +1,245 @@
+#include "pmx/service/rca_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include "pmx/core/matcher.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+
+// A PATCH or link reads, changes and writes with compare-and-set; a concurrent writer of the
+// same RCA makes it retry. People edit RCAs, not machines: a few rounds are plenty.
+constexpr int kMaxRounds = 5;
+
+Error invalid(std::vector<Problem> problems) {
+  return Error{ErrorCode::kInvalid, "invalid RCA document", {}, std::move(problems)};
+}
+
+Error not_found(std::string detail) { return Error{ErrorCode::kNotFound, std::move(detail), "id", {}}; }
+
+Error read_only(const std::string& id, const char* what_to_do) {
+  return Error{ErrorCode::kReadOnly,
+               "RCA " + id + " is loaded from --rca.dir and read-only here: " + what_to_do, {}, {}};
+}
+
+TimelineEvent event(TimelineEventType type, UnixNanos now, std::string detail) {
+  return TimelineEvent{type, now, now, {}, std::move(detail)};
+}
+
+/// Matchers must parse as Alertmanager's would; the schema only says they are strings (an
+/// empty entry here is one the schema already rejected).
+void check_matchers(const std::vector<std::string>& matchers, std::vector<Problem>& problems) {
+  for (std::size_t i = 0; i < matchers.size(); ++i) {
+    if (matchers[i].empty()) continue;
+    const auto parsed = parse_matcher(matchers[i]);
+    if (const auto* error = std::get_if<MatcherError>(&parsed)) {
+      problems.push_back({"/matchers/" + std::to_string(i),
+                          "invalid matcher '" + matchers[i] + "': " + error->message});
+    }
+  }
+}
+
+/// Applies the fields of `patch` to `item`; the problems of those that are invalid.
+std::vector<Problem> apply_patch(const json& patch, UnixNanos now, ActionItem& item) {
+  const ActionItem before = item;
+  std::vector<Problem> problems;
+  if (patch.contains("status")) {
+    const auto status = patch["status"].is_string()
+                            ? action_item_status_from(patch["status"].get<std::string>())
+                            : std::nullopt;
+    if (!status) {
+      problems.push_back({"/status", "must be one of open, in_progress, done, wont_do"});
+    } else {
+      item.status = *status;
+      if (item.closed() && !before.closed()) item.completed_at = now;
+      if (!item.closed()) item.completed_at.reset();
+    }
+  }
+  if (patch.contains("owner")) {
+    if (!patch["owner"].is_string() || patch["owner"].get<std::string>().empty()) {
+      problems.push_back({"/owner", "must be a non-empty string"});
+    } else {
+      item.owner = patch["owner"].get<std::string>();
+    }
+  }
+  if (patch.contains("due")) {
+    const auto due = patch["due"].is_string() ? rca_due_end(patch["due"].get<std::string>()) : std::nullopt;
+    if (!due) {
+      problems.push_back({"/due", "must be a date, YYYY-MM-DD"});
+    } else {
+      item.due = patch["due"].get<std::string>();
+      item.due_at = *due;
+    }
+  }
+  return problems;
+}
+
+/// The timeline detail of an action item change: "action item a1 'Add alert': status open → done".
+std::string describe_change(const ActionItem& before, const ActionItem& after) {
+  std::string change = "action item " + after.id + " '" + after.title + "':";
+  if (before.status != after.status) {
+    change += std::string(" status ") + to_string(before.status) + " → " + to_string(after.status);
+  }
+  if (before.owner != after.owner) change += " owner " + before.owner + " → " + after.owner;
+  if (before.due != after.due) change += " due " + before.due + " → " + after.due;
+  return change;
+}
+
+}  // namespace
+
+template <typename Attempt>
+Result<StoredRca> RcaService::with_retries(const std::string& id, Attempt attempt) {
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto previous = store_.get_rca(id);
+    if (!previous) return std::move(previous).error();
+    auto written = attempt(*previous);
+    // kConflict: a concurrent writer of the same RCA won the compare-and-set; read again.
+    if (written || written.error().code != ErrorCode::kConflict) return written;
+  }
+  return ErrorCode::kConflict;
+}
+
+Result<Rca> RcaService::existing(const std::string& id) {
+  auto stored = store_.get_rca(id);
+  if (!stored) return std::move(stored).error();
+  if (!*stored) return not_found("no RCA with id " + id);
+  return std::move(**stored);
+}
+
+Result<StoredRca> RcaService::put(const std::string& id, const json& document, UnixNanos now,
+                                  RcaOrigin origin) {
+  if (document.is_object() && document.contains("id") && document["id"] != id) {
+    return invalid({{"/id", "must equal the id in the URL (" + id + ")"}});
+  }
+  return with_retries(id, [&](const std::optional<Rca>& previous) {
+    return write(document, previous, now, origin, {});
+  });
+}
+
+Result<StoredRca> RcaService::write(const json& document, const std::optional<Rca>& previous,
+                                    UnixNanos now, RcaOrigin origin,
+                                    std::map<std::string, std::vector<TimelineEvent>> timeline) {
+  if (previous && previous->from_file && origin == RcaOrigin::kApi) {
+    return read_only(previous->id, "change its file");
+  }
+  // Every problem at once: the schema's, then matchers and incidents read from the raw
+  // document, so a 422 lists all of them however the document is broken.
+  auto loaded = load_rca(document);
+  std::vector<Problem> problems;
+  if (auto* schema_problems = std::get_if<std::vector<Problem>>(&loaded)) {
+    problems = std::move(*schema_problems);
+  }
+  const auto strings = [&](const char* field) {
+    std::vector<std::string> values;
+    if (!document.is_object() || !document.contains(field) || !document[field].is_array()) return values;
+    for (const auto& value : document[field]) values.push_back(value.is_string() ? value.get<std::string>() : "");
+    return values;
+  };
+  check_matchers(strings("matchers"), problems);
+
+  const std::set<std::string> before =
+      previous ? std::set<std::string>(previous->incidents.begin(), previous->incidents.end())
+               : std::set<std::string>();
+  const auto text = [&](const char* field) {
+    return document.is_object() && document.contains(field) && document[field].is_string()
+               ? document[field].get<std::string>()
+               : std::string();
+  };
+  const std::string link_detail = "RCA '" + text("title") + "' (" + text("id") + ") linked";
+  const std::vector<std::string> incidents = strings("incidents");
+  for (std::size_t i = 0; i < incidents.size(); ++i) {
+    const std::string& incident = incidents[i];
+    if (incident.empty() || before.count(incident)) continue;
+    // A file may name incidents of another environment or an emptied store: link them anyway.
+    if (origin == RcaOrigin::kApi) {
+      const auto found = store_.get_incident(incident);
+      if (!found) return std::move(found).error();
+      if (!*found) {
+        problems.push_back({"/incidents/" + std::to_string(i), "no incident with id " + incident});
+        continue;
+      }
+    }
+    timeline[incident].push_back(event(TimelineEventType::kRcaLinked, now, link_detail));
+  }
+  if (!problems.empty()) return invalid(std::move(problems));
+  Rca rca = std::get<Rca>(std::move(loaded));
+  rca.from_file = origin == RcaOrigin::kFile;
+  const auto written = store_.put_rca(rca, previous ? previous->version : 0, timeline);
+  if (!written) return written.error();
+  tell_observer(previous, rca, *written);
+  rca.version = written->version;
+  return StoredRca{std::move(rca), written->created};
+}
+
+void RcaService::tell_observer(const std::optional<Rca>& previous, const Rca& written,
+                               const RcaWrite& write) const {
+  if (observer_ == nullptr || written.status != RcaStatus::kPublished) return;
+  if (!previous || previous->status != RcaStatus::kPublished) {
+    observer_->rca_published(written.action_items.size());
+  }
+  // A published RCA has published_at (the schema requires it). One dated before the incident
+  // resolved (written during it) counts as no delay.
+  const UnixNanos published_at = written.published_at.value_or(0);
+  for (const UnixNanos resolved_at : write.covered_resolved_at) {
+    observer_->incident_covered(std::max<UnixNanos>(0, published_at - resolved_at));
+  }
+}
+
+Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id, const std::string& item_id,
+                                                const json& patch, UnixNanos now) {
+  if (!patch.is_object()) return invalid({{"", "the patch must be a JSON object"}});
+  for (const auto& [key, value] : patch.items()) {
+    if (key != "status" && key != "owner" && key != "due") {
+      return invalid({{"/" + key, "cannot be changed here (status, owner and due can)"}});
+    }
+  }
+  return with_retries(rca_id, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
+    if (!stored) return not_found("no RCA with id " + rca_id);
+    Rca rca = *stored;
+    const auto item = std::find_if(rca.action_items.begin(), rca.action_items.end(),
+                                   [&](const ActionItem& i) { return i.id == item_id; });
+    if (item == rca.action_items.end()) {
+      return not_found("RCA " + rca_id + " has no action item " + item_id);
+    }
+    const ActionItem before = *item;
+    std::vector<Problem> problems = apply_patch(patch, now, *item);
+    if (!problems.empty()) return invalid(std::move(problems));
+
+    std::map<std::string, std::vector<TimelineEvent>> timeline;
+    for (const auto& incident : rca.incidents) {
+      timeline[incident].push_back(
+          event(TimelineEventType::kActionItemChanged, now, describe_change(before, *item)));
+    }
+    return write(rca_to_json(rca), stored, now, RcaOrigin::kApi, std::move(timeline));
+  });
+}
+
+Result<StoredRca> RcaService::link_incident(const std::string& rca_id, const std::string& incident_id,
+                                            UnixNanos now) {
+  return with_retries(rca_id, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
+    if (!stored) return not_found("no RCA with id " + rca_id);
+    if (std::find(stored->incidents.begin(), stored->incidents.end(), incident_id) !=
+        stored->incidents.end()) {
+      return StoredRca{*stored, false};
+    }
+    json document = stored->document;
+    if (!document.contains("incidents")) document["incidents"] = json::array();
+    document["incidents"].push_back(incident_id);
+    return write(document, stored, now, RcaOrigin::kApi, {});
+  });
+}
+
+Result<Done> RcaService::remove(const std::string& id, RcaOrigin origin) {
+  const auto stored = existing(id);
+  if (!stored) return stored.error();
+  if (stored->from_file && origin == RcaOrigin::kApi) return read_only(id, "remove its file");
+  const auto removed = store_.delete_rca(id);
+  if (!removed) return removed.error();
+  // Deleted meanwhile by another writer: the caller's wish holds all the same.
+  return Done{};
+}
+
+}  // namespace pmx
