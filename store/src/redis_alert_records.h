@@ -37,12 +37,12 @@ inline bool add_if_of(Incident& incident, const redisReply* reply) {
   return true;
 }
 
-/// Adds every record of an HGETALL reply of the incident's hash; an incident written before the
-/// hashes existed has its records in its document already, and the hash's win.
-inline Result<Done> add_all(Incident& incident, const redisReply* reply) {
-  if (reply->type != REDIS_REPLY_ARRAY) return redis_replies::error_for(reply);
+/// Adds every record of an HGETALL reply of the incident's hash `key`; an incident written
+/// before the hashes existed has its records in its document already, and the hash's win.
+inline Result<Done> add_all(Incident& incident, const redisReply* reply, const std::string& key) {
+  if (reply->type != REDIS_REPLY_ARRAY) return redis_replies::error_for(reply, key);
   for (std::size_t i = 1; i < reply->elements; i += 2) {
-    if (!add_if_of(incident, reply->element[i])) return ErrorCode::kCorrupt;
+    if (!add_if_of(incident, reply->element[i])) return redis_replies::corrupt(key, "an alert record is not one");
   }
   return Done{};
 }

@@ -22,22 +22,32 @@ inline bool is_error(const redisReply* reply, std::string_view prefix = {}) {
   return reply->type == REDIS_REPLY_ERROR && text(reply).substr(0, prefix.size()) == prefix;
 }
 
-/// The ErrorCode for a reply that is not what the command should answer: data of the wrong
-/// type under our keys (WRONGTYPE, or the commit script's PMX_CORRUPT) is corrupt; anything
-/// else (OOM, BUSY, an unexpected shape) means Redis cannot serve us now.
-inline ErrorCode error_for(const redisReply* reply) {
-  if (is_error(reply, "WRONGTYPE") || is_error(reply, "PMX_CORRUPT")) return ErrorCode::kCorrupt;
-  return ErrorCode::kUnavailable;
+/// kCorrupt for what is stored under `key`: "<key>: <what is wrong>".
+inline Error corrupt(std::string_view key, std::string_view what = "not the expected shape") {
+  return Error{ErrorCode::kCorrupt, std::string(key) + ": " + std::string(what), {}, {}};
 }
 
-/// A counter read with GET: a missing key is 0; a value that is not a decimal integer is corrupt.
-inline Result<std::int64_t> counter(const redisReply* reply) {
+/// The Error for a reply to a command on `key` that is not what the command should answer:
+/// data of the wrong type under our keys (WRONGTYPE, or a script's PMX_CORRUPT) is corrupt;
+/// anything else (OOM, BUSY, an unexpected shape) means Redis cannot serve us now. The detail
+/// names the key and Redis' own words.
+inline Error error_for(const redisReply* reply, std::string_view key) {
+  const std::string_view said = reply->type == REDIS_REPLY_ERROR ? text(reply) : "unexpected reply";
+  if (is_error(reply, "WRONGTYPE") || is_error(reply, "PMX_CORRUPT")) return corrupt(key, said);
+  return Error{ErrorCode::kUnavailable, std::string(key) + ": " + std::string(said), {}, {}};
+}
+
+/// A counter under `key` read with GET: a missing key is 0; a value that is not a decimal
+/// integer is corrupt.
+inline Result<std::int64_t> counter(const redisReply* reply, std::string_view key) {
   if (reply->type == REDIS_REPLY_NIL) return std::int64_t{0};
-  if (reply->type != REDIS_REPLY_STRING) return error_for(reply);
+  if (reply->type != REDIS_REPLY_STRING) return error_for(reply, key);
   const std::string_view digits = text(reply);
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (error != std::errc() || end != digits.data() + digits.size()) return ErrorCode::kCorrupt;
+  if (error != std::errc() || end != digits.data() + digits.size()) {
+    return corrupt(key, "not a decimal integer");
+  }
   return value;
 }
 

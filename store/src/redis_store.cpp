@@ -77,6 +77,11 @@ std::string state_text(const SourceState& state, std::int64_t version, const std
 // The EVALSHA of the commit script for one source update; nullopt if the update names an
 // incident whose id is not `<this source id>-<n>` (a bug upstream: refuse rather than write
 // outside the source's hash slot).
+// A source id that is not SourceKey's 16 hex digits cannot become a key: a bug upstream.
+Error invalid_source_id(const std::string& id) {
+  return Error{ErrorCode::kCorrupt, "source id '" + id + "' is not 16 lowercase hex digits", {}, {}};
+}
+
 std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
   const SourceUpdate& update = commit.update;
   const std::string& source_id = update.state.key.id;
@@ -178,7 +183,7 @@ Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
   std::vector<RedisCommand> commands;
   commands.reserve(sources.size() * 3 + 1);
   for (const auto& source : sources) {
-    if (!keys::valid_source_id(source.key.id)) return ErrorCode::kCorrupt;
+    if (!keys::valid_source_id(source.key.id)) return invalid_source_id(source.key.id);
     commands.push_back({"GET", keys::state(source.key.id)});
     // SMISMEMBER and HMGET need at least one member or field.
     if (!source.occurrence_ids.empty()) {
@@ -209,15 +214,15 @@ Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
       result.state.key = source.key;
     } else if (state->type == REDIS_REPLY_STRING) {
       auto decoded = replies::decode(state, source_state_from_json);
-      if (!decoded) return ErrorCode::kCorrupt;
+      if (!decoded) return replies::corrupt(keys::state(source.key.id));
       result.state = std::move(*decoded);
     } else {
-      return replies::error_for(state);
+      return replies::error_for(state, keys::state(source.key.id));
     }
     if (!source.occurrence_ids.empty()) {
       const redisReply* known = (*answers)[next++].get();
       if (known->type != REDIS_REPLY_ARRAY || known->elements != source.occurrence_ids.size()) {
-        return replies::error_for(known);
+        return replies::error_for(known, keys::occurrences(source.key.id));
       }
       for (std::size_t i = 0; i < known->elements; ++i) {
         const redisReply* member = known->element[i];
@@ -229,21 +234,21 @@ Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
     if (!source.fingerprints.empty()) {
       const redisReply* records = (*answers)[next++].get();
       if (records->type != REDIS_REPLY_ARRAY || records->elements != source.fingerprints.size()) {
-        return replies::error_for(records);
+        return replies::error_for(records, keys::source_alerts(source.key.id));
       }
       // Records of earlier incidents are skipped; a state written before the hashes existed
       // has the current incident's records in it already.
       if (result.state.current) {
         for (std::size_t i = 0; i < records->elements; ++i) {
           if (!alert_records::add_if_of(*result.state.current, records->element[i])) {
-            return ErrorCode::kCorrupt;
+            return replies::corrupt(keys::source_alerts(source.key.id), "an alert record is not one");
           }
         }
       }
     }
     loaded.sources.push_back(std::move(result));
   }
-  const auto revision = replies::counter(answers->back().get());
+  const auto revision = replies::counter(answers->back().get(), keys::kRcaRevision);
   if (!revision) return revision.error();
   loaded.rca_revision = *revision;
   return loaded;
@@ -256,20 +261,20 @@ Result<std::vector<bool>> RedisStore::commit(const std::vector<SourceCommit>& co
   commands.reserve(commits.size());
   for (const auto& commit : commits) {
     auto command = commit_command(commit);
-    if (!command) return ErrorCode::kCorrupt;
+    if (!command) return invalid_source_id(commit.update.state.key.id);
     commands.push_back(std::move(*command));
   }
 
   // NOSCRIPT costs one more round trip, for the commits that did not run (see run_script).
   const auto answers = pool_->run_script(std::move(commands), kCommitScript);
   if (!answers) return ErrorCode::kUnavailable;
-  std::optional<ErrorCode> failure;
+  std::optional<Error> failure;
   for (std::size_t i = 0; i < commits.size(); ++i) {
     const redisReply* reply = (*answers)[i].get();
     if (reply->type == REDIS_REPLY_INTEGER) {
       applied[i] = reply->integer == 1;
     } else if (!failure) {
-      failure = replies::error_for(reply);
+      failure = replies::error_for(reply, keys::state(commits[i].update.state.key.id));
     }
   }
   if (failure) return *failure;

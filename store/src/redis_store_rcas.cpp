@@ -49,6 +49,9 @@ std::optional<Rca> rca_of(const redisReply* reply) {
   return std::move(*rca);
 }
 
+// Where RCA `id` is stored, for error details: the field of the RCA hash.
+std::string rca_field(const std::string& id) { return std::string(keys::kRcas) + " field " + id; }
+
 // A stored record: its version, and the RCA when its document still loads (one written by an
 // older daemon may not; it can be replaced or deleted, and contributed nothing we can name).
 struct StoredRecord {
@@ -61,11 +64,11 @@ Result<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& i
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* reply = answers->front().get();
   if (reply->type == REDIS_REPLY_NIL) return StoredRecord{};
-  if (reply->type != REDIS_REPLY_STRING) return replies::error_for(reply);
+  if (reply->type != REDIS_REPLY_STRING) return replies::error_for(reply, rca_field(id));
   const std::string_view body = replies::text(reply);
   const auto record = json::parse(body.begin(), body.end(), nullptr, false);
   if (!record.is_object() || !record.contains("version") || !record["version"].is_number_integer()) {
-    return ErrorCode::kCorrupt;
+    return replies::corrupt(rca_field(id), "not an RCA record with a version");
   }
   return StoredRecord{record["version"].get<std::int64_t>(), rca_of(reply)};
 }
@@ -120,7 +123,7 @@ Result<RcaWrite> RedisStore::put_rca(
     const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
   // A record whose document is not an object could never be read back nor replaced (the
   // script could not find its links): a bug upstream, refused before anything is written.
-  if (!rca.document.is_object()) return ErrorCode::kCorrupt;
+  if (!rca.document.is_object()) return replies::corrupt(rca_field(rca.id), "the document to write is not an object");
   // The KPI ops take out what the stored RCA contributed: read it first (one more round trip
   // on a rare path); the script's compare-and-set proves it is still the one replaced.
   const auto stored = read_record(*pool_, rca.id);
@@ -134,13 +137,13 @@ Result<RcaWrite> RedisStore::put_rca(
   if (answer->type != REDIS_REPLY_ARRAY || answer->elements < 2 ||
       answer->element[0]->type != REDIS_REPLY_INTEGER ||
       answer->element[1]->type != REDIS_REPLY_INTEGER) {
-    return replies::error_for(answer);
+    return replies::error_for(answer, rca_field(rca.id));
   }
   const long long outcome = answer->element[0]->integer;
   if (outcome == 0) return ErrorCode::kConflict;
   RcaWrite write{outcome == 2, answer->element[1]->integer, {}};
   for (std::size_t i = 2; i < answer->elements; ++i) {
-    const auto resolved_at = replies::counter(answer->element[i]);
+    const auto resolved_at = replies::counter(answer->element[i], rca_field(rca.id));
     if (!resolved_at) return resolved_at.error();
     write.covered_resolved_at.push_back(*resolved_at);
   }
@@ -152,9 +155,9 @@ Result<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* record = answers->front().get();
   if (record->type == REDIS_REPLY_NIL) return std::optional<Rca>();
-  if (record->type != REDIS_REPLY_STRING) return replies::error_for(record);
+  if (record->type != REDIS_REPLY_STRING) return replies::error_for(record, rca_field(id));
   auto rca = rca_of(record);
-  if (!rca) return ErrorCode::kCorrupt;
+  if (!rca) return replies::corrupt(rca_field(id), "not an RCA record that loads");
   return std::optional<Rca>(std::move(*rca));
 }
 
@@ -162,15 +165,16 @@ Result<std::vector<Rca>> RedisStore::list_rcas() {
   const auto answers = pool_->run({{"HGETALL", keys::kRcas}});
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* all = answers->front().get();
-  if (all->type != REDIS_REPLY_ARRAY || all->elements % 2 != 0) return replies::error_for(all);
+  if (all->type != REDIS_REPLY_ARRAY || all->elements % 2 != 0) return replies::error_for(all, keys::kRcas);
   // HGETALL answers in no particular order: sort by id (the field), as MemoryStore lists them.
   std::vector<std::pair<std::string, Rca>> by_id;
   by_id.reserve(all->elements / 2);
   for (std::size_t i = 0; i < all->elements; i += 2) {
-    if (all->element[i]->type != REDIS_REPLY_STRING) return ErrorCode::kCorrupt;
+    if (all->element[i]->type != REDIS_REPLY_STRING) return replies::corrupt(keys::kRcas, "a field is not a string");
+    const std::string id(replies::text(all->element[i]));
     auto rca = rca_of(all->element[i + 1]);
-    if (!rca) return ErrorCode::kCorrupt;
-    by_id.emplace_back(std::string(replies::text(all->element[i])), std::move(*rca));
+    if (!rca) return replies::corrupt(rca_field(id), "not an RCA record that loads");
+    by_id.emplace_back(id, std::move(*rca));
   }
   std::sort(by_id.begin(), by_id.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -191,7 +195,7 @@ Result<bool> RedisStore::delete_rca(const std::string& id) {
     const auto answers = pool_->run_script({std::move(command)}, kRcaDeleteScript);
     if (!answers) return ErrorCode::kUnavailable;
     const redisReply* answer = answers->front().get();
-    if (answer->type != REDIS_REPLY_INTEGER) return replies::error_for(answer);
+    if (answer->type != REDIS_REPLY_INTEGER) return replies::error_for(answer, rca_field(id));
     if (answer->integer != 2) return answer->integer == 1;
   }
   return ErrorCode::kConflict;

@@ -47,13 +47,13 @@ RedisCommand top_sources_command(std::size_t limit) {
 
 Result<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
   const auto flat = strings_of(reply);
-  if (!flat) return replies::error_for(reply);
-  if (flat->size() % 2 != 0) return ErrorCode::kCorrupt;
+  if (!flat) return replies::error_for(reply, keys::kSourcesByOccurrences);
+  if (flat->size() % 2 != 0) return replies::corrupt(keys::kSourcesByOccurrences);
   std::vector<SourceCount> counts;
   for (std::size_t i = 0; i < flat->size(); i += 2) {
     const double score = std::strtod((*flat)[i + 1].c_str(), nullptr);
     if (!(score <= 0) || -score > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
-      return ErrorCode::kCorrupt;
+      return replies::corrupt(keys::kSourcesByOccurrences, "a score is not minus a count");
     }
     counts.push_back(SourceCount{(*flat)[i], static_cast<std::uint64_t>(std::llround(-score))});
   }
@@ -62,22 +62,24 @@ Result<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
 
 // Runs one command that answers an array of strings.
 Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCommand command) {
+  const std::string key = command.at(1);
   const auto answer = pool.run({std::move(command)});
   if (!answer) return ErrorCode::kUnavailable;
   auto strings = strings_of(answer->front().get());
-  if (!strings) return replies::error_for(answer->front().get());
+  if (!strings) return replies::error_for(answer->front().get(), key);
   return std::move(*strings);
 }
 
-// An incident from the replies to GET of its document and HGETALL of its alert records;
+// Incident `ref` from the replies to GET of its document and HGETALL of its alert records;
 // nullopt when there is no document.
-Result<std::optional<Incident>> incident_of(const redisReply* document,
-                                                 const redisReply* records) {
+Result<std::optional<Incident>> incident_of(const keys::IncidentRef& ref, const redisReply* document,
+                                            const redisReply* records) {
+  const std::string key = keys::incident(ref.source_id, ref.number);
   if (document->type == REDIS_REPLY_NIL) return std::optional<Incident>();
-  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
+  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document, key);
   auto incident = replies::decode(document, incident_from_json);
-  if (!incident) return ErrorCode::kCorrupt;
-  const auto added = alert_records::add_all(*incident, records);
+  if (!incident) return replies::corrupt(key);
+  const auto added = alert_records::add_all(*incident, records, keys::incident_alerts(ref.source_id, ref.number));
   if (!added) return added.error();
   return incident;
 }
@@ -94,14 +96,18 @@ Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
                                                    const std::vector<std::string>& ids) {
   std::vector<Incident> incidents;
   std::vector<RedisCommand> commands;
+  std::vector<keys::IncidentRef> refs;
   for (const auto& id : ids) {
-    if (const auto ref = keys::parse_incident_id(id)) ask_incident(commands, *ref);
+    if (auto ref = keys::parse_incident_id(id)) {
+      ask_incident(commands, *ref);
+      refs.push_back(std::move(*ref));
+    }
   }
   if (commands.empty()) return incidents;
   const auto answers = pool.run(commands);
   if (!answers) return ErrorCode::kUnavailable;
   for (std::size_t i = 0; i + 1 < answers->size(); i += 2) {
-    auto incident = incident_of((*answers)[i].get(), (*answers)[i + 1].get());
+    auto incident = incident_of(refs[i / 2], (*answers)[i].get(), (*answers)[i + 1].get());
     if (!incident) return incident.error();
     if (*incident) incidents.push_back(std::move(**incident));
   }
@@ -120,11 +126,12 @@ Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
   }
   const auto answers = pool.run(commands);
   if (!answers) return ErrorCode::kUnavailable;
-  for (const auto& answer : *answers) {
+  for (std::size_t i = 0; i < answers->size(); ++i) {
+    const redisReply* answer = (*answers)[i].get();
     if (answer->type == REDIS_REPLY_NIL) continue;
-    if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer.get());
-    auto state = replies::decode(answer.get(), source_state_from_json);
-    if (!state) return ErrorCode::kCorrupt;
+    if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer, commands[i][1]);
+    auto state = replies::decode(answer, source_state_from_json);
+    if (!state) return replies::corrupt(commands[i][1]);
     sources.push_back(std::move(*state));
   }
   return sources;
@@ -176,13 +183,14 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
   commands.push_back({"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)});
   const auto answers = pool_->run(commands);
   if (!answers) return ErrorCode::kUnavailable;
-  auto incident = incident_of((*answers)[0].get(), (*answers)[1].get());
+  auto incident = incident_of(*ref, (*answers)[0].get(), (*answers)[1].get());
   if (!incident) return incident.error();
   if (!*incident) return std::optional<IncidentDetail>();
+  const std::string timeline_key = keys::timeline(ref->source_id, ref->number);
   const redisReply* events = (*answers)[2].get();
-  if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events);
+  if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events, timeline_key);
   auto rcas = strings_of((*answers)[3].get());
-  if (!rcas) return replies::error_for((*answers)[3].get());
+  if (!rcas) return replies::error_for((*answers)[3].get(), keys::incident_rcas(ref->source_id, ref->number));
 
   IncidentDetail detail;
   detail.incident = std::move(**incident);
@@ -195,7 +203,7 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
   detail.timeline.reserve(events->elements);
   for (std::size_t i = 0; i < events->elements; ++i) {
     auto event = replies::decode(events->element[i], timeline_event_from_json);
-    if (!event) return ErrorCode::kCorrupt;
+    if (!event) return replies::corrupt(timeline_key, "entry " + std::to_string(i) + " is not a timeline event");
     detail.timeline.push_back(std::move(*event));
   }
   return std::optional<IncidentDetail>(std::move(detail));
@@ -222,9 +230,9 @@ Result<std::optional<SourceState>> RedisStore::get_source(const std::string& sou
   if (!answer) return ErrorCode::kUnavailable;
   const redisReply* document = answer->front().get();
   if (document->type == REDIS_REPLY_NIL) return std::optional<SourceState>();
-  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document);
+  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document, keys::state(source_id));
   auto state = replies::decode(document, source_state_from_json);
-  if (!state) return ErrorCode::kCorrupt;
+  if (!state) return replies::corrupt(keys::state(source_id));
   return std::optional<SourceState>(std::move(*state));
 }
 
@@ -246,7 +254,9 @@ Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
   KpiSnapshot snapshot;
   const auto integer = [&](std::size_t i) -> Result<std::int64_t> {
     const redisReply* reply = (*answers)[i].get();
-    if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) return replies::error_for(reply);
+    if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) {
+      return replies::error_for(reply, commands[i][1]);
+    }
     return static_cast<std::int64_t>(reply->integer);
   };
   const auto open = integer(0);
@@ -254,11 +264,11 @@ Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
   snapshot.open_incidents = static_cast<std::uint64_t>(*open);
 
   const auto items = strings_of((*answers)[1].get());
-  if (!items || items->size() % 2 != 0) return replies::error_for((*answers)[1].get());
+  if (!items || items->size() % 2 != 0) return replies::error_for((*answers)[1].get(), redis_kpi::kItems);
   for (std::size_t i = 0; i < items->size(); i += 2) {
     char* end = nullptr;
     const long long count = std::strtoll((*items)[i + 1].c_str(), &end, 10);
-    if (end == nullptr || *end != '\0') return ErrorCode::kCorrupt;
+    if (end == nullptr || *end != '\0') return replies::corrupt(redis_kpi::kItems, "a count is not an integer");
     snapshot.action_items[(*items)[i]] = count;
   }
 

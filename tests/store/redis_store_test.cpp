@@ -351,6 +351,10 @@ TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
   ASSERT_FALSE(counts.ok());
   EXPECT_EQ(counts.error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.get_source(checkout.id).error().code, ErrorCode::kCorrupt);
+  // The error names the key, so an operator knows what to look at.
+  const std::string key = "pm:v1:src:{" + checkout.id + "}:state";
+  EXPECT_NE(counts.error().detail.find(key), std::string::npos) << counts.error().detail;
+  EXPECT_NE(store.get_source(checkout.id).error().detail.find(key), std::string::npos);
 
   // The commit script checks too, before writing anything.
   SourceState fresh;
@@ -420,6 +424,9 @@ TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
   ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 'not json'"), "1\n");
   EXPECT_EQ(store.get_rca("rca-1").error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.list_rcas().error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(store.get_rca("rca-1").error().detail.find("pm:v1:rcas field rca-1"), std::string::npos)
+      << store.get_rca("rca-1").error().detail;
+  EXPECT_NE(store.list_rcas().error().detail.find("rca-1"), std::string::npos);
   EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 1, {}).error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.delete_rca("rca-1").error().code, ErrorCode::kCorrupt);
