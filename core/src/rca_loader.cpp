@@ -225,12 +225,12 @@ json action_item_json(const ActionItem& item, json out) {
 
 }  // namespace
 
-std::variant<Rca, std::vector<Problem>> load_rca(const json& doc) {
+Result<Rca> load_rca(const json& doc) {
   // Built once: the checks are immutable and safe to share between threads.
   static const Check kSchema = rca_document();
   Problems problems;
   kSchema(doc, "", problems);
-  if (!problems.empty()) return problems;
+  if (!problems.empty()) return Error{ErrorCode::kInvalid, "invalid RCA document", {}, std::move(problems)};
   return read_rca(doc);
 }
 

@@ -129,9 +129,7 @@ Result<StoredRca> RcaService::write(const json& document, const std::optional<Rc
   // document, so a 422 lists all of them however the document is broken.
   auto loaded = load_rca(document);
   std::vector<Problem> problems;
-  if (auto* schema_problems = std::get_if<std::vector<Problem>>(&loaded)) {
-    problems = std::move(*schema_problems);
-  }
+  if (!loaded) problems = loaded.error().problems;
   const auto strings = [&](const char* field) {
     std::vector<std::string> values;
     if (!document.is_object() || !document.contains(field) || !document[field].is_array()) return values;
@@ -165,7 +163,7 @@ Result<StoredRca> RcaService::write(const json& document, const std::optional<Rc
     timeline[incident].push_back(event(TimelineEventType::kRcaLinked, now, link_detail));
   }
   if (!problems.empty()) return invalid(std::move(problems));
-  Rca rca = std::get<Rca>(std::move(loaded));
+  Rca rca = std::move(*loaded);
   rca.from_file = origin == RcaOrigin::kFile;
   const auto written = store_.put_rca(rca, previous ? previous->version : 0, timeline);
   if (!written) return written.error();

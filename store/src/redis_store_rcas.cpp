@@ -41,9 +41,8 @@ std::optional<Rca> rca_of(const redisReply* reply) {
       !from_file->is_boolean() || document == record.end()) {
     return std::nullopt;
   }
-  auto loaded = load_rca(*document);
-  Rca* rca = std::get_if<Rca>(&loaded);
-  if (rca == nullptr) return std::nullopt;
+  auto rca = load_rca(*document);
+  if (!rca) return std::nullopt;
   rca->version = version->get<std::int64_t>();
   rca->from_file = from_file->get<bool>();
   return std::move(*rca);

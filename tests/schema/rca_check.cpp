@@ -33,12 +33,12 @@ int main(int argc, char** argv) {
       return 2;
     }
     const auto loaded = pmx::load_rca(doc);
-    if (std::holds_alternative<pmx::Rca>(loaded)) {
+    if (loaded.ok()) {
       std::cout << argv[i] << " valid\n";
       continue;
     }
     std::cerr << argv[i] << " invalid\n";
-    for (const auto& problem : std::get<std::vector<pmx::Problem>>(loaded)) {
+    for (const auto& problem : loaded.error().problems) {
       std::cerr << "  " << (problem.path.empty() ? "/" : problem.path) << ": " << problem.message
                 << "\n";
     }

@@ -38,11 +38,12 @@ json rca_document(const std::string& id, const json& items, const std::vector<st
 
 Rca rca_of(const json& doc) {
   auto loaded = load_rca(doc);
-  if (const auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
-    ADD_FAILURE() << doc.dump() << ": " << problems->front().path << " " << problems->front().message;
+  if (!loaded) {
+    const auto& problems = loaded.error().problems;
+    ADD_FAILURE() << doc.dump() << ": " << problems.front().path << " " << problems.front().message;
     return Rca{};
   }
-  return std::get<Rca>(std::move(loaded));
+  return std::move(*loaded);
 }
 
 Alert critical(const std::string& service, const std::string& fingerprint, UnixNanos starts_at) {

@@ -35,12 +35,13 @@ json rca_document(const std::string& id, const std::vector<std::string>& matcher
 /// The RCA of a document, failing the test if load_rca refuses it.
 Rca rca_of(const json& doc) {
   auto loaded = load_rca(doc);
-  if (const auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
-    ADD_FAILURE() << doc.dump() << ": " << problems->front().path << " "
-                  << problems->front().message;
+  if (!loaded) {
+    const auto& problems = loaded.error().problems;
+    ADD_FAILURE() << doc.dump() << ": " << problems.front().path << " "
+                  << problems.front().message;
     return Rca{};
   }
-  return std::get<Rca>(std::move(loaded));
+  return std::move(*loaded);
 }
 
 Rca rca(const std::string& id, const std::vector<std::string>& matchers = {},

@@ -111,8 +111,8 @@ Rca rca(const std::string& id, const std::string& matcher,
             json::array({{{"id", "a1"}, {"title", "fix"}, {"type", "prevent"}, {"priority", "P2"},
                           {"owner", "ann"}, {"due", "2026-12-01"}, {"status", "open"}}})}};
   auto loaded = load_rca(doc);
-  EXPECT_TRUE(std::holds_alternative<Rca>(loaded)) << doc.dump();
-  return std::holds_alternative<Rca>(loaded) ? std::get<Rca>(std::move(loaded)) : Rca{};
+  EXPECT_TRUE(loaded.ok()) << doc.dump();
+  return loaded.ok() ? std::move(*loaded) : Rca{};
 }
 
 /// The RCA writes at some batches of the history: the same calls on both stores, which must

@@ -50,8 +50,8 @@ Rca rca_for(const std::string& id, const std::vector<std::string>& matchers,
                      {"matchers", matchers}};
   if (!incidents.empty()) doc["incidents"] = incidents;
   auto loaded = load_rca(doc);
-  EXPECT_TRUE(std::holds_alternative<Rca>(loaded)) << doc.dump();
-  return std::holds_alternative<Rca>(loaded) ? std::get<Rca>(std::move(loaded)) : Rca{};
+  EXPECT_TRUE(loaded.ok()) << doc.dump();
+  return loaded.ok() ? std::move(*loaded) : Rca{};
 }
 
 /// Runs `operation` and returns how long it took.

@@ -155,13 +155,14 @@ json draft_doc() {
 
 Rca load(const json& doc) {
   auto loaded = load_rca(doc);
-  if (auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
+  if (!loaded) {
+    const auto& problems = loaded.error().problems;
     std::string text;
-    for (const auto& p : *problems) text += p.path + ": " + p.message + "\n";
+    for (const auto& p : problems) text += p.path + ": " + p.message + "\n";
     ADD_FAILURE() << "test document does not load:\n" << text;
     return Rca{};
   }
-  return std::get<Rca>(std::move(loaded));
+  return std::move(*loaded);
 }
 
 std::string member(const std::string& item) { return std::string(kRcaId) + "/" + item; }

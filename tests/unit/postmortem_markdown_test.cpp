@@ -18,7 +18,7 @@ const UnixNanos kNow = at("2026-12-01T12:00:00Z");
 Rca load_example(const std::string& name) {
   std::ifstream in(std::string(PMX_SCHEMA_DIR) + "/examples/valid/" + name);
   auto loaded = load_rca(nlohmann::json::parse(in));
-  return std::get<Rca>(loaded);
+  return *loaded;
 }
 
 /// The text of section `title`, up to the next `## ` heading.

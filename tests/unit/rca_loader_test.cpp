@@ -33,8 +33,8 @@ std::vector<fs::path> json_files(const fs::path& dir) {
 
 std::vector<Problem> problems_of(const json& doc) {
   auto loaded = load_rca(doc);
-  if (std::holds_alternative<Rca>(loaded)) return {};
-  return std::get<std::vector<Problem>>(loaded);
+  if (loaded.ok()) return {};
+  return loaded.error().problems;
 }
 
 std::vector<std::string> paths_of(const std::vector<Problem>& problems) {
@@ -45,13 +45,14 @@ std::vector<std::string> paths_of(const std::vector<Problem>& problems) {
 
 Rca load_ok(const json& doc) {
   auto loaded = load_rca(doc);
-  if (auto* problems = std::get_if<std::vector<Problem>>(&loaded)) {
+  if (!loaded) {
+    const auto& problems = loaded.error().problems;
     std::string all;
-    for (const auto& p : *problems) all += p.path + ": " + p.message + "\n";
+    for (const auto& p : problems) all += p.path + ": " + p.message + "\n";
     ADD_FAILURE() << "unexpected problems:\n" << all;
     return {};
   }
-  return std::get<Rca>(std::move(loaded));
+  return std::move(*loaded);
 }
 
 UnixNanos at(const char* rfc3339) { return parse_rfc3339(rfc3339).value(); }
@@ -323,7 +324,7 @@ TEST(RcaLoader, WritingBackAddsAndDropsItemsById) {
   EXPECT_EQ(written["action_items"][0]["id"], "AI-2");
   EXPECT_EQ(written["action_items"][1]["id"], "AI-3");
   EXPECT_EQ(written["action_items"][1]["ticket"], "https://tracker.example.com/OPS-9");
-  EXPECT_TRUE(std::holds_alternative<Rca>(load_rca(written)));
+  EXPECT_TRUE(load_rca(written).ok());
 }
 
 TEST(RcaLoader, EnumsRoundTripThroughTheirSchemaSpelling) {

@@ -14,7 +14,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "pmx/core/error.h"
@@ -25,13 +24,14 @@ namespace pmx {
 
 
 /// Validates `doc` and, when it breaks no rule, returns the model with `document` = `doc`.
-/// Otherwise returns every problem found (not just the first), in a stable order: in each
+/// Otherwise returns kInvalid ("invalid RCA document") with every problem found in
+/// Error::problems (not just the first), in a stable order: in each
 /// object, its properties in schema order, then unknown properties, then rules on the object as
 /// a whole (published needs root_cause and published_at; unique action item ids).
 ///
 /// due_at is the end of the due date (the next midnight UTC); created_at, published_at and
 /// completed_at are the instants written (null completed_at = not set).
-std::variant<Rca, std::vector<Problem>> load_rca(const nlohmann::json& doc);
+Result<Rca> load_rca(const nlohmann::json& doc);
 
 /// The RCA's document with each action item's fields written back from the struct (status,
 /// owner, due, completed_at, and title/type/priority/ticket for completeness), so that a PATCH
