@@ -36,14 +36,17 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
       spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}", req.remote_addr);
       return answer(401);
     }
-    DecodeResult decoded = decode_webhook(body);
-    if (const auto* error = std::get_if<DecodeError>(&decoded)) {
-      send_error(res, 400, error->message, error->field);
-      spdlog::warn("msg=\"webhook rejected\" reason={} remote={}", logfmt_quote(error->message),
+    const auto decoded = decode_webhook(body);
+    if (!decoded) {
+      // 400, not the 422 of a rejected RCA: what Alertmanager and its users expect of a
+      // payload this receiver cannot take (and 4xx is final: no retry).
+      const Error& error = decoded.error();
+      send_error(res, 400, error.message(), error.field);
+      spdlog::warn("msg=\"webhook rejected\" reason={} remote={}", logfmt_quote(error.message()),
                    req.remote_addr);
       return answer(400);
     }
-    const WebhookMessage& message = std::get<WebhookMessage>(decoded);
+    const WebhookMessage& message = *decoded;
 
     const auto counts = deps.ingestor.ingest(message.alerts, received_at);
     if (!counts) {

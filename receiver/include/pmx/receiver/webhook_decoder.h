@@ -4,21 +4,15 @@
 /// documented types, so a broken sender gets a 400 that names the field.
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "pmx/core/alert.h"
+#include "pmx/core/error.h"
 
 namespace pmx {
 
-/// Why a payload was rejected: the message for the JSON error body and the offending field
-/// (a JSON path such as `alerts[1].startsAt`, empty when the problem is not a field).
-struct DecodeError {
-  std::string message;
-  std::string field;
-};
-
-using DecodeResult = std::variant<WebhookMessage, DecodeError>;
-
-DecodeResult decode_webhook(std::string_view body);
+/// The message, or kInvalid with the reason in Error::detail (for the JSON error body) and the
+/// offending field in Error::field (a JSON path such as `alerts[1].startsAt`, empty when the
+/// problem is not a field, as for a body that is not JSON).
+Result<WebhookMessage> decode_webhook(std::string_view body);
 
 }  // namespace pmx
