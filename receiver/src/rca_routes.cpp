@@ -22,7 +22,7 @@ void list_rcas(Queries& queries, const httplib::Request& req, httplib::Response&
     }
     filter.has_open_items = value == "true";
   }
-  if (req.has_param("source")) filter.source_id = source_id_from_param(req.get_param_value("source"));
+  if (req.has_param("source")) filter.source_id = source_id_of(req.get_param_value("source"));
   const auto rcas = queries.rcas(filter);
   if (!rcas) return send_error(res, rcas.error());
   json list = json::array();

@@ -27,7 +27,7 @@ std::optional<std::size_t> limit_param(const httplib::Request& req, httplib::Res
 
 void list_incidents(Queries& queries, const httplib::Request& req, httplib::Response& res) {
   IncidentFilter filter;
-  if (req.has_param("source")) filter.source_id = source_id_from_param(req.get_param_value("source"));
+  if (req.has_param("source")) filter.source_id = source_id_of(req.get_param_value("source"));
   if (req.has_param("state")) {
     filter.state = incident_state_from(req.get_param_value("state"));
     if (!filter.state) return send_error(res, 400, "state must be \"open\" or \"resolved\"", "state");
@@ -51,19 +51,12 @@ void list_sources(Queries& queries, const httplib::Request& req, httplib::Respon
 }
 
 void get_source(Queries& queries, const httplib::Request& req, httplib::Response& res) {
-  const std::string key = req.matches[1];
-  const auto history = queries.source(source_id_from_param(key), kMaxLimit);
-  if (history) return send_json(res, 200, api_json(*history));
-  if (history.error().code == ErrorCode::kNotFound) return send_error(res, 404, "no source " + key, "key");
-  send_error(res, history.error());
+  const auto history = queries.source(req.matches[1], kMaxLimit);
+  if (!history) return send_error(res, history.error());
+  send_json(res, 200, api_json(*history));
 }
 
 }  // namespace
-
-std::string source_id_from_param(const std::string& value) {
-  const bool is_id = value.size() == 16 && value.find_first_not_of("0123456789abcdef") == std::string::npos;
-  return is_id ? value : source_id_for(value);
-}
 
 void install_read_routes(httplib::Server& server, HttpDependencies deps) {
   Queries& queries = deps.queries;

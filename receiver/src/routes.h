@@ -16,7 +16,4 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps);
 /// GET /api/v1/incidents/{id}/postmortem.md: a Markdown draft in the standard template.
 void install_postmortem_route(httplib::Server& server, HttpDependencies deps);
 
-/// Sources are addressed by their 16-hex id or by their canonical key (URL-encoded).
-std::string source_id_from_param(const std::string& value);
-
 }  // namespace pmx

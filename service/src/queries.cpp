@@ -35,10 +35,17 @@ Result<std::vector<SourceState>> Queries::sources(std::size_t limit) {
   return store_.list_sources(limit);
 }
 
-Result<SourceHistory> Queries::source(const std::string& source_id, std::size_t incident_limit) {
+std::string source_id_of(const std::string& key_or_id) {
+  const bool is_id = key_or_id.size() == 16 &&
+                     key_or_id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return is_id ? key_or_id : source_id_for(key_or_id);
+}
+
+Result<SourceHistory> Queries::source(const std::string& key_or_id, std::size_t incident_limit) {
+  const std::string source_id = source_id_of(key_or_id);
   auto source = store_.get_source(source_id);
   if (!source) return std::move(source).error();
-  if (!*source) return not_found("no source " + source_id, "key");
+  if (!*source) return not_found("no source " + key_or_id, "key");
   IncidentFilter filter;
   filter.source_id = source_id;
   filter.limit = incident_limit;

@@ -25,6 +25,10 @@ struct RcaFilter {
   std::optional<std::string> source_id;
 };
 
+/// The id of a source addressed by its 16-hex id or by its canonical key, as the API and the
+/// web UI address them.
+std::string source_id_of(const std::string& key_or_id);
+
 class Queries {
  public:
   /// `store` must outlive the Queries. Thread-safe if the store is.
@@ -34,8 +38,8 @@ class Queries {
   Result<IncidentDetail> incident(const std::string& id);
   /// Sources, most recently seen first.
   Result<std::vector<SourceState>> sources(std::size_t limit);
-  /// The source and up to `incident_limit` of its incidents.
-  Result<SourceHistory> source(const std::string& source_id, std::size_t incident_limit);
+  /// The source (by id or canonical key) and up to `incident_limit` of its incidents.
+  Result<SourceHistory> source(const std::string& key_or_id, std::size_t incident_limit);
   /// RCAs by id.
   Result<std::vector<Rca>> rcas(const RcaFilter& filter);
   Result<Rca> rca(const std::string& id);
