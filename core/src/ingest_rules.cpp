@@ -267,8 +267,7 @@ std::string ordinal(std::uint32_t n) {
 }
 
 std::string window_text(UnixNanos window) {
-  const UnixNanos day = 86400 * kNanosPerSecond;
-  if (window % day == 0) return std::to_string(window / day) + "d";
+  if (window % kNanosPerDay == 0) return std::to_string(window / kNanosPerDay) + "d";
   return std::to_string(window / kNanosPerSecond) + "s";
 }
 

@@ -9,9 +9,8 @@
 namespace pmx {
 namespace {
 
-constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
 /// Follow-up reviews when the RCA names none: two and four weeks after publication.
-constexpr UnixNanos kDefaultReviews[] = {14 * kDay, 28 * kDay};
+constexpr UnixNanos kDefaultReviews[] = {14 * kNanosPerDay, 28 * kNanosPerDay};
 constexpr std::array<Priority, 4> kPriorities{Priority::kP0, Priority::kP1, Priority::kP2,
                                               Priority::kP3};
 
@@ -39,7 +38,7 @@ std::vector<UnixNanos> review_dates(const Rca& rca) {
     for (const auto& date : *named) {
       // A review is due from the start of its day; rca_due_end gives the day's end.
       const auto end = date.is_string() ? rca_due_end(date.get<std::string>()) : std::nullopt;
-      if (end) dates.push_back(*end - kDay);
+      if (end) dates.push_back(*end - kNanosPerDay);
     }
   }
   if (dates.empty() && rca.published_at) {

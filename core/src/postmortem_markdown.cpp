@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr UnixNanos kWeek = 7LL * 86400 * kNanosPerSecond;
+constexpr UnixNanos kWeek = 7 * kNanosPerDay;
 
 /// A Markdown table cell: `|` and `\` escaped (so a cell never splits), line breaks as spaces.
 std::string cell(const std::string& text) {
@@ -41,7 +41,7 @@ std::string human_duration(UnixNanos d) {
   if (d < kNanosPerSecond) return d == 0 ? "0s" : std::to_string(d / 1'000'000) + "ms";
   const std::int64_t s = d / kNanosPerSecond;
   const std::pair<std::int64_t, const char*> parts[] = {
-      {s / 86400, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
+      {s / kSecondsPerDay, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
   std::string out;
   for (const auto& [value, unit] : parts) {
     if (value == 0) continue;

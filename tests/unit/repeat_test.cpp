@@ -3,12 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "alerts.h"
+#include "calendar.h"
 #include "pmx/core/ingest_rules.h"
 
 namespace pmx {
 namespace {
 
-constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
+using unit::kDay;
 constexpr UnixNanos kT0 = 1795419853 * kNanosPerSecond;
 
 Alert firing(const std::string& fingerprint, UnixNanos starts_at) {
