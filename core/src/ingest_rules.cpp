@@ -215,16 +215,6 @@ class SourceUpdater {
   bool repeat_check_pending_ = false;
 };
 
-std::string ordinal(std::uint32_t n) {
-  const char* suffix = "th";
-  if (n % 100 < 11 || n % 100 > 13) {
-    if (n % 10 == 1) suffix = "st";
-    if (n % 10 == 2) suffix = "nd";
-    if (n % 10 == 3) suffix = "rd";
-  }
-  return std::to_string(n) + suffix;
-}
-
 std::string window_text(UnixNanos window) {
   if (window % kNanosPerDay == 0) return std::to_string(window / kNanosPerDay) + "d";
   return std::to_string(window / kNanosPerSecond) + "s";

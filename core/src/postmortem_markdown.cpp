@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "pmx/core/rca_loader.h"
+#include "pmx/core/repeat.h"
 
 namespace pmx {
 namespace {
@@ -49,13 +50,6 @@ std::string human_duration(UnixNanos d) {
     out += std::to_string(value) + unit;
   }
   return out;
-}
-
-/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st.
-std::string ordinal_text(std::uint32_t n) {
-  static const char* const kSuffixes[] = {"th", "st", "nd", "rd"};
-  const bool teen = n % 100 >= 11 && n % 100 <= 13;
-  return std::to_string(n) + (teen || n % 10 > 3 ? "th" : kSuffixes[n % 10]);
 }
 
 /// 42500.5, 82, 18250: at most two decimals, no trailing zeros.
@@ -323,7 +317,7 @@ void follow_up_reviews(Out& out, const Incident& incident, const Rca* rca, UnixN
 }
 
 void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca>& earlier_rcas) {
-  out << "This is the " << ordinal_text(repeat.ordinal)
+  out << "This is the " << ordinal(repeat.ordinal)
       << " incident of this source in the repeat window.\n";
   if (!repeat.earlier_incidents.empty()) {
     out << "\nEarlier incidents: `" << join(repeat.earlier_incidents, "`, `") << "`.\n";

@@ -152,6 +152,14 @@ TEST(Repeat, RcaMatchersCoverAnotherSource) {
   EXPECT_EQ(first.state.current->repeat->rcas[0].id, "rca-db");
 }
 
+TEST(Repeat, OrdinalOfEveryEnding) {
+  const std::pair<std::uint32_t, const char*> cases[] = {
+      {1, "1st"},     {2, "2nd"},     {3, "3rd"},     {4, "4th"},    {11, "11th"},
+      {12, "12th"},   {13, "13th"},   {21, "21st"},   {22, "22nd"},  {23, "23rd"},
+      {101, "101st"}, {111, "111th"}, {112, "112th"}, {113, "113th"}};
+  for (const auto& [n, text] : cases) EXPECT_EQ(ordinal(n), text) << n;
+}
+
 TEST(Repeat, SourceIdOfIncident) {
   EXPECT_EQ(source_id_of_incident("5586f2a41065c534-12"), "5586f2a41065c534");
   EXPECT_EQ(source_id_of_incident("nodash"), "");
