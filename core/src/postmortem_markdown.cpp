@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "pmx/core/follow_up_reviews.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/core/repeat.h"
 
@@ -12,8 +13,6 @@ namespace pmx {
 namespace {
 
 using nlohmann::json;
-
-constexpr UnixNanos kWeek = 7 * kNanosPerDay;
 
 /// A Markdown table cell: `|` and `\` escaped (so a cell never splits), line breaks as spaces.
 std::string cell(const std::string& text) {
@@ -297,7 +296,7 @@ void action_items(Out& out, const Rca* rca) {
   }
 }
 
-void follow_up_reviews(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
+void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
   UnixNanos base = now;
   std::string basis = "from today (" + date_of(now) + "; the incident is still open)";
   if (rca && rca->published_at) {
@@ -307,12 +306,17 @@ void follow_up_reviews(Out& out, const Incident& incident, const Rca* rca, UnixN
     base = *incident.resolved_at;
     basis = "after the incident resolved (" + date_of(base) + ")";
   }
-  out << "- " << date_of(base + 2 * kWeek) << ": review the action items, 2 weeks " << basis
-      << "\n";
-  out << "- " << date_of(base + 4 * kWeek) << ": check that the fix held, 4 weeks " << basis
-      << "\n";
-  for (const auto& date : list_of(document_of(rca), "follow_up_reviews")) {
-    out << "- " << one_line(date) << ": scheduled in the RCA\n";
+  // The defaults are proposed even when the RCA names its own dates, which the KPIs count
+  // instead (follow_up_reviews()): tests/unit/postmortem_markdown_test.cpp asserts both.
+  const char* const purposes[] = {"review the action items", "check that the fix held"};  // 2, 4
+  const auto defaults = default_follow_up_reviews(base);
+  for (std::size_t i = 0; i < defaults.size(); ++i) {
+    out << "- " << date_of(defaults[i].at) << ": " << purposes[i] << ", " << defaults[i].weeks_after
+        << " weeks " << basis << "\n";
+  }
+  if (!rca) return;
+  for (const auto& review : named_follow_up_reviews(*rca)) {
+    out << "- " << date_of(review.at) << ": scheduled in the RCA\n";
   }
 }
 
@@ -399,7 +403,7 @@ std::string render_postmortem_markdown(const Incident& incident,
   list_section(out, "Lessons learned", doc, "lessons_learned",
                "what the organisation now knows that it did not know before.");
   heading(out, "Follow-up reviews");
-  follow_up_reviews(out, incident, rca, now);
+  follow_up_section(out, incident, rca, now);
   if (incident.repeat) {
     heading(out, "Earlier incidents and RCAs");
     earlier_incidents(out, *incident.repeat, earlier_rcas);
