@@ -4,47 +4,6 @@
 
 namespace pmx {
 
-const char* to_string(AlertStatus status) {
-  return status == AlertStatus::kFiring ? "firing" : "resolved";
-}
-
-const char* to_string(IncidentState state) {
-  return state == IncidentState::kOpen ? "open" : "resolved";
-}
-
-std::optional<IncidentState> incident_state_from(const std::string& text) {
-  if (text == "open") return IncidentState::kOpen;
-  if (text == "resolved") return IncidentState::kResolved;
-  return std::nullopt;
-}
-
-namespace {
-constexpr std::pair<TimelineEventType, const char*> kEventNames[] = {
-    {TimelineEventType::kOpened, "opened"},
-    {TimelineEventType::kAlertFired, "alert_fired"},
-    {TimelineEventType::kAlertResolved, "alert_resolved"},
-    {TimelineEventType::kResolved, "resolved"},
-    {TimelineEventType::kReopened, "reopened"},
-    {TimelineEventType::kFlaggedRepeat, "flagged_repeat"},
-    {TimelineEventType::kRcaLinked, "rca_linked"},
-    {TimelineEventType::kActionItemChanged, "action_item_changed"},
-};
-}  // namespace
-
-const char* to_string(TimelineEventType type) {
-  for (const auto& [t, name] : kEventNames) {
-    if (t == type) return name;
-  }
-  return "unknown";
-}
-
-std::optional<TimelineEventType> timeline_event_type_from(const std::string& text) {
-  for (const auto& [t, name] : kEventNames) {
-    if (text == name) return t;
-  }
-  return std::nullopt;
-}
-
 IngestCounts& IngestCounts::operator+=(const IngestCounts& o) {
   firing_received += o.firing_received;
   resolved_received += o.resolved_received;
@@ -256,19 +215,8 @@ class SourceUpdater {
   bool repeat_check_pending_ = false;
 };
 
-std::string ordinal(std::uint32_t n) {
-  const char* suffix = "th";
-  if (n % 100 < 11 || n % 100 > 13) {
-    if (n % 10 == 1) suffix = "st";
-    if (n % 10 == 2) suffix = "nd";
-    if (n % 10 == 3) suffix = "rd";
-  }
-  return std::to_string(n) + suffix;
-}
-
 std::string window_text(UnixNanos window) {
-  const UnixNanos day = 86400 * kNanosPerSecond;
-  if (window % day == 0) return std::to_string(window / day) + "d";
+  if (window % kNanosPerDay == 0) return std::to_string(window / kNanosPerDay) + "d";
   return std::to_string(window / kNanosPerSecond) + "s";
 }
 

@@ -4,14 +4,11 @@
 #include <set>
 #include <tuple>
 
-#include "pmx/core/rca_loader.h"
+#include "pmx/core/follow_up_reviews.h"
 
 namespace pmx {
 namespace {
 
-constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
-/// Follow-up reviews when the RCA names none: two and four weeks after publication.
-constexpr UnixNanos kDefaultReviews[] = {14 * kDay, 28 * kDay};
 constexpr std::array<Priority, 4> kPriorities{Priority::kP0, Priority::kP1, Priority::kP2,
                                               Priority::kP3};
 
@@ -30,23 +27,6 @@ struct RcaContribution {
   std::map<std::pair<std::string, std::string>, UnixNanos> entries;  // (index, member) -> at
   std::set<std::string> published_incidents;
 };
-
-/// The review dates of a published RCA: those it names, or the default ones.
-std::vector<UnixNanos> review_dates(const Rca& rca) {
-  std::vector<UnixNanos> dates;
-  const auto named = rca.document.find("follow_up_reviews");
-  if (named != rca.document.end() && named->is_array()) {
-    for (const auto& date : *named) {
-      // A review is due from the start of its day; rca_due_end gives the day's end.
-      const auto end = date.is_string() ? rca_due_end(date.get<std::string>()) : std::nullopt;
-      if (end) dates.push_back(*end - kDay);
-    }
-  }
-  if (dates.empty() && rca.published_at) {
-    for (const UnixNanos after : kDefaultReviews) dates.push_back(*rca.published_at + after);
-  }
-  return dates;
-}
 
 RcaContribution contribution_of(const Rca* rca) {
   RcaContribution result;
@@ -76,9 +56,11 @@ RcaContribution contribution_of(const Rca* rca) {
     result.published_incidents.insert(rca->incidents.begin(), rca->incidents.end());
     // A review is due only while there is something left to review.
     if (rca->open_action_items() > 0) {
-      const auto dates = review_dates(*rca);
-      for (std::size_t n = 0; n < dates.size(); ++n) {
-        result.entries[{kpi_index::kReviews, rca->id + "/" + std::to_string(n + 1)}] = dates[n];
+      // Those it names, else two and four weeks after publication.
+      const auto reviews = follow_up_reviews(*rca, rca->published_at);
+      for (std::size_t n = 0; n < reviews.size(); ++n) {
+        result.entries[{kpi_index::kReviews, rca->id + "/" + std::to_string(n + 1)}] =
+            reviews[n].at;
       }
     }
   }

@@ -5,14 +5,14 @@
 #include <optional>
 #include <sstream>
 
+#include "pmx/core/follow_up_reviews.h"
 #include "pmx/core/rca_loader.h"
+#include "pmx/core/repeat.h"
 
 namespace pmx {
 namespace {
 
 using nlohmann::json;
-
-constexpr UnixNanos kWeek = 7LL * 86400 * kNanosPerSecond;
 
 /// A Markdown table cell: `|` and `\` escaped (so a cell never splits), line breaks as spaces.
 std::string cell(const std::string& text) {
@@ -41,7 +41,7 @@ std::string human_duration(UnixNanos d) {
   if (d < kNanosPerSecond) return d == 0 ? "0s" : std::to_string(d / 1'000'000) + "ms";
   const std::int64_t s = d / kNanosPerSecond;
   const std::pair<std::int64_t, const char*> parts[] = {
-      {s / 86400, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
+      {s / kSecondsPerDay, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
   std::string out;
   for (const auto& [value, unit] : parts) {
     if (value == 0) continue;
@@ -49,13 +49,6 @@ std::string human_duration(UnixNanos d) {
     out += std::to_string(value) + unit;
   }
   return out;
-}
-
-/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st.
-std::string ordinal_text(std::uint32_t n) {
-  static const char* const kSuffixes[] = {"th", "st", "nd", "rd"};
-  const bool teen = n % 100 >= 11 && n % 100 <= 13;
-  return std::to_string(n) + (teen || n % 10 > 3 ? "th" : kSuffixes[n % 10]);
 }
 
 /// 42500.5, 82, 18250: at most two decimals, no trailing zeros.
@@ -303,7 +296,7 @@ void action_items(Out& out, const Rca* rca) {
   }
 }
 
-void follow_up_reviews(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
+void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
   UnixNanos base = now;
   std::string basis = "from today (" + date_of(now) + "; the incident is still open)";
   if (rca && rca->published_at) {
@@ -313,17 +306,22 @@ void follow_up_reviews(Out& out, const Incident& incident, const Rca* rca, UnixN
     base = *incident.resolved_at;
     basis = "after the incident resolved (" + date_of(base) + ")";
   }
-  out << "- " << date_of(base + 2 * kWeek) << ": review the action items, 2 weeks " << basis
-      << "\n";
-  out << "- " << date_of(base + 4 * kWeek) << ": check that the fix held, 4 weeks " << basis
-      << "\n";
-  for (const auto& date : list_of(document_of(rca), "follow_up_reviews")) {
-    out << "- " << one_line(date) << ": scheduled in the RCA\n";
+  // The defaults are proposed even when the RCA names its own dates, which the KPIs count
+  // instead (follow_up_reviews()): tests/unit/postmortem_markdown_test.cpp asserts both.
+  const char* const purposes[] = {"review the action items", "check that the fix held"};  // 2, 4
+  const auto defaults = default_follow_up_reviews(base);
+  for (std::size_t i = 0; i < defaults.size(); ++i) {
+    out << "- " << date_of(defaults[i].at) << ": " << purposes[i] << ", " << defaults[i].weeks_after
+        << " weeks " << basis << "\n";
+  }
+  if (!rca) return;
+  for (const auto& review : named_follow_up_reviews(*rca)) {
+    out << "- " << date_of(review.at) << ": scheduled in the RCA\n";
   }
 }
 
 void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca>& earlier_rcas) {
-  out << "This is the " << ordinal_text(repeat.ordinal)
+  out << "This is the " << ordinal(repeat.ordinal)
       << " incident of this source in the repeat window.\n";
   if (!repeat.earlier_incidents.empty()) {
     out << "\nEarlier incidents: `" << join(repeat.earlier_incidents, "`, `") << "`.\n";
@@ -405,7 +403,7 @@ std::string render_postmortem_markdown(const Incident& incident,
   list_section(out, "Lessons learned", doc, "lessons_learned",
                "what the organisation now knows that it did not know before.");
   heading(out, "Follow-up reviews");
-  follow_up_reviews(out, incident, rca, now);
+  follow_up_section(out, incident, rca, now);
   if (incident.repeat) {
     heading(out, "Earlier incidents and RCAs");
     earlier_incidents(out, *incident.repeat, earlier_rcas);

@@ -6,15 +6,16 @@
 namespace pmx {
 namespace {
 
-constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
-
 // 1970-01-01 was a Thursday: day 0 has weekday 3 counting Monday as 0.
 int weekday_of_day(std::int64_t day) {
   const std::int64_t weekday = (day + 3) % 7;
   return static_cast<int>(weekday < 0 ? weekday + 7 : weekday);
 }
 
-std::int64_t day_of(UnixNanos t) { return t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay); }
+/// The day number of `t`, rounding down before the epoch too.
+std::int64_t day_of(UnixNanos t) {
+  return t >= 0 ? t / kNanosPerDay : -((-t + kNanosPerDay - 1) / kNanosPerDay);
+}
 
 bool is_weekend(std::int64_t day) { return weekday_of_day(day) >= 5; }
 
@@ -45,7 +46,7 @@ std::string to_string(const PostmortemDue& due) {
 UnixNanos add_business_days(UnixNanos from, int days) {
   std::int64_t day = day_of(from);
   // Time already spent in a weekend day does not count: start at the next Monday, 00:00.
-  UnixNanos into_day = from - day * kDay;
+  UnixNanos into_day = from - day * kNanosPerDay;
   while (is_weekend(day)) {
     ++day;
     into_day = 0;
@@ -54,7 +55,7 @@ UnixNanos add_business_days(UnixNanos from, int days) {
     ++day;
     if (!is_weekend(day)) --left;
   }
-  return day * kDay + into_day;
+  return day * kNanosPerDay + into_day;
 }
 
 UnixNanos postmortem_deadline(UnixNanos resolved_at, const PostmortemDue& due) {

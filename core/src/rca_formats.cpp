@@ -223,7 +223,7 @@ std::optional<UnixNanos> end_of_date_nanos(std::string_view text) {
   if (!date || !in_range(*date)) return std::nullopt;
   const auto day_start = midnight(text);
   if (!day_start) return std::nullopt;
-  return *day_start + 86400 * kNanosPerSecond;
+  return *day_start + kNanosPerDay;
 }
 
 }  // namespace pmx::rca_format

@@ -4,6 +4,17 @@
 
 namespace pmx {
 
+std::string ordinal(std::uint32_t n) {
+  const char* suffix = "th";
+  // 11th, 12th and 13th (and 111th, ...) break the rule of the last digit.
+  if (n % 100 < 11 || n % 100 > 13) {
+    if (n % 10 == 1) suffix = "st";
+    if (n % 10 == 2) suffix = "nd";
+    if (n % 10 == 3) suffix = "rd";
+  }
+  return std::to_string(n) + suffix;
+}
+
 RcaCoverage coverage_of(const Rca& rca) {
   RcaCoverage coverage;
   coverage.id = rca.id;

@@ -79,8 +79,4 @@ std::vector<std::string> parse_label_list(const std::string& text) {
   return labels;
 }
 
-std::string incident_id(const std::string& source_id, std::uint64_t number) {
-  return source_id + "-" + std::to_string(number);
-}
-
 }  // namespace pmx

@@ -71,9 +71,10 @@ std::optional<UnixNanos> parse_rfc3339(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   // Alertmanager marks "unset" with Go's zero time; anything before the epoch means the same.
   if (year < 1970) return UnixNanos{0};
-  const std::int64_t seconds = days_from_civil(year, static_cast<unsigned>(month),
-                                               static_cast<unsigned>(day)) * 86400 +
-                               hour * 3600 + minute * 60 + second - offset_seconds;
+  const std::int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t seconds =
+      days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
   if (seconds > 9'000'000'000) return std::nullopt;  // beyond int64 nanoseconds (year 2262)
   // The same for an instant before the epoch written in 1970 with an offset (`00:30+01:00`):
   // it reads as 0 like its UTC form (`1969-12-31T23:30:00Z`) does, never as a negative time.
@@ -109,9 +110,12 @@ namespace pmx {
 std::optional<UnixNanos> parse_duration(std::string_view text) {
   // Units in the order Prometheus requires them (largest first), each at most once.
   static constexpr std::pair<std::string_view, UnixNanos> kUnits[] = {
-      {"y", 365LL * 86400 * kNanosPerSecond}, {"w", 7LL * 86400 * kNanosPerSecond},
-      {"d", 86400LL * kNanosPerSecond},       {"h", 3600LL * kNanosPerSecond},
-      {"m", 60LL * kNanosPerSecond},          {"s", kNanosPerSecond},
+      {"y", 365 * kNanosPerDay},
+      {"w", 7 * kNanosPerDay},
+      {"d", kNanosPerDay},
+      {"h", 3600LL * kNanosPerSecond},
+      {"m", 60LL * kNanosPerSecond},
+      {"s", kNanosPerSecond},
       {"ms", 1'000'000LL}};
   if (text.empty()) return std::nullopt;
   if (text == "0") return UnixNanos{0};

@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr UnixNanos kDay = 86400 * kSecond;
+constexpr UnixNanos kDay = kNanosPerDay;
 // kT0 is Monday 2026-11-23 07:44:13Z: five business days later is Monday 2026-11-30 07:44:13Z.
 
 json item(const std::string& id, const std::string& priority, const std::string& status,

@@ -10,7 +10,7 @@ namespace pmx::unit {
 
 constexpr UnixNanos kSecond = kNanosPerSecond;
 constexpr UnixNanos kHour = 3600 * kSecond;
-constexpr UnixNanos kDay = 24 * kHour;
+constexpr UnixNanos kDay = kNanosPerDay;
 
 /// An instant written as RFC 3339; fails the test (and gives 0) when it is not one.
 inline UnixNanos at(const std::string& text) {

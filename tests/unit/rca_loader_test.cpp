@@ -204,7 +204,7 @@ TEST(RcaLoader, DueAtIsTheNextMidnightUtc) {
   EXPECT_EQ(rca_due_end("2024-02-28"), at("2024-02-29T00:00:00Z"));
   EXPECT_EQ(rca_due_end("2024-02-29"), at("2024-03-01T00:00:00Z"));
   EXPECT_EQ(rca_due_end("2026-12-31"), at("2027-01-01T00:00:00Z"));
-  EXPECT_EQ(rca_due_end("1970-01-01"), 86400 * kNanosPerSecond);
+  EXPECT_EQ(rca_due_end("1970-01-01"), kNanosPerDay);
   EXPECT_FALSE(rca_due_end("2026-02-29").has_value());
   EXPECT_FALSE(rca_due_end("2026-03-14T00:00:00Z").has_value());
 }

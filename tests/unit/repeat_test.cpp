@@ -3,12 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "alerts.h"
+#include "calendar.h"
 #include "pmx/core/ingest_rules.h"
 
 namespace pmx {
 namespace {
 
-constexpr UnixNanos kDay = 86400 * kNanosPerSecond;
+using unit::kDay;
 constexpr UnixNanos kT0 = 1795419853 * kNanosPerSecond;
 
 Alert firing(const std::string& fingerprint, UnixNanos starts_at) {
@@ -149,6 +150,14 @@ TEST(Repeat, RcaMatchersCoverAnotherSource) {
   ASSERT_TRUE(first.state.current->repeat.has_value());
   EXPECT_EQ(first.state.current->repeat->ordinal, 1u);
   EXPECT_EQ(first.state.current->repeat->rcas[0].id, "rca-db");
+}
+
+TEST(Repeat, OrdinalOfEveryEnding) {
+  const std::pair<std::uint32_t, const char*> cases[] = {
+      {1, "1st"},     {2, "2nd"},     {3, "3rd"},     {4, "4th"},    {11, "11th"},
+      {12, "12th"},   {13, "13th"},   {21, "21st"},   {22, "22nd"},  {23, "23rd"},
+      {101, "101st"}, {111, "111th"}, {112, "112th"}, {113, "113th"}};
+  for (const auto& [n, text] : cases) EXPECT_EQ(ordinal(n), text) << n;
 }
 
 TEST(Repeat, SourceIdOfIncident) {

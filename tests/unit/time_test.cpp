@@ -38,13 +38,16 @@ TEST(Rfc3339, FormatRoundTrips) {
 namespace pmx {
 namespace {
 
+// Every domain day is 86,400 s (Unix time has no leap seconds); durations and due dates rely on it.
+static_assert(kNanosPerDay == 86'400'000'000'000);
+
 TEST(Duration, ParsesPrometheusDurations) {
   EXPECT_EQ(parse_duration("5m"), 300 * kNanosPerSecond);
   EXPECT_EQ(parse_duration("0s"), 0);
   EXPECT_EQ(parse_duration("0"), 0);
   EXPECT_EQ(parse_duration("1h30m"), 5400 * kNanosPerSecond);
-  EXPECT_EQ(parse_duration("180d"), 180LL * 86400 * kNanosPerSecond);
-  EXPECT_EQ(parse_duration("1w2d"), 9LL * 86400 * kNanosPerSecond);
+  EXPECT_EQ(parse_duration("180d"), 180 * kNanosPerDay);
+  EXPECT_EQ(parse_duration("1w2d"), 9 * kNanosPerDay);
   EXPECT_EQ(parse_duration("1s500ms"), 1'500'000'000);
 }
 

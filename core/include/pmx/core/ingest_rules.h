@@ -21,7 +21,7 @@ struct IngestConfig {
   /// (flapping) instead of opening a new incident.
   UnixNanos reopen_window = 5 * 60 * kNanosPerSecond;
   /// An incident is a repeat when its source had another incident this recently.
-  UnixNanos repeat_window = 180LL * 86400 * kNanosPerSecond;
+  UnixNanos repeat_window = 180 * kNanosPerDay;
   /// Earlier incidents kept per source for repeat detection (newest win).
   std::size_t max_earlier_incidents = 100;
   /// Which resolved incidents need a post-mortem, and by when.

@@ -83,8 +83,8 @@ inline constexpr UnixNanos kMinusInfinity = std::numeric_limits<UnixNanos>::min(
 inline constexpr UnixNanos kPlusInfinity = std::numeric_limits<UnixNanos>::max();
 
 struct KpiWindows {
-  UnixNanos kpi = 28LL * 86400 * kNanosPerSecond;     ///< --kpi.window
-  UnixNanos repeat = 180LL * 86400 * kNanosPerSecond;  ///< --incident.repeat-window
+  UnixNanos kpi = 28 * kNanosPerDay;      ///< --kpi.window
+  UnixNanos repeat = 180 * kNanosPerDay;  ///< --incident.repeat-window
 };
 
 /// The names of the ranges a scrape counts: kpi_values() reads each count by its name, so a

@@ -21,8 +21,9 @@ namespace pmx {
 /// incident's `timeline` with the RCA's own entries, sorted by time, and marks the row of the
 /// detection gap. Follow-up reviews are proposed 2 and 4 weeks after the RCA's published_at (or
 /// after the incident resolved, or after `now` while neither happened), followed by the
-/// document's own follow_up_reviews. `earlier_rcas` are the current state of the RCAs of the
-/// earlier incidents (incident.repeat), whose still-open action items are listed.
+/// document's own follow_up_reviews (dates as pmx/core/follow_up_reviews.h reads them).
+/// `earlier_rcas` are the current state of the RCAs of the earlier incidents (incident.repeat),
+/// whose still-open action items are listed.
 ///
 /// Pure and deterministic: the clock is never read (`now` is passed in). Table cells are
 /// escaped (`|` -> `\|`, line breaks -> spaces).

@@ -30,6 +30,10 @@ struct RcaCoverage {
 /// on write, so only a document edited behind the daemon's back can have them).
 RcaCoverage coverage_of(const Rca& rca);
 
+/// `n` in English ordinal form (1st, 2nd, 3rd, 4th, 11th, 21st, 112th), as the flagged-repeat
+/// event and the post-mortem draft both say "the n-th incident of this source".
+std::string ordinal(std::uint32_t n);
+
 /// The source id of an incident id (`<source id>-<n>`), empty if the id has no such shape.
 std::string source_id_of_incident(const std::string& incident_id);
 

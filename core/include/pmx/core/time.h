@@ -11,6 +11,9 @@ namespace pmx {
 using UnixNanos = std::int64_t;
 
 constexpr UnixNanos kNanosPerSecond = 1'000'000'000;
+/// A day as Unix time counts it: UTC, no leap seconds, so every calendar day is this long.
+constexpr std::int64_t kSecondsPerDay = 86'400;
+constexpr UnixNanos kNanosPerDay = kSecondsPerDay * kNanosPerSecond;
 
 /// Parses RFC 3339 (`2026-11-23T07:44:13.852409315Z`, or with a `+hh:mm` offset).
 /// Alertmanager's "zero" time (`0001-01-01T00:00:00Z`, an unset endsAt) parses as 0.
