@@ -306,17 +306,16 @@ void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixN
     base = *incident.resolved_at;
     basis = "after the incident resolved (" + date_of(base) + ")";
   }
-  // The defaults are proposed even when the RCA names its own dates, which the KPIs count
-  // instead (follow_up_reviews()): tests/unit/postmortem_markdown_test.cpp asserts both.
+  // The dates the reviews-due KPI counts: those the RCA names, else the defaults.
   const char* const purposes[] = {"review the action items", "check that the fix held"};  // 2, 4
-  const auto defaults = default_follow_up_reviews(base);
-  for (std::size_t i = 0; i < defaults.size(); ++i) {
-    out << "- " << date_of(defaults[i].at) << ": " << purposes[i] << ", " << defaults[i].weeks_after
-        << " weeks " << basis << "\n";
-  }
-  if (!rca) return;
-  for (const auto& review : named_follow_up_reviews(*rca)) {
-    out << "- " << date_of(review.at) << ": scheduled in the RCA\n";
+  const auto reviews = rca ? follow_up_reviews(*rca, base) : default_follow_up_reviews(base);
+  for (std::size_t i = 0; i < reviews.size(); ++i) {
+    out << "- " << date_of(reviews[i].at) << ": ";
+    if (reviews[i].weeks_after == 0) {
+      out << "scheduled in the RCA\n";
+    } else {
+      out << purposes[i] << ", " << reviews[i].weeks_after << " weeks " << basis << "\n";
+    }
   }
 }
 

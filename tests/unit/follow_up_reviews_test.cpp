@@ -30,8 +30,8 @@ Rca published(const std::vector<std::string>& reviews) {
   })");
   if (!reviews.empty()) doc["follow_up_reviews"] = reviews;
   auto loaded = load_rca(doc);
-  EXPECT_TRUE(std::holds_alternative<Rca>(loaded));
-  return std::get<Rca>(loaded);
+  EXPECT_TRUE(loaded.ok());
+  return loaded ? *loaded : Rca{};
 }
 
 std::string day_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
@@ -92,6 +92,7 @@ TEST(FollowUpReviews, DraftAndKpiAgreeOnNamedReviews) {
   const std::vector<std::string> named{"2026-04-30", "2026-06-30"};
   EXPECT_EQ(kpi_review_dates(rca), named);
   EXPECT_EQ(draft_review_dates(rca, ": scheduled in the RCA"), named);
+  EXPECT_EQ(draft_review_dates(rca, ""), named) << "the draft lists exactly those, no defaults";
 }
 
 TEST(FollowUpReviews, DraftAndKpiAgreeOnTheDefaults) {
@@ -99,6 +100,7 @@ TEST(FollowUpReviews, DraftAndKpiAgreeOnTheDefaults) {
   const std::vector<std::string> defaults{"2026-04-02", "2026-04-16"};  // published + 14d, 28d
   EXPECT_EQ(kpi_review_dates(rca), defaults);
   EXPECT_EQ(draft_review_dates(rca, " weeks after the RCA was published"), defaults);
+  EXPECT_EQ(draft_review_dates(rca, ""), defaults);
   EXPECT_TRUE(draft_review_dates(rca, ": scheduled in the RCA").empty());
 }
 
