@@ -265,7 +265,9 @@ int run(const Flags& f) {
   http.threads = f.http_threads;
   http.io_timeout = std::chrono::microseconds(read_timeout / 1000);
   http.read_auth = f.read_auth;
-  install_http_api(server, http, HttpDependencies{ingestor, queries, rcas, telemetry, authenticator, wall_clock_now});
+  install_http_api(
+      server, http,
+      HttpDependencies{ingestor, queries, rcas, telemetry, authenticator, wall_clock_now});
 
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {

@@ -27,8 +27,8 @@ void log_problems(const fs::path& file, const Error& error) {
 
 /// Loads one file. Returns the RCA id it stands for (its "id", else the file name), valid or
 /// not: an RCA whose file turned invalid keeps its last good version rather than vanishing.
-std::string load_file(const fs::path& file, Queries& queries, RcaService& rcas,
-                                     UnixNanos now, RcaDirReport& report) {
+std::string load_file(const fs::path& file, Queries& queries, RcaService& rcas, UnixNanos now,
+                      RcaDirReport& report) {
   std::ifstream in(file);
   json document;
   try {
@@ -59,7 +59,8 @@ std::string load_file(const fs::path& file, Queries& queries, RcaService& rcas,
 
 }  // namespace
 
-RcaDirReport load_rca_dir(const std::string& dir, Queries& queries, RcaService& rcas, UnixNanos now) {
+RcaDirReport load_rca_dir(const std::string& dir, Queries& queries, RcaService& rcas,
+                          UnixNanos now) {
   RcaDirReport report;
   std::error_code ec;
   std::set<fs::path> files;

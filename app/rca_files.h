@@ -17,6 +17,7 @@ struct RcaDirReport {
 /// Loads every `*.json` in `dir` as a read-only RCA. An invalid file is logged with its
 /// problems and skipped; the others load. RCAs that came from a file no longer in `dir` are
 /// deleted, so the folder is the truth. Store failures are logged and counted as invalid.
-RcaDirReport load_rca_dir(const std::string& dir, Queries& queries, RcaService& rcas, UnixNanos now);
+RcaDirReport load_rca_dir(const std::string& dir, Queries& queries, RcaService& rcas,
+                          UnixNanos now);
 
 }  // namespace pmx

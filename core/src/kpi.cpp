@@ -163,7 +163,9 @@ std::vector<KpiOp> rca_kpi_ops(const Rca* before, const Rca* after) {
 
 namespace kpi_range {
 std::string overdue(Priority priority) { return std::string("overdue:") + to_string(priority); }
-std::string done_on_time(Priority priority) { return std::string("on_time:") + to_string(priority); }
+std::string done_on_time(Priority priority) {
+  return std::string("on_time:") + to_string(priority);
+}
 std::string done_late(Priority priority) { return std::string("late:") + to_string(priority); }
 std::string open_past_due(Priority priority) {
   return std::string("open_past_due:") + to_string(priority);
@@ -177,8 +179,10 @@ std::vector<KpiRange> kpi_ranges(UnixNanos now, const KpiWindows& windows) {
   for (const Priority priority : kPriorities) {
     const std::string open = kpi_index::open_items(priority);
     ranges.push_back({kpi_range::overdue(priority), open, kMinusInfinity, now});
-    ranges.push_back({kpi_range::done_on_time(priority), kpi_index::done_on_time(priority), kpi_start, now});
-    ranges.push_back({kpi_range::done_late(priority), kpi_index::done_late(priority), kpi_start, now});
+    ranges.push_back(
+        {kpi_range::done_on_time(priority), kpi_index::done_on_time(priority), kpi_start, now});
+    ranges.push_back(
+        {kpi_range::done_late(priority), kpi_index::done_late(priority), kpi_start, now});
     ranges.push_back({kpi_range::open_past_due(priority), open, kpi_start, now});
   }
   ranges.push_back({kpi_range::kOpened, kpi_index::kOpened, repeat_start, kPlusInfinity});
@@ -217,7 +221,8 @@ Result<KpiValues> kpi_values(const KpiCounts& counts) {
   values.awaiting_overdue = count(kpi_range::kAwaitingOverdue);
   values.coverage_ratio = ratio(count(kpi_range::kCovered), count(kpi_range::kNeeded));
   values.reviews_due = count(kpi_range::kReviewsDue);
-  if (!missing.empty()) return Error{ErrorCode::kCorrupt, "no count for KPI range " + missing, {}, {}};
+  if (!missing.empty())
+    return Error{ErrorCode::kCorrupt, "no count for KPI range " + missing, {}, {}};
   return values;
 }
 

@@ -230,7 +230,8 @@ Result<Rca> load_rca(const json& doc) {
   static const Check kSchema = rca_document();
   Problems problems;
   kSchema(doc, "", problems);
-  if (!problems.empty()) return Error{ErrorCode::kInvalid, "invalid RCA document", {}, std::move(problems)};
+  if (!problems.empty())
+    return Error{ErrorCode::kInvalid, "invalid RCA document", {}, std::move(problems)};
   return read_rca(doc);
 }
 

@@ -57,7 +57,8 @@ prometheus::MetricFamily action_items(const KpiSnapshot& snapshot) {
 std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   const UnixNanos now = now_();
   const auto snapshot = store_.read_kpis(kpi_ranges(now, settings_.windows), settings_.top_sources);
-  const auto values = snapshot ? kpi_values(snapshot->range_counts) : Result<KpiValues>(snapshot.error());
+  const auto values =
+      snapshot ? kpi_values(snapshot->range_counts) : Result<KpiValues>(snapshot.error());
   std::vector<prometheus::MetricFamily> families;
   families.push_back(single("postmortem_store_up", "1 when the store answered this scrape, else 0.",
                             values ? 1 : 0));

@@ -99,14 +99,15 @@ void install_health(httplib::Server& server, const HttpConfig& config, HttpDepen
   server.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy.\n", "text/plain; charset=utf-8");
   });
-  server.Get("/-/ready", [&queries = deps.queries](const httplib::Request&, httplib::Response& res) {
-    if (queries.ready()) {
-      res.set_content("Ready.\n", "text/plain; charset=utf-8");
-    } else {
-      res.status = 503;
-      res.set_content("Not ready: store unavailable.\n", "text/plain; charset=utf-8");
-    }
-  });
+  server.Get("/-/ready",
+             [&queries = deps.queries](const httplib::Request&, httplib::Response& res) {
+               if (queries.ready()) {
+                 res.set_content("Ready.\n", "text/plain; charset=utf-8");
+               } else {
+                 res.status = 503;
+                 res.set_content("Not ready: store unavailable.\n", "text/plain; charset=utf-8");
+               }
+             });
   server.Get(config.telemetry_path,
              [&telemetry = deps.telemetry](const httplib::Request&, httplib::Response& res) {
                res.set_content(telemetry.scrape(), kMetricsContentType);

@@ -23,7 +23,8 @@ void send_error(httplib::Response& res, const Error& error) {
   switch (error.code) {
     case ErrorCode::kInvalid: {
       json problems = json::array();
-      for (const auto& p : error.problems) problems.push_back({{"field", p.path}, {"message", p.message}});
+      for (const auto& p : error.problems)
+        problems.push_back({{"field", p.path}, {"message", p.message}});
       json body{{"error", error.message()}, {"problems", problems}};
       if (!error.field.empty()) {
         body["field"] = error.field;
@@ -32,8 +33,10 @@ void send_error(httplib::Response& res, const Error& error) {
       }
       return send_json(res, 422, body);
     }
-    case ErrorCode::kNotFound: return send_error(res, 404, error.message(), error.field);
-    case ErrorCode::kReadOnly: return send_error(res, 409, error.message(), error.field);
+    case ErrorCode::kNotFound:
+      return send_error(res, 404, error.message(), error.field);
+    case ErrorCode::kReadOnly:
+      return send_error(res, 409, error.message(), error.field);
     case ErrorCode::kConflict:
     case ErrorCode::kUnavailable:
     case ErrorCode::kCorrupt:

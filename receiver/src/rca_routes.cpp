@@ -13,7 +13,8 @@ void list_rcas(Queries& queries, const httplib::Request& req, httplib::Response&
   RcaFilter filter;
   if (req.has_param("status")) {
     filter.status = rca_status_from(req.get_param_value("status"));
-    if (!filter.status) return send_error(res, 400, "status must be draft, in_review or published", "status");
+    if (!filter.status)
+      return send_error(res, 400, "status must be draft, in_review or published", "status");
   }
   if (req.has_param("has_open_items")) {
     const std::string value = req.get_param_value("has_open_items");
@@ -42,26 +43,30 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
   server.Get("/api/v1/rcas", [deps](const httplib::Request& req, httplib::Response& res) {
     list_rcas(deps.queries, req, res);
   });
-  server.Get(R"(/api/v1/rcas/([^/]+))", [deps](const httplib::Request& req, httplib::Response& res) {
-    const auto rca = deps.queries.rca(req.matches[1]);
-    if (!rca) return send_error(res, rca.error());
-    send_json(res, 200, api_json(*rca));
-  });
-  server.Put(R"(/api/v1/rcas/([^/]+))", [deps](const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(deps.authenticator, req, res)) return;
-    const auto body = json_body(req.body, res);
-    if (!body) return;
-    const std::string id = req.matches[1];
-    const auto written = deps.rcas.put(id, *body, deps.now());
-    if (written) spdlog::info("msg=\"RCA stored\" id={} version={}", id, written->rca.version);
-    send_written(res, written);
-  });
-  server.Delete(R"(/api/v1/rcas/([^/]+))", [deps](const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(deps.authenticator, req, res)) return;
-    const auto removed = deps.rcas.remove(req.matches[1]);
-    if (!removed) return send_error(res, removed.error());
-    res.status = 204;
-  });
+  server.Get(R"(/api/v1/rcas/([^/]+))",
+             [deps](const httplib::Request& req, httplib::Response& res) {
+               const auto rca = deps.queries.rca(req.matches[1]);
+               if (!rca) return send_error(res, rca.error());
+               send_json(res, 200, api_json(*rca));
+             });
+  server.Put(R"(/api/v1/rcas/([^/]+))",
+             [deps](const httplib::Request& req, httplib::Response& res) {
+               if (!authorized(deps.authenticator, req, res)) return;
+               const auto body = json_body(req.body, res);
+               if (!body) return;
+               const std::string id = req.matches[1];
+               const auto written = deps.rcas.put(id, *body, deps.now());
+               if (written)
+                 spdlog::info("msg=\"RCA stored\" id={} version={}", id, written->rca.version);
+               send_written(res, written);
+             });
+  server.Delete(R"(/api/v1/rcas/([^/]+))",
+                [deps](const httplib::Request& req, httplib::Response& res) {
+                  if (!authorized(deps.authenticator, req, res)) return;
+                  const auto removed = deps.rcas.remove(req.matches[1]);
+                  if (!removed) return send_error(res, removed.error());
+                  res.status = 204;
+                });
   server.Patch(R"(/api/v1/rcas/([^/]+)/action-items/([^/]+))",
                [deps](const httplib::Request& req, httplib::Response& res) {
                  if (!authorized(deps.authenticator, req, res)) return;
@@ -70,11 +75,11 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
                  send_written(res, deps.rcas.patch_action_item(req.matches[1], req.matches[2],
                                                                *body, deps.now()));
                });
-  server.Put(R"(/api/v1/rcas/([^/]+)/incidents/([^/]+))",
-             [deps](const httplib::Request& req, httplib::Response& res) {
-               if (!authorized(deps.authenticator, req, res)) return;
-               send_written(res, deps.rcas.link_incident(req.matches[1], req.matches[2], deps.now()));
-             });
+  server.Put(R"(/api/v1/rcas/([^/]+)/incidents/([^/]+))", [deps](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    if (!authorized(deps.authenticator, req, res)) return;
+    send_written(res, deps.rcas.link_incident(req.matches[1], req.matches[2], deps.now()));
+  });
 }
 
 }  // namespace pmx

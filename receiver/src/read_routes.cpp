@@ -63,18 +63,20 @@ void install_read_routes(httplib::Server& server, HttpDependencies deps) {
   server.Get("/api/v1/incidents", [&queries](const httplib::Request& req, httplib::Response& res) {
     list_incidents(queries, req, res);
   });
-  server.Get(R"(/api/v1/incidents/([^/]+))", [&queries](const httplib::Request& req, httplib::Response& res) {
-    const auto detail = queries.incident(req.matches[1]);
-    if (!detail) return send_error(res, detail.error());
-    send_json(res, 200, api_json(*detail));
-  });
+  server.Get(R"(/api/v1/incidents/([^/]+))",
+             [&queries](const httplib::Request& req, httplib::Response& res) {
+               const auto detail = queries.incident(req.matches[1]);
+               if (!detail) return send_error(res, detail.error());
+               send_json(res, 200, api_json(*detail));
+             });
   server.Get("/api/v1/sources", [&queries](const httplib::Request& req, httplib::Response& res) {
     list_sources(queries, req, res);
   });
   // [\s\S], not `.`: ECMAScript's `.` stops at \r, which a label value (so a key) may hold.
-  server.Get(R"(/api/v1/sources/([\s\S]+))", [&queries](const httplib::Request& req, httplib::Response& res) {
-    get_source(queries, req, res);
-  });
+  server.Get(R"(/api/v1/sources/([\s\S]+))",
+             [&queries](const httplib::Request& req, httplib::Response& res) {
+               get_source(queries, req, res);
+             });
 }
 
 }  // namespace pmx

@@ -1,8 +1,8 @@
 #include "pmx/receiver/webhook_decoder.h"
 
-#include "pmx/receiver/json_body.h"
-
 #include <nlohmann/json.hpp>
+
+#include "pmx/receiver/json_body.h"
 
 namespace pmx {
 namespace {
@@ -41,7 +41,8 @@ Result<Labels> label_map(const json& object, const char* name, const std::string
   if (!(*value)->is_object()) return field_error(path + " must be an object of strings", path);
   Labels labels;
   for (const auto& [key, label] : (*value)->items()) {
-    if (!label.is_string()) return field_error(path + "." + key + " must be a string", path + "." + key);
+    if (!label.is_string())
+      return field_error(path + "." + key + " must be a string", path + "." + key);
     labels.emplace(key, label.get<std::string>());
   }
   return labels;
@@ -100,12 +101,13 @@ Result<WebhookMessage> decode_message(const json& doc) {
   const auto version = string_field(doc, "version", "version", true);
   if (!version) return version.error();
   if (*version != "4") {
-    return field_error("unsupported webhook version \"" + *version + "\" (expected \"4\")", "version");
+    return field_error("unsupported webhook version \"" + *version + "\" (expected \"4\")",
+                       "version");
   }
   WebhookMessage message;
-  for (const auto& [name, target] : {std::pair{"receiver", &message.receiver},
-                                     std::pair{"groupKey", &message.group_key},
-                                     std::pair{"externalURL", &message.external_url}}) {
+  for (const auto& [name, target] :
+       {std::pair{"receiver", &message.receiver}, std::pair{"groupKey", &message.group_key},
+        std::pair{"externalURL", &message.external_url}}) {
     auto value = string_field(doc, name, name, false);
     if (!value) return value.error();
     *target = std::move(*value);

@@ -18,11 +18,15 @@ Error invalid(std::vector<Problem> problems) {
   return Error{ErrorCode::kInvalid, "invalid RCA document", {}, std::move(problems)};
 }
 
-Error not_found(std::string detail) { return Error{ErrorCode::kNotFound, std::move(detail), "id", {}}; }
+Error not_found(std::string detail) {
+  return Error{ErrorCode::kNotFound, std::move(detail), "id", {}};
+}
 
 Error read_only(const std::string& id, const char* what_to_do) {
   return Error{ErrorCode::kReadOnly,
-               "RCA " + id + " is loaded from --rca.dir and read-only here: " + what_to_do, {}, {}};
+               "RCA " + id + " is loaded from --rca.dir and read-only here: " + what_to_do,
+               {},
+               {}};
 }
 
 TimelineEvent event(TimelineEventType type, UnixNanos now, std::string detail) {
@@ -66,7 +70,8 @@ std::vector<Problem> apply_patch(const json& patch, UnixNanos now, ActionItem& i
     }
   }
   if (patch.contains("due")) {
-    const auto due = patch["due"].is_string() ? rca_due_end(patch["due"].get<std::string>()) : std::nullopt;
+    const auto due =
+        patch["due"].is_string() ? rca_due_end(patch["due"].get<std::string>()) : std::nullopt;
     if (!due) {
       problems.push_back({"/due", "must be a date, YYYY-MM-DD"});
     } else {
@@ -132,8 +137,10 @@ Result<StoredRca> RcaService::write(const json& document, const std::optional<Rc
   if (!loaded) problems = loaded.error().problems;
   const auto strings = [&](const char* field) {
     std::vector<std::string> values;
-    if (!document.is_object() || !document.contains(field) || !document[field].is_array()) return values;
-    for (const auto& value : document[field]) values.push_back(value.is_string() ? value.get<std::string>() : "");
+    if (!document.is_object() || !document.contains(field) || !document[field].is_array())
+      return values;
+    for (const auto& value : document[field])
+      values.push_back(value.is_string() ? value.get<std::string>() : "");
     return values;
   };
   check_matchers(strings("matchers"), problems);
@@ -186,8 +193,9 @@ void RcaService::tell_observer(const std::optional<Rca>& previous, const Rca& wr
   }
 }
 
-Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id, const std::string& item_id,
-                                                const json& patch, UnixNanos now) {
+Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id,
+                                                const std::string& item_id, const json& patch,
+                                                UnixNanos now) {
   if (!patch.is_object()) return invalid({{"", "the patch must be a JSON object"}});
   for (const auto& [key, value] : patch.items()) {
     if (key != "status" && key != "owner" && key != "due") {
@@ -215,8 +223,8 @@ Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id, const
   });
 }
 
-Result<StoredRca> RcaService::link_incident(const std::string& rca_id, const std::string& incident_id,
-                                            UnixNanos now) {
+Result<StoredRca> RcaService::link_incident(const std::string& rca_id,
+                                            const std::string& incident_id, UnixNanos now) {
   return with_retries(rca_id, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
     if (!stored) return not_found("no RCA with id " + rca_id);
     if (std::find(stored->incidents.begin(), stored->incidents.end(), incident_id) !=

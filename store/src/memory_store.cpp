@@ -123,7 +123,7 @@ Result<std::optional<SourceState>> MemoryStore::get_source(const std::string& so
 }
 
 Result<KpiSnapshot> MemoryStore::read_kpis(const std::vector<KpiRange>& ranges,
-                                                std::size_t top_sources) {
+                                           std::size_t top_sources) {
   std::lock_guard lock(mutex_);
   KpiSnapshot snapshot;
   snapshot.open_incidents = open_incidents_;

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "pmx/core/incident.h"
 #include "pmx/core/error.h"
+#include "pmx/core/incident.h"
 #include "redis_replies.h"
 
 namespace pmx::redis_alert_records {
@@ -42,7 +42,8 @@ inline bool add_if_of(Incident& incident, const redisReply* reply) {
 inline Result<Done> add_all(Incident& incident, const redisReply* reply, const std::string& key) {
   if (reply->type != REDIS_REPLY_ARRAY) return redis_replies::error_for(reply, key);
   for (std::size_t i = 1; i < reply->elements; i += 2) {
-    if (!add_if_of(incident, reply->element[i])) return redis_replies::corrupt(key, "an alert record is not one");
+    if (!add_if_of(incident, reply->element[i]))
+      return redis_replies::corrupt(key, "an alert record is not one");
   }
   return Done{};
 }

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "pmx/core/json_codec.h"
 #include "pmx/core/error.h"
+#include "pmx/core/json_codec.h"
 
 namespace pmx::redis_replies {
 

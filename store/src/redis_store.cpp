@@ -79,7 +79,8 @@ std::string state_text(const SourceState& state, std::int64_t version, const std
 // outside the source's hash slot).
 // A source id that is not SourceKey's 16 hex digits cannot become a key: a bug upstream.
 Error invalid_source_id(const std::string& id) {
-  return Error{ErrorCode::kCorrupt, "source id '" + id + "' is not 16 lowercase hex digits", {}, {}};
+  return Error{
+      ErrorCode::kCorrupt, "source id '" + id + "' is not 16 lowercase hex digits", {}, {}};
 }
 
 std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
@@ -241,7 +242,8 @@ Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
       if (result.state.current) {
         for (std::size_t i = 0; i < records->elements; ++i) {
           if (!alert_records::add_if_of(*result.state.current, records->element[i])) {
-            return replies::corrupt(keys::source_alerts(source.key.id), "an alert record is not one");
+            return replies::corrupt(keys::source_alerts(source.key.id),
+                                    "an alert record is not one");
           }
         }
       }

@@ -122,7 +122,8 @@ Result<RcaWrite> RedisStore::put_rca(
     const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
   // A record whose document is not an object could never be read back nor replaced (the
   // script could not find its links): a bug upstream, refused before anything is written.
-  if (!rca.document.is_object()) return replies::corrupt(rca_field(rca.id), "the document to write is not an object");
+  if (!rca.document.is_object())
+    return replies::corrupt(rca_field(rca.id), "the document to write is not an object");
   // The KPI ops take out what the stored RCA contributed: read it first (one more round trip
   // on a rare path); the script's compare-and-set proves it is still the one replaced.
   const auto stored = read_record(*pool_, rca.id);
@@ -164,12 +165,14 @@ Result<std::vector<Rca>> RedisStore::list_rcas() {
   const auto answers = pool_->run({{"HGETALL", keys::kRcas}});
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* all = answers->front().get();
-  if (all->type != REDIS_REPLY_ARRAY || all->elements % 2 != 0) return replies::error_for(all, keys::kRcas);
+  if (all->type != REDIS_REPLY_ARRAY || all->elements % 2 != 0)
+    return replies::error_for(all, keys::kRcas);
   // HGETALL answers in no particular order: sort by id (the field), as MemoryStore lists them.
   std::vector<std::pair<std::string, Rca>> by_id;
   by_id.reserve(all->elements / 2);
   for (std::size_t i = 0; i < all->elements; i += 2) {
-    if (all->element[i]->type != REDIS_REPLY_STRING) return replies::corrupt(keys::kRcas, "a field is not a string");
+    if (all->element[i]->type != REDIS_REPLY_STRING)
+      return replies::corrupt(keys::kRcas, "a field is not a string");
     const std::string id(replies::text(all->element[i]));
     auto rca = rca_of(all->element[i + 1]);
     if (!rca) return replies::corrupt(rca_field(id), "not an RCA record that loads");

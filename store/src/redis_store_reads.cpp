@@ -72,14 +72,15 @@ Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCom
 
 // Incident `ref` from the replies to GET of its document and HGETALL of its alert records;
 // nullopt when there is no document.
-Result<std::optional<Incident>> incident_of(const keys::IncidentRef& ref, const redisReply* document,
-                                            const redisReply* records) {
+Result<std::optional<Incident>> incident_of(const keys::IncidentRef& ref,
+                                            const redisReply* document, const redisReply* records) {
   const std::string key = keys::incident(ref.source_id, ref.number);
   if (document->type == REDIS_REPLY_NIL) return std::optional<Incident>();
   if (document->type != REDIS_REPLY_STRING) return replies::error_for(document, key);
   auto incident = replies::decode(document, incident_from_json);
   if (!incident) return replies::corrupt(key);
-  const auto added = alert_records::add_all(*incident, records, keys::incident_alerts(ref.source_id, ref.number));
+  const auto added =
+      alert_records::add_all(*incident, records, keys::incident_alerts(ref.source_id, ref.number));
   if (!added) return added.error();
   return incident;
 }
@@ -93,7 +94,7 @@ void ask_incident(std::vector<RedisCommand>& commands, const keys::IncidentRef& 
 // The incidents with these ids, in the same order, in one round trip. Ids that name nothing
 // (or are not incident ids) are left out.
 Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
-                                                   const std::vector<std::string>& ids) {
+                                              const std::vector<std::string>& ids) {
   std::vector<Incident> incidents;
   std::vector<RedisCommand> commands;
   std::vector<keys::IncidentRef> refs;
@@ -117,7 +118,7 @@ Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
 // The sources with these canonical keys, in one round trip. The id in the key is derived from
 // the canonical form (SourceKey::id is source_id_for(canonical)), so the indices hold only it.
 Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
-                                                    const std::vector<std::string>& canonicals) {
+                                               const std::vector<std::string>& canonicals) {
   std::vector<SourceState> sources;
   if (canonicals.empty()) return sources;
   std::vector<RedisCommand> commands;
@@ -190,7 +191,9 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
   const redisReply* events = (*answers)[2].get();
   if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events, timeline_key);
   auto rcas = strings_of((*answers)[3].get());
-  if (!rcas) return replies::error_for((*answers)[3].get(), keys::incident_rcas(ref->source_id, ref->number));
+  if (!rcas)
+    return replies::error_for((*answers)[3].get(),
+                              keys::incident_rcas(ref->source_id, ref->number));
 
   IncidentDetail detail;
   detail.incident = std::move(**incident);
@@ -203,7 +206,9 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
   detail.timeline.reserve(events->elements);
   for (std::size_t i = 0; i < events->elements; ++i) {
     auto event = replies::decode(events->element[i], timeline_event_from_json);
-    if (!event) return replies::corrupt(timeline_key, "entry " + std::to_string(i) + " is not a timeline event");
+    if (!event)
+      return replies::corrupt(timeline_key,
+                              "entry " + std::to_string(i) + " is not a timeline event");
     detail.timeline.push_back(std::move(*event));
   }
   return std::optional<IncidentDetail>(std::move(detail));
@@ -230,7 +235,8 @@ Result<std::optional<SourceState>> RedisStore::get_source(const std::string& sou
   if (!answer) return ErrorCode::kUnavailable;
   const redisReply* document = answer->front().get();
   if (document->type == REDIS_REPLY_NIL) return std::optional<SourceState>();
-  if (document->type != REDIS_REPLY_STRING) return replies::error_for(document, keys::state(source_id));
+  if (document->type != REDIS_REPLY_STRING)
+    return replies::error_for(document, keys::state(source_id));
   auto state = replies::decode(document, source_state_from_json);
   if (!state) return replies::corrupt(keys::state(source_id));
   return std::optional<SourceState>(std::move(*state));
@@ -239,7 +245,7 @@ Result<std::optional<SourceState>> RedisStore::get_source(const std::string& sou
 // Everything in one pipeline: the open incidents, the top sources, the action item counts and
 // one ZCOUNT per range. O(log n) each: the cost does not grow with history.
 Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
-                                               std::size_t top_sources) {
+                                          std::size_t top_sources) {
   std::vector<RedisCommand> commands{{"ZCARD", keys::kOpenIncidents},
                                      {"HGETALL", redis_kpi::kItems}};
   if (top_sources > 0) commands.push_back(top_sources_command(top_sources));
@@ -264,11 +270,13 @@ Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
   snapshot.open_incidents = static_cast<std::uint64_t>(*open);
 
   const auto items = strings_of((*answers)[1].get());
-  if (!items || items->size() % 2 != 0) return replies::error_for((*answers)[1].get(), redis_kpi::kItems);
+  if (!items || items->size() % 2 != 0)
+    return replies::error_for((*answers)[1].get(), redis_kpi::kItems);
   for (std::size_t i = 0; i < items->size(); i += 2) {
     char* end = nullptr;
     const long long count = std::strtoll((*items)[i + 1].c_str(), &end, 10);
-    if (end == nullptr || *end != '\0') return replies::corrupt(redis_kpi::kItems, "a count is not an integer");
+    if (end == nullptr || *end != '\0')
+      return replies::corrupt(redis_kpi::kItems, "a count is not an integer");
     snapshot.action_items[(*items)[i]] = count;
   }
 

@@ -98,8 +98,9 @@ class KpiTruth : public ::testing::Test {
     AuthConfig auth;
     auth.bearer_token = kToken;
     authenticator_ = std::make_unique<Authenticator>(auth);
-    install_http_api(server_, HttpConfig{},
-                     HttpDependencies{*ingestor_, *queries_, *rcas_, *telemetry_, *authenticator_, clock});
+    install_http_api(
+        server_, HttpConfig{},
+        HttpDependencies{*ingestor_, *queries_, *rcas_, *telemetry_, *authenticator_, clock});
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);

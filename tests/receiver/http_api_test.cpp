@@ -53,7 +53,7 @@ class FlakyStore final : public Store {
     return inner_.read_kpis(ranges, top);
   }
   Result<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
-                                const std::map<std::string, std::vector<TimelineEvent>>& t) override {
+                           const std::map<std::string, std::vector<TimelineEvent>>& t) override {
     if (auto e = failure()) return *e;
     return inner_.put_rca(rca, expected_version, t);
   }

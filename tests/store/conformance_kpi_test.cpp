@@ -62,7 +62,9 @@ KpiCounts zero_counts() {
 template <typename Backend>
 class KpiConformance : public StoreConformance<Backend> {
  protected:
-  KpiValues kpis_at(UnixNanos now) { return this->value(kpi_values(snapshot_at(now).range_counts)); }
+  KpiValues kpis_at(UnixNanos now) {
+    return this->value(kpi_values(snapshot_at(now).range_counts));
+  }
   KpiSnapshot snapshot_at(UnixNanos now, Store* from = nullptr) {
     Store& store = from ? *from : this->store();
     return this->value(store.read_kpis(kpi_ranges(now, windows_), 10));

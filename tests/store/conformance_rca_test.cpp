@@ -37,8 +37,7 @@ Rca rca_of(const json& doc) {
   auto loaded = load_rca(doc);
   if (!loaded) {
     const auto& problems = loaded.error().problems;
-    ADD_FAILURE() << doc.dump() << ": " << problems.front().path << " "
-                  << problems.front().message;
+    ADD_FAILURE() << doc.dump() << ": " << problems.front().path << " " << problems.front().message;
     return Rca{};
   }
   return std::move(*loaded);

@@ -691,7 +691,8 @@ KpiCounts named(const std::vector<std::int64_t>& counts) {
   const auto ranges = kpi_ranges(0, KpiWindows{});
   EXPECT_EQ(counts.size(), ranges.size());
   KpiCounts named;
-  for (std::size_t i = 0; i < counts.size() && i < ranges.size(); ++i) named[ranges[i].name] = counts[i];
+  for (std::size_t i = 0; i < counts.size() && i < ranges.size(); ++i)
+    named[ranges[i].name] = counts[i];
   return named;
 }
 

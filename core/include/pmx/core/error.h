@@ -46,9 +46,9 @@ struct Error {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}                 // NOLINT: implicit by design
-  Result(Error error) : error_(std::move(error)) {}             // NOLINT: implicit by design
-  Result(ErrorCode code, std::string detail = {})  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
+  Result(ErrorCode code, std::string detail = {})    // NOLINT: implicit by design
       : error_{code, std::move(detail), {}, {}} {}
 
   bool ok() const { return value_.has_value(); }

@@ -22,8 +22,8 @@ nlohmann::json to_json(const SourceState& state, AlertRecords records = AlertRec
 /// A source's own fields, without its current incident and without its version: the part of
 /// a source every form shares.
 nlohmann::json source_summary_json(const SourceState& state);
-/// A state's stored JSON (with its version) and `"current": null`, for a writer that has the current incident's JSON
-/// text already (RedisStore's commit writes that document on its own too).
+/// A state's stored JSON (with its version) and `"current": null`, for a writer that has the
+/// current incident's JSON text already (RedisStore's commit writes that document on its own too).
 nlohmann::json to_json_without_current(const SourceState& state);
 nlohmann::json to_json(const AlertRecord& record);
 

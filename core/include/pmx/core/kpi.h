@@ -90,12 +90,12 @@ struct KpiWindows {
 /// The names of the ranges a scrape counts: kpi_values() reads each count by its name, so a
 /// range added or removed cannot shift the figures of another.
 namespace kpi_range {
-std::string overdue(Priority priority);        ///< open items past due, ever
-std::string done_on_time(Priority priority);   ///< done by their due date, due in the KPI window
-std::string done_late(Priority priority);      ///< done after it, due in the KPI window
-std::string open_past_due(Priority priority);  ///< open items past due, due in the KPI window
-inline constexpr const char* kOpened = "opened";    ///< incidents opened in the repeat window
-inline constexpr const char* kRepeats = "repeats";  ///< ... of which repeats
+std::string overdue(Priority priority);           ///< open items past due, ever
+std::string done_on_time(Priority priority);      ///< done by their due date, due in the KPI window
+std::string done_late(Priority priority);         ///< done after it, due in the KPI window
+std::string open_past_due(Priority priority);     ///< open items past due, due in the KPI window
+inline constexpr const char* kOpened = "opened";  ///< incidents opened in the repeat window
+inline constexpr const char* kRepeats = "repeats";    ///< ... of which repeats
 inline constexpr const char* kAwaiting = "awaiting";  ///< resolved, awaiting a post-mortem
 inline constexpr const char* kAwaitingOverdue = "awaiting_overdue";  ///< ... past due
 inline constexpr const char* kNeeded = "needed";    ///< needing one, resolved in the KPI window

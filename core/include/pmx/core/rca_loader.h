@@ -22,7 +22,6 @@
 
 namespace pmx {
 
-
 /// Validates `doc` and, when it breaks no rule, returns the model with `document` = `doc`.
 /// Otherwise returns kInvalid ("invalid RCA document") with every problem found in
 /// Error::problems (not just the first), in a stable order: in each

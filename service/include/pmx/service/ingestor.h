@@ -32,7 +32,8 @@ class Ingestor {
   // Revision 0 is the empty RCA set (every RCA write bumps it), so a fresh daemon on an empty
   // store reads nothing extra.
   std::int64_t rcas_revision_ = 0;
-  std::shared_ptr<const std::vector<RcaCoverage>> rcas_ = std::make_shared<std::vector<RcaCoverage>>();
+  std::shared_ptr<const std::vector<RcaCoverage>> rcas_ =
+      std::make_shared<std::vector<RcaCoverage>>();
 };
 
 }  // namespace pmx

@@ -26,9 +26,10 @@ class MemoryStore final : public Store {
   Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
   Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
   Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
-                                     std::size_t top_sources) override;
-  Result<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
-                                const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
+                                std::size_t top_sources) override;
+  Result<RcaWrite> put_rca(
+      const Rca& rca, std::int64_t expected_version,
+      const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
   Result<std::optional<Rca>> get_rca(const std::string& id) override;
   Result<std::vector<Rca>> list_rcas() override;
   Result<bool> delete_rca(const std::string& id) override;

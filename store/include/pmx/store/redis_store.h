@@ -99,7 +99,7 @@ class RedisStore final : public Store {
   Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
   /// One round trip.
   Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
-                                     std::size_t top_sources) override;
+                                std::size_t top_sources) override;
   /// Two round trips (three after NOSCRIPT): the stored RCA is read (the KPI ops take out its
   /// part), then a Lua script writes the record, the incident links, the revision, the
   /// timeline entries and the KPI aggregates at once. Incident ids that are not `<source id>-<n>`
