@@ -1,15 +1,12 @@
 #include "pmx/service/queries.h"
 
+#include "not_found.h"
 #include "pmx/core/matcher.h"
 #include "pmx/core/postmortem_markdown.h"
 #include "pmx/core/repeat.h"
 
 namespace pmx {
 namespace {
-
-Error not_found(std::string detail, std::string field) {
-  return Error{ErrorCode::kNotFound, std::move(detail), std::move(field), {}};
-}
 
 /// Does the RCA cover the source: linked to one of its incidents, or matchers matching its labels.
 bool covers_source(const Rca& rca, const SourceState& source) {
@@ -74,12 +71,7 @@ Result<std::vector<Rca>> Queries::rcas(const RcaFilter& filter) {
   return listed;
 }
 
-Result<Rca> Queries::rca(const std::string& id) {
-  auto rca = store_.get_rca(id);
-  if (!rca) return std::move(rca).error();
-  if (!*rca) return not_found("no RCA with id " + id, "id");
-  return std::move(**rca);
-}
+Result<Rca> Queries::rca(const std::string& id) { return stored_rca(store_, id); }
 
 Result<std::vector<Rca>> Queries::rcas_by_id(const std::vector<std::string>& ids) {
   std::vector<Rca> rcas;

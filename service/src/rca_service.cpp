@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "not_found.h"
 #include "pmx/core/matcher.h"
 
 namespace pmx {
@@ -16,10 +17,6 @@ constexpr int kMaxRounds = 5;
 
 Error invalid(std::vector<Problem> problems) {
   return Error{ErrorCode::kInvalid, "invalid RCA document", {}, std::move(problems)};
-}
-
-Error not_found(std::string detail) {
-  return Error{ErrorCode::kNotFound, std::move(detail), "id", {}};
 }
 
 Error read_only(const std::string& id, const char* what_to_do) {
@@ -105,13 +102,6 @@ Result<StoredRca> RcaService::with_retries(const std::string& id, Attempt attemp
     if (written || written.error().code != ErrorCode::kConflict) return written;
   }
   return ErrorCode::kConflict;
-}
-
-Result<Rca> RcaService::existing(const std::string& id) {
-  auto stored = store_.get_rca(id);
-  if (!stored) return std::move(stored).error();
-  if (!*stored) return not_found("no RCA with id " + id);
-  return std::move(**stored);
 }
 
 Result<StoredRca> RcaService::put(const std::string& id, const json& document, UnixNanos now,
@@ -239,7 +229,7 @@ Result<StoredRca> RcaService::link_incident(const std::string& rca_id,
 }
 
 Result<Done> RcaService::remove(const std::string& id, RcaOrigin origin) {
-  const auto stored = existing(id);
+  const auto stored = stored_rca(store_, id);
   if (!stored) return stored.error();
   if (stored->from_file && origin == RcaOrigin::kApi) return read_only(id, "remove its file");
   const auto removed = store_.delete_rca(id);

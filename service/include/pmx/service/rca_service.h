@@ -67,8 +67,6 @@ class RcaService {
   Result<StoredRca> write(const nlohmann::json& document, const std::optional<Rca>& previous,
                           UnixNanos now, RcaOrigin origin,
                           std::map<std::string, std::vector<TimelineEvent>> timeline);
-  /// The stored RCA `id`, or kNotFound.
-  Result<Rca> existing(const std::string& id);
   /// Runs `attempt` on the stored RCA until it does not lose a compare-and-set race.
   template <typename Attempt>
   Result<StoredRca> with_retries(const std::string& id, Attempt attempt);
