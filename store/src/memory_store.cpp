@@ -80,6 +80,17 @@ Result<std::vector<bool>> MemoryStore::commit(const std::vector<SourceCommit>& c
   return applied;
 }
 
+Incident MemoryStore::linked(Incident incident) const {
+  const auto links = incident_rcas_.find(incident.id);
+  if (links != incident_rcas_.end()) incident.rcas.assign(links->second.begin(), links->second.end());
+  return incident;
+}
+
+SourceState MemoryStore::linked(SourceState source) const {
+  if (source.current) source.current = linked(std::move(*source.current));
+  return source;
+}
+
 Result<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFilter& filter) {
   std::lock_guard lock(mutex_);
   std::vector<Incident> result;
@@ -88,7 +99,7 @@ Result<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFilter& 
     const Incident& incident = incidents_.at(it->second).incident;
     if (filter.source_id && incident.source_id != *filter.source_id) continue;
     if (filter.state && incident.state != *filter.state) continue;
-    result.push_back(incident);
+    result.push_back(linked(incident));
   }
   return result;
 }
@@ -98,8 +109,7 @@ Result<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::strin
   const auto it = incidents_.find(id);
   if (it == incidents_.end()) return std::optional<IncidentDetail>();
   IncidentDetail detail = it->second;
-  const auto links = incident_rcas_.find(id);
-  if (links != incident_rcas_.end()) detail.incident.rcas.assign(links->second.begin(), links->second.end());
+  detail.incident = linked(detail.incident);
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
@@ -107,7 +117,7 @@ Result<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<SourceState> result;
   result.reserve(sources_.size());
-  for (const auto& entry : sources_) result.push_back(entry.second);
+  for (const auto& entry : sources_) result.push_back(linked(entry.second));
   std::sort(result.begin(), result.end(), [](const SourceState& a, const SourceState& b) {
     return a.last_seen != b.last_seen ? a.last_seen > b.last_seen : a.key.canonical < b.key.canonical;
   });
@@ -119,7 +129,7 @@ Result<std::optional<SourceState>> MemoryStore::get_source(const std::string& so
   std::lock_guard lock(mutex_);
   const auto it = sources_.find(source_id);
   if (it == sources_.end()) return std::optional<SourceState>();
-  return std::optional<SourceState>(it->second);
+  return std::optional<SourceState>(linked(it->second));
 }
 
 Result<KpiSnapshot> MemoryStore::read_kpis(const std::vector<KpiRange>& ranges,

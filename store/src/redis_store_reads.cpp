@@ -70,10 +70,23 @@ Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCom
   return std::move(*strings);
 }
 
-// Incident `ref` from the replies to GET of its document and HGETALL of its alert records;
-// nullopt when there is no document.
-Result<std::optional<Incident>> incident_of(const keys::IncidentRef& ref,
-                                            const redisReply* document, const redisReply* records) {
+// The RCA ids of an SMEMBERS reply of incident `ref`'s links, sorted, into `incident`. The
+// links live beside the document (an RCA write must not rewrite the incident, which belongs to
+// its source's compare-and-set); a set of RCA ids, few per incident.
+Result<Done> set_links(Incident& incident, const keys::IncidentRef& ref, const redisReply* links) {
+  auto rcas = strings_of(links);
+  if (!rcas) return replies::error_for(links, keys::incident_rcas(ref.source_id, ref.number));
+  if (!rcas->empty()) {
+    std::sort(rcas->begin(), rcas->end());
+    incident.rcas = std::move(*rcas);
+  }
+  return Done{};
+}
+
+// Incident `ref` from the replies to ask_incident()'s GET of its document, HGETALL of its alert
+// records and SMEMBERS of its RCA links; nullopt when there is no document.
+Result<std::optional<Incident>> incident_of(const keys::IncidentRef& ref, const redisReply* document,
+                                            const redisReply* records, const redisReply* links) {
   const std::string key = keys::incident(ref.source_id, ref.number);
   if (document->type == REDIS_REPLY_NIL) return std::optional<Incident>();
   if (document->type != REDIS_REPLY_STRING) return replies::error_for(document, key);
@@ -82,13 +95,39 @@ Result<std::optional<Incident>> incident_of(const keys::IncidentRef& ref,
   const auto added =
       alert_records::add_all(*incident, records, keys::incident_alerts(ref.source_id, ref.number));
   if (!added) return added.error();
+  const auto linked = set_links(*incident, ref, links);
+  if (!linked) return linked.error();
   return incident;
 }
 
 // The commands that incident_of() reads, for incident `ref`.
+constexpr std::size_t kIncidentCommands = 3;
 void ask_incident(std::vector<RedisCommand>& commands, const keys::IncidentRef& ref) {
   commands.push_back({"GET", keys::incident(ref.source_id, ref.number)});
   commands.push_back({"HGETALL", keys::incident_alerts(ref.source_id, ref.number)});
+  commands.push_back({"SMEMBERS", keys::incident_rcas(ref.source_id, ref.number)});
+}
+
+// Puts the RCA links of each source's current incident into it, in one round trip (none when
+// no source has a current incident): the state documents carry no links.
+Result<Done> link_current_incidents(RedisConnectionPool& pool, std::vector<SourceState*> sources) {
+  std::vector<std::pair<Incident*, keys::IncidentRef>> currents;
+  std::vector<RedisCommand> commands;
+  for (SourceState* source : sources) {
+    if (!source->current) continue;
+    auto ref = keys::parse_incident_id(source->current->id);
+    if (!ref) continue;  // no incident has an id of another shape
+    commands.push_back({"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)});
+    currents.emplace_back(&*source->current, std::move(*ref));
+  }
+  if (commands.empty()) return Done{};
+  const auto answers = pool.run(commands);
+  if (!answers) return ErrorCode::kUnavailable;
+  for (std::size_t i = 0; i < currents.size(); ++i) {
+    const auto linked = set_links(*currents[i].first, currents[i].second, (*answers)[i].get());
+    if (!linked) return linked.error();
+  }
+  return Done{};
 }
 
 // The incidents with these ids, in the same order, in one round trip. Ids that name nothing
@@ -107,8 +146,9 @@ Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
   if (commands.empty()) return incidents;
   const auto answers = pool.run(commands);
   if (!answers) return ErrorCode::kUnavailable;
-  for (std::size_t i = 0; i + 1 < answers->size(); i += 2) {
-    auto incident = incident_of(refs[i / 2], (*answers)[i].get(), (*answers)[i + 1].get());
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const RedisReply* answer = &(*answers)[i * kIncidentCommands];
+    auto incident = incident_of(refs[i], answer[0].get(), answer[1].get(), answer[2].get());
     if (!incident) return incident.error();
     if (*incident) incidents.push_back(std::move(**incident));
   }
@@ -135,6 +175,10 @@ Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
     if (!state) return replies::corrupt(commands[i][1]);
     sources.push_back(std::move(*state));
   }
+  std::vector<SourceState*> all;
+  for (auto& source : sources) all.push_back(&source);
+  const auto linked = link_current_incidents(pool, all);
+  if (!linked) return linked.error();
   return sources;
 }
 
@@ -181,28 +225,17 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
   std::vector<RedisCommand> commands;
   ask_incident(commands, *ref);
   commands.push_back({"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"});
-  commands.push_back({"SMEMBERS", keys::incident_rcas(ref->source_id, ref->number)});
   const auto answers = pool_->run(commands);
   if (!answers) return ErrorCode::kUnavailable;
-  auto incident = incident_of(*ref, (*answers)[0].get(), (*answers)[1].get());
+  auto incident = incident_of(*ref, (*answers)[0].get(), (*answers)[1].get(), (*answers)[2].get());
   if (!incident) return incident.error();
   if (!*incident) return std::optional<IncidentDetail>();
   const std::string timeline_key = keys::timeline(ref->source_id, ref->number);
-  const redisReply* events = (*answers)[2].get();
+  const redisReply* events = (*answers)[kIncidentCommands].get();
   if (events->type != REDIS_REPLY_ARRAY) return replies::error_for(events, timeline_key);
-  auto rcas = strings_of((*answers)[3].get());
-  if (!rcas)
-    return replies::error_for((*answers)[3].get(),
-                              keys::incident_rcas(ref->source_id, ref->number));
 
   IncidentDetail detail;
   detail.incident = std::move(**incident);
-  // The links live beside the document (an RCA write must not rewrite the incident, which
-  // belongs to its source's compare-and-set); a set of RCA ids, few per incident.
-  if (!rcas->empty()) {
-    std::sort(rcas->begin(), rcas->end());
-    detail.incident.rcas = std::move(*rcas);
-  }
   detail.timeline.reserve(events->elements);
   for (std::size_t i = 0; i < events->elements; ++i) {
     auto event = replies::decode(events->element[i], timeline_event_from_json);
@@ -239,6 +272,8 @@ Result<std::optional<SourceState>> RedisStore::get_source(const std::string& sou
     return replies::error_for(document, keys::state(source_id));
   auto state = replies::decode(document, source_state_from_json);
   if (!state) return replies::corrupt(keys::state(source_id));
+  const auto linked = link_current_incidents(*pool_, {&*state});
+  if (!linked) return linked.error();
   return std::optional<SourceState>(std::move(*state));
 }
 

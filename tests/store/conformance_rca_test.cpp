@@ -167,6 +167,57 @@ TYPED_TEST(RcaConformance, LinksAndTimelineEntriesFollowTheDocument) {
   EXPECT_EQ(this->incident(i2).incident.state, IncidentState::kOpen);
 }
 
+// Every read of an incident shows its RCAs, not only the detail: lists of incidents, and the
+// current incident of a listed or fetched source (the API's lists and /sources/{id}).
+TYPED_TEST(RcaConformance, EveryReadOfAnIncidentShowsItsRcas) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const SourceKey payments = source_of("HighLatency", "payments");
+  this->ingest({firing("HighLatency", "checkout", "c1", kT0),
+                firing("HighLatency", "payments", "p1", kT0)},
+               kT0);
+  const std::string i1 = incident_id(checkout.id, 1), i2 = incident_id(payments.id, 1);
+  this->put(rca("rca-2", {}, {i1}), 0);
+  this->put(rca("rca-1", {}, {i1}), 0);
+
+  // The RCA ids of each incident as every read that is not the detail shows them.
+  struct Reads {
+    std::map<std::string, Ids> listed, filtered, current, fetched;
+  };
+  const auto reads = [&] {
+    Reads r;
+    for (const auto& incident : this->value(this->store().list_incidents(IncidentFilter{}))) {
+      r.listed[incident.id] = incident.rcas;
+    }
+    IncidentFilter of_checkout;
+    of_checkout.source_id = checkout.id;
+    of_checkout.state = IncidentState::kOpen;
+    for (const auto& incident : this->value(this->store().list_incidents(of_checkout))) {
+      r.filtered[incident.id] = incident.rcas;
+    }
+    for (const auto& source : this->value(this->store().list_sources(10))) {
+      if (source.current) r.current[source.current->id] = source.current->rcas;
+    }
+    const auto fetched = this->value(this->store().get_source(checkout.id));
+    if (fetched && fetched->current) r.fetched[fetched->current->id] = fetched->current->rcas;
+    return r;
+  };
+  const Ids both{"rca-1", "rca-2"};
+  Reads linked = reads();
+  EXPECT_EQ(linked.listed, (std::map<std::string, Ids>{{i1, both}, {i2, {}}}));
+  EXPECT_EQ(linked.filtered, (std::map<std::string, Ids>{{i1, both}}));
+  EXPECT_EQ(linked.current, (std::map<std::string, Ids>{{i1, both}, {i2, {}}}));
+  EXPECT_EQ(linked.fetched, (std::map<std::string, Ids>{{i1, both}}));
+  EXPECT_EQ(this->rcas_of(i1), both) << "the same as the detail";
+
+  ASSERT_TRUE(this->value(this->store().delete_rca("rca-2")));
+  const Ids one{"rca-1"};
+  Reads deleted = reads();
+  EXPECT_EQ(deleted.listed, (std::map<std::string, Ids>{{i1, one}, {i2, {}}}));
+  EXPECT_EQ(deleted.filtered, (std::map<std::string, Ids>{{i1, one}}));
+  EXPECT_EQ(deleted.current, (std::map<std::string, Ids>{{i1, one}, {i2, {}}}));
+  EXPECT_EQ(deleted.fetched, (std::map<std::string, Ids>{{i1, one}}));
+}
+
 TYPED_TEST(RcaConformance, EntriesForUnknownIncidentsAreIgnored) {
   const SourceKey later = source_of("HighLatency", "later");
   const std::string unseen = incident_id(later.id, 1);  // well formed, not seen yet

@@ -48,6 +48,9 @@ class MemoryStore final : public Store {
   KpiLedger kpis_;
 
   void unlink(const Rca& rca);
+  /// The incident (or the source's current one) with its RCA links, which are kept apart.
+  Incident linked(Incident incident) const;
+  SourceState linked(SourceState source) const;
   std::vector<SourceCount> top_sources_locked(std::size_t limit) const;
 };
 

@@ -109,14 +109,20 @@ class Store {
   /// be written, and a retry of the webhook then finds their occurrences known).
   virtual Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) = 0;
 
-  /// Incidents, newest first (by opened_at).
+  /// Every read of an incident (listed, fetched, or a source's current one) carries its RCA
+  /// links in Incident::rcas, sorted by id.
+  ///
+  /// Incidents, newest first (by opened_at). Two round trips in RedisStore (the index, then the
+  /// incidents), more when a filter skips many (pages of the index).
   virtual Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) = 0;
   /// An incident with its timeline; nullopt when there is none.
   virtual Result<std::optional<IncidentDetail>> get_incident(const std::string& id) = 0;
 
-  /// Sources, most recently seen first.
+  /// Sources, most recently seen first. Three round trips in RedisStore (the index, the
+  /// sources, their current incidents' links).
   virtual Result<std::vector<SourceState>> list_sources(std::size_t limit) = 0;
-  /// A source by its id (SourceKey::id); nullopt when it was never seen.
+  /// A source by its id (SourceKey::id); nullopt when it was never seen. Two round trips in
+  /// RedisStore when it has a current incident (its links).
   virtual Result<std::optional<SourceState>> get_source(const std::string& source_id) = 0;
 
   /// The KPI aggregates (see pmx/core/kpi.h), kept up to date on commit, the open incidents
