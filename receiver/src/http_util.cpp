@@ -47,6 +47,25 @@ void send_error(httplib::Response& res, const Error& error) {
   }
 }
 
+bool known_params(const httplib::Request& req, httplib::Response& res,
+                  std::initializer_list<const char*> known) {
+  for (const auto& [name, value] : req.params) {
+    bool is_known = false;
+    std::string list;
+    for (const char* k : known) {
+      is_known = is_known || name == k;
+      list += std::string(list.empty() ? "" : ", ") + k;
+    }
+    if (is_known) continue;
+    send_error(res, 400,
+               "unknown query parameter \"" + name + "\" (" +
+                   (list.empty() ? std::string("this path takes none") : "known: " + list) + ")",
+               name);
+    return false;
+  }
+  return true;
+}
+
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,
                 httplib::Response& res) {
   if (authenticator.allows(req.get_header_value("Authorization"))) return true;

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <initializer_list>
 #include <optional>
 
 #include "pmx/core/error.h"
@@ -20,6 +21,11 @@ void send_error(httplib::Response& res, int status, const std::string& message,
 /// kReadOnly 409, and 503 with Retry-After for the store's failures (Alertmanager retries a
 /// 5xx, and a store that cannot answer is a temporary condition).
 void send_error(httplib::Response& res, const Error& error);
+
+/// True when every query parameter is one of `known`; otherwise answers 400 naming the first
+/// that is not (`?service=search` must not silently list everything).
+bool known_params(const httplib::Request& req, httplib::Response& res,
+                  std::initializer_list<const char*> known);
 
 /// True when the request carries the credentials; otherwise answers 401 with the challenge.
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,

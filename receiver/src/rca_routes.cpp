@@ -10,6 +10,7 @@ namespace {
 using nlohmann::json;
 
 void list_rcas(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+  if (!known_params(req, res, {"status", "has_open_items", "source"})) return;
   RcaFilter filter;
   if (req.has_param("status")) {
     filter.status = rca_status_from(req.get_param_value("status"));
@@ -45,7 +46,8 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
   });
   server.Get(R"(/api/v1/rcas/([^/]+))",
              [deps](const httplib::Request& req, httplib::Response& res) {
-               const auto rca = deps.queries.rca(req.matches[1]);
+               if (!known_params(req, res, {})) return;
+    const auto rca = deps.queries.rca(req.matches[1]);
                if (!rca) return send_error(res, rca.error());
                send_json(res, 200, api_json(*rca));
              });

@@ -26,6 +26,7 @@ std::optional<std::size_t> limit_param(const httplib::Request& req, httplib::Res
 }
 
 void list_incidents(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+  if (!known_params(req, res, {"source", "state", "limit"})) return;
   IncidentFilter filter;
   if (req.has_param("source")) filter.source_id = source_id_of(req.get_param_value("source"));
   if (req.has_param("state")) {
@@ -41,6 +42,7 @@ void list_incidents(Queries& queries, const httplib::Request& req, httplib::Resp
 }
 
 void list_sources(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+  if (!known_params(req, res, {"limit"})) return;
   const auto limit = limit_param(req, res);
   if (!limit) return;
   const auto sources = queries.sources(*limit);
@@ -51,6 +53,7 @@ void list_sources(Queries& queries, const httplib::Request& req, httplib::Respon
 }
 
 void get_source(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+  if (!known_params(req, res, {})) return;
   const auto history = queries.source(req.matches[1], kMaxLimit);
   if (!history) return send_error(res, history.error());
   send_json(res, 200, api_json(*history));
@@ -65,7 +68,8 @@ void install_read_routes(httplib::Server& server, HttpDependencies deps) {
   });
   server.Get(R"(/api/v1/incidents/([^/]+))",
              [&queries](const httplib::Request& req, httplib::Response& res) {
-               const auto detail = queries.incident(req.matches[1]);
+               if (!known_params(req, res, {})) return;
+    const auto detail = queries.incident(req.matches[1]);
                if (!detail) return send_error(res, detail.error());
                send_json(res, 200, api_json(*detail));
              });

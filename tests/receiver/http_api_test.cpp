@@ -225,6 +225,33 @@ TEST_F(HttpApiTest, ReadApiFindsIncidentsBySourceKeyOrId) {
   EXPECT_EQ(json::parse(client_->Get("/api/v1/nothing-here")->body)["error"], "not found: /api/v1/nothing-here");
 }
 
+// `?service=search` once listed every incident: a parameter a route does not know is a 400
+// naming it, on every read of the API, and the known ones still work.
+TEST_F(HttpApiTest, UnknownQueryParametersAre400NamingThem) {
+  ASSERT_EQ(post_webhook(fixture("01-firing-group-checkout.json"))->status, 200);
+  const std::string incident = json::parse(client_->Get("/api/v1/incidents")->body)["incidents"][0]["id"];
+  for (const std::string& path : std::vector<std::string>{
+           "/api/v1/incidents?service=search", "/api/v1/incidents?state=open&servce=x",
+        "/api/v1/incidents/" + incident + "?service=search", "/api/v1/sources?service=search",
+        "/api/v1/sources/" + incident.substr(0, 16) + "?service=search",
+        "/api/v1/rcas?service=search", "/api/v1/rcas/rca-1?service=search",
+        "/api/v1/incidents/" + incident + "/postmortem.md?service=search"}) {
+    SCOPED_TRACE(path);
+    const auto res = client_->Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    const json body = json::parse(res->body);
+    const std::string unknown = path.find("servce") != std::string::npos ? "servce" : "service";
+    EXPECT_EQ(body["field"], unknown);
+    EXPECT_NE(body["error"].get<std::string>().find("unknown query parameter \"" + unknown + "\""),
+              std::string::npos)
+        << body;
+  }
+  EXPECT_EQ(client_->Get("/api/v1/incidents?state=open&limit=5")->status, 200);
+  EXPECT_EQ(client_->Get("/api/v1/rcas?status=draft&has_open_items=true")->status, 200);
+  EXPECT_EQ(client_->Get("/api/v1/sources?limit=5")->status, 200);
+}
+
 TEST_F(HttpApiTest, MetricsUseThePrometheusTextContentType) {
   const auto res = client_->Get("/metrics");
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
