@@ -10,6 +10,8 @@ const char* to_string(ErrorCode code) {
       return "not found";
     case ErrorCode::kReadOnly:
       return "read-only";
+    case ErrorCode::kStale:
+      return "the RCA changed since it was read";
     case ErrorCode::kConflict:
       return "too many concurrent updates";
     case ErrorCode::kUnavailable:

@@ -35,6 +35,9 @@ void send_error(httplib::Response& res, const Error& error) {
     }
     case ErrorCode::kNotFound:
       return send_error(res, 404, error.message(), error.field);
+    case ErrorCode::kStale:
+      // The current version, so the client can read again, merge and retry with it.
+      return send_json(res, 412, {{"error", error.message()}, {"version", error.version.value_or(0)}});
     case ErrorCode::kReadOnly:
       return send_error(res, 409, error.message(), error.field);
     case ErrorCode::kConflict:

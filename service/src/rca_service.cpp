@@ -26,6 +26,18 @@ Error read_only(const std::string& id, const char* what_to_do) {
                {}};
 }
 
+/// The caller's copy is not the stored one: kStale with the stored version.
+Result<Done> check_version(const std::string& id, const std::optional<Rca>& stored,
+                           std::optional<std::int64_t> expected) {
+  const std::int64_t current = stored ? stored->version : 0;
+  if (!expected || *expected == current) return Done{};
+  Error stale(ErrorCode::kStale,
+              "RCA " + id + (current == 0 ? " does not exist" : " is at version " + std::to_string(current)) +
+                  ", not " + std::to_string(*expected) + ": read it again, merge, and retry");
+  stale.version = current;
+  return stale;
+}
+
 TimelineEvent event(TimelineEventType type, UnixNanos now, std::string detail) {
   return TimelineEvent{type, now, now, {}, std::move(detail)};
 }
@@ -79,24 +91,37 @@ std::vector<Problem> apply_patch(const json& patch, UnixNanos now, ActionItem& i
   return problems;
 }
 
-/// The timeline detail of an action item change: "action item a1 'Add alert': status open → done".
-std::string describe_change(const ActionItem& before, const ActionItem& after) {
-  std::string change = "action item " + after.id + " '" + after.title + "':";
-  if (before.status != after.status) {
-    change += std::string(" status ") + to_string(before.status) + " → " + to_string(after.status);
+/// The timeline details of the action items whose status, owner or due date differ between
+/// two versions of an RCA, one line per item: "action item a1 'Add alert': status open → done
+/// owner ann → bob". Items added or dropped are not changes of an item.
+std::vector<std::string> item_changes(const Rca& before, const Rca& after) {
+  std::vector<std::string> changes;
+  for (const auto& item : after.action_items) {
+    const auto old = std::find_if(before.action_items.begin(), before.action_items.end(),
+                                  [&](const ActionItem& i) { return i.id == item.id; });
+    if (old == before.action_items.end()) continue;
+    std::string change;
+    if (old->status != item.status) {
+      change += std::string(" status ") + to_string(old->status) + " → " + to_string(item.status);
+    }
+    if (old->owner != item.owner) change += " owner " + old->owner + " → " + item.owner;
+    if (old->due != item.due) change += " due " + old->due + " → " + item.due;
+    if (!change.empty()) changes.push_back("action item " + item.id + " '" + item.title + "':" + change);
   }
-  if (before.owner != after.owner) change += " owner " + before.owner + " → " + after.owner;
-  if (before.due != after.due) change += " due " + before.due + " → " + after.due;
-  return change;
+  return changes;
 }
 
 }  // namespace
 
 template <typename Attempt>
-Result<StoredRca> RcaService::with_retries(const std::string& id, Attempt attempt) {
+Result<StoredRca> RcaService::with_retries(const std::string& id,
+                                           std::optional<std::int64_t> expected_version,
+                                           Attempt attempt) {
   for (int round = 0; round < kMaxRounds; ++round) {
     auto previous = store_.get_rca(id);
     if (!previous) return std::move(previous).error();
+    const auto fresh = check_version(id, *previous, expected_version);
+    if (!fresh) return fresh.error();
     auto written = attempt(*previous);
     // kConflict: a concurrent writer of the same RCA won the compare-and-set; read again.
     if (written || written.error().code != ErrorCode::kConflict) return written;
@@ -105,18 +130,18 @@ Result<StoredRca> RcaService::with_retries(const std::string& id, Attempt attemp
 }
 
 Result<StoredRca> RcaService::put(const std::string& id, const json& document, UnixNanos now,
-                                  RcaOrigin origin) {
+                                  RcaOrigin origin, std::optional<std::int64_t> expected_version) {
   if (document.is_object() && document.contains("id") && document["id"] != id) {
     return invalid({{"/id", "must equal the id in the URL (" + id + ")"}});
   }
-  return with_retries(id, [&](const std::optional<Rca>& previous) {
-    return write(document, previous, now, origin, {});
+  return with_retries(id, expected_version, [&](const std::optional<Rca>& previous) {
+    return write(document, previous, now, origin);
   });
 }
 
 Result<StoredRca> RcaService::write(const json& document, const std::optional<Rca>& previous,
-                                    UnixNanos now, RcaOrigin origin,
-                                    std::map<std::string, std::vector<TimelineEvent>> timeline) {
+                                    UnixNanos now, RcaOrigin origin) {
+  std::map<std::string, std::vector<TimelineEvent>> timeline;
   if (previous && previous->from_file && origin == RcaOrigin::kApi) {
     return read_only(previous->id, "change its file");
   }
@@ -161,6 +186,13 @@ Result<StoredRca> RcaService::write(const json& document, const std::optional<Rc
   }
   if (!problems.empty()) return invalid(std::move(problems));
   Rca rca = std::move(*loaded);
+  if (previous) {
+    for (const auto& change : item_changes(*previous, rca)) {
+      for (const auto& incident : rca.incidents) {
+        timeline[incident].push_back(event(TimelineEventType::kActionItemChanged, now, change));
+      }
+    }
+  }
   rca.from_file = origin == RcaOrigin::kFile;
   const auto written = store_.put_rca(rca, previous ? previous->version : 0, timeline);
   if (!written) return written.error();
@@ -185,14 +217,15 @@ void RcaService::tell_observer(const std::optional<Rca>& previous, const Rca& wr
 
 Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id,
                                                 const std::string& item_id, const json& patch,
-                                                UnixNanos now) {
+                                                UnixNanos now,
+                                                std::optional<std::int64_t> expected_version) {
   if (!patch.is_object()) return invalid({{"", "the patch must be a JSON object"}});
   for (const auto& [key, value] : patch.items()) {
     if (key != "status" && key != "owner" && key != "due") {
       return invalid({{"/" + key, "cannot be changed here (status, owner and due can)"}});
     }
   }
-  return with_retries(rca_id, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
+  return with_retries(rca_id, expected_version, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
     if (!stored) return not_found("no RCA with id " + rca_id);
     Rca rca = *stored;
     const auto item = std::find_if(rca.action_items.begin(), rca.action_items.end(),
@@ -200,22 +233,17 @@ Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id,
     if (item == rca.action_items.end()) {
       return not_found("RCA " + rca_id + " has no action item " + item_id);
     }
-    const ActionItem before = *item;
     std::vector<Problem> problems = apply_patch(patch, now, *item);
     if (!problems.empty()) return invalid(std::move(problems));
-
-    std::map<std::string, std::vector<TimelineEvent>> timeline;
-    for (const auto& incident : rca.incidents) {
-      timeline[incident].push_back(
-          event(TimelineEventType::kActionItemChanged, now, describe_change(before, *item)));
-    }
-    return write(rca_to_json(rca), stored, now, RcaOrigin::kApi, std::move(timeline));
+    // write() records the change on the linked incidents' timelines, as for a PUT.
+    return write(rca_to_json(rca), stored, now, RcaOrigin::kApi);
   });
 }
 
 Result<StoredRca> RcaService::link_incident(const std::string& rca_id,
-                                            const std::string& incident_id, UnixNanos now) {
-  return with_retries(rca_id, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
+                                            const std::string& incident_id, UnixNanos now,
+                                            std::optional<std::int64_t> expected_version) {
+  return with_retries(rca_id, expected_version, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {
     if (!stored) return not_found("no RCA with id " + rca_id);
     if (std::find(stored->incidents.begin(), stored->incidents.end(), incident_id) !=
         stored->incidents.end()) {
@@ -224,13 +252,16 @@ Result<StoredRca> RcaService::link_incident(const std::string& rca_id,
     json document = stored->document;
     if (!document.contains("incidents")) document["incidents"] = json::array();
     document["incidents"].push_back(incident_id);
-    return write(document, stored, now, RcaOrigin::kApi, {});
+    return write(document, stored, now, RcaOrigin::kApi);
   });
 }
 
-Result<Done> RcaService::remove(const std::string& id, RcaOrigin origin) {
+Result<Done> RcaService::remove(const std::string& id, RcaOrigin origin,
+                                std::optional<std::int64_t> expected_version) {
   const auto stored = stored_rca(store_, id);
   if (!stored) return stored.error();
+  const auto fresh = check_version(id, *stored, expected_version);
+  if (!fresh) return fresh.error();
   if (stored->from_file && origin == RcaOrigin::kApi) return read_only(id, "remove its file");
   const auto removed = store_.delete_rca(id);
   if (!removed) return removed.error();

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "daemon.h"  // url_encode
+#include "in_process_api.h"
 #include "pmx/receiver/http_api.h"
 #include "pmx/store/memory_store.h"
 
@@ -87,46 +88,21 @@ std::string fixture(const std::string& name) {
   return buffer.str();
 }
 
-class HttpApiTest : public ::testing::Test {
+class HttpApiTest : public InProcessApi<FlakyStore> {
  protected:
   void SetUp() override {
-    AuthConfig auth;
-    auth.bearer_token = "s3cret-token";
-    authenticator_ = std::make_unique<Authenticator>(auth);
     HttpConfig config;
     config.max_request_bytes = 4096;
-    install_http_api(server_, config,
-                     HttpDependencies{ingestor_, queries_, rcas_, telemetry_, *authenticator_,
-                                      [] { return UnixNanos{1795419860} * kNanosPerSecond; }});
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // bind_to_any_port already listens: connections queue until the loop accepts them.
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-  }
-  void TearDown() override {
-    server_.stop();
-    thread_.join();
+    start(config);
   }
 
-  httplib::Result post_webhook(const std::string& body, const std::string& token = "s3cret-token") {
+  httplib::Result post_webhook(const std::string& body, const std::string& token = kToken) {
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     return client_->Post("/api/v1/webhook", headers, body, "application/json");
   }
 
   std::string metrics() { return client_->Get("/metrics")->body; }
-
-  FlakyStore store_;
-  Telemetry telemetry_{store_, KpiSettings{}, "test",
-                      [] { return UnixNanos{1795419860} * kNanosPerSecond; }};
-  Ingestor ingestor_{store_, IngestConfig{}};
-  Queries queries_{store_};
-  RcaService rcas_{store_};
-  std::unique_ptr<Authenticator> authenticator_;
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST_F(HttpApiTest, StoreDownAnswers503AndTheRetryCountsOnce) {

@@ -69,6 +69,14 @@ class RcaConformance : public StoreConformance<Backend> {
     return ids;
   }
   Ids rcas_of(const std::string& incident_id) { return this->incident(incident_id).incident.rcas; }
+  /// Opens one incident of checkout and one of payments (HighLatency); their ids.
+  std::pair<std::string, std::string> open_checkout_and_payments() {
+    this->ingest({firing("HighLatency", "checkout", "c1", kT0),
+                  firing("HighLatency", "payments", "p1", kT0)},
+                 kT0);
+    return {incident_id(source_of("HighLatency", "checkout").id, 1),
+            incident_id(source_of("HighLatency", "payments").id, 1)};
+  }
 };
 TYPED_TEST_SUITE(RcaConformance, Backends, BackendNames);
 
@@ -131,12 +139,7 @@ TYPED_TEST(RcaConformance, AStaleVersionConflictsAndChangesNothing) {
 }
 
 TYPED_TEST(RcaConformance, LinksAndTimelineEntriesFollowTheDocument) {
-  const SourceKey checkout = source_of("HighLatency", "checkout");
-  const SourceKey payments = source_of("HighLatency", "payments");
-  this->ingest({firing("HighLatency", "checkout", "c1", kT0),
-                firing("HighLatency", "payments", "p1", kT0)},
-               kT0);
-  const std::string i1 = incident_id(checkout.id, 1), i2 = incident_id(payments.id, 1);
+  const auto [i1, i2] = this->open_checkout_and_payments();
   const std::size_t i1_events = this->incident(i1).timeline.size();
   const std::size_t i2_events = this->incident(i2).timeline.size();
   EXPECT_TRUE(this->rcas_of(i1).empty());
@@ -171,11 +174,7 @@ TYPED_TEST(RcaConformance, LinksAndTimelineEntriesFollowTheDocument) {
 // current incident of a listed or fetched source (the API's lists and /sources/{id}).
 TYPED_TEST(RcaConformance, EveryReadOfAnIncidentShowsItsRcas) {
   const SourceKey checkout = source_of("HighLatency", "checkout");
-  const SourceKey payments = source_of("HighLatency", "payments");
-  this->ingest({firing("HighLatency", "checkout", "c1", kT0),
-                firing("HighLatency", "payments", "p1", kT0)},
-               kT0);
-  const std::string i1 = incident_id(checkout.id, 1), i2 = incident_id(payments.id, 1);
+  const auto [i1, i2] = this->open_checkout_and_payments();
   this->put(rca("rca-2", {}, {i1}), 0);
   this->put(rca("rca-1", {}, {i1}), 0);
 

@@ -35,8 +35,13 @@ class PublicationObserver {
   virtual void incident_covered(UnixNanos delay) = 0;
 };
 
+/// Every write takes an optional expected version (the API's If-Match, or the version of the
+/// GET answer PUT back): when given and the stored RCA is at another version (0: none), the
+/// write changes nothing and answers kStale with the stored version, so an edit made on a
+/// stale copy never silently reverts a newer one.
+///
 /// Errors: kInvalid (every problem in Error::problems), kNotFound (no such RCA or item),
-/// kReadOnly (an RCA of --rca.dir changed through the API), or the store's own.
+/// kReadOnly (an RCA of --rca.dir changed through the API), kStale, or the store's own.
 class RcaService {
  public:
   /// `store` (and `observer`, if any) must outlive the service. Thread-safe if they are.
@@ -44,32 +49,39 @@ class RcaService {
       : store_(store), observer_(observer) {}
 
   /// Creates or replaces the RCA `id` with `document`. Newly linked incidents get an
-  /// "RCA linked" timeline entry at `now`.
+  /// "RCA linked" timeline entry at `now`, and every linked incident one per action item whose
+  /// status, owner or due date the write changed.
   Result<StoredRca> put(const std::string& id, const nlohmann::json& document, UnixNanos now,
-                        RcaOrigin origin = RcaOrigin::kApi);
+                        RcaOrigin origin = RcaOrigin::kApi,
+                        std::optional<std::int64_t> expected_version = std::nullopt);
 
   /// Applies `patch` ({"status", "owner", "due"}) to one action item; completed_at is set when
   /// the item becomes done or won't-do and cleared when it is reopened. Each linked incident's
   /// timeline records the change.
   Result<StoredRca> patch_action_item(const std::string& rca_id, const std::string& item_id,
-                                      const nlohmann::json& patch, UnixNanos now);
+                                      const nlohmann::json& patch, UnixNanos now,
+                                      std::optional<std::int64_t> expected_version = std::nullopt);
 
   /// Adds an incident to the RCA's links (idempotent: an RCA already linked is answered as is).
   Result<StoredRca> link_incident(const std::string& rca_id, const std::string& incident_id,
-                                  UnixNanos now);
+                                  UnixNanos now,
+                                  std::optional<std::int64_t> expected_version = std::nullopt);
 
   /// Deletes an RCA; kNotFound if there is none, kReadOnly if it comes from a file and the
   /// origin is the API.
-  Result<Done> remove(const std::string& id, RcaOrigin origin = RcaOrigin::kApi);
+  Result<Done> remove(const std::string& id, RcaOrigin origin = RcaOrigin::kApi,
+                      std::optional<std::int64_t> expected_version = std::nullopt);
 
  private:
-  /// Validates and writes `document` as a new version of `previous` (nullopt: create).
+  /// Validates and writes `document` as a new version of `previous` (nullopt: create), with
+  /// the timeline entries of what it links and of the items it changes.
   Result<StoredRca> write(const nlohmann::json& document, const std::optional<Rca>& previous,
-                          UnixNanos now, RcaOrigin origin,
-                          std::map<std::string, std::vector<TimelineEvent>> timeline);
-  /// Runs `attempt` on the stored RCA until it does not lose a compare-and-set race.
+                          UnixNanos now, RcaOrigin origin);
+  /// Runs `attempt` on the stored RCA (checked against `expected_version`) until it does not
+  /// lose a compare-and-set race.
   template <typename Attempt>
-  Result<StoredRca> with_retries(const std::string& id, Attempt attempt);
+  Result<StoredRca> with_retries(const std::string& id, std::optional<std::int64_t> expected_version,
+                                 Attempt attempt);
 
   void tell_observer(const std::optional<Rca>& previous, const Rca& written,
                      const RcaWrite& write) const;
