@@ -55,6 +55,18 @@ void check_matchers(const std::vector<std::string>& matchers, std::vector<Proble
   }
 }
 
+/// The document with published_at set to `now` when it is published without one.
+json with_published_at(json document, UnixNanos now) {
+  if (!document.is_object()) return document;
+  const auto status = document.find("status");
+  const auto published_at = document.find("published_at");
+  if (status != document.end() && *status == "published" &&
+      (published_at == document.end() || published_at->is_null())) {
+    document["published_at"] = format_rfc3339(now);
+  }
+  return document;
+}
+
 /// Applies the fields of `patch` to `item`; the problems of those that are invalid.
 std::vector<Problem> apply_patch(const json& patch, UnixNanos now, ActionItem& item) {
   const ActionItem before = item;
@@ -69,6 +81,20 @@ std::vector<Problem> apply_patch(const json& patch, UnixNanos now, ActionItem& i
       item.status = *status;
       if (item.closed() && !before.closed()) item.completed_at = now;
       if (!item.closed()) item.completed_at.reset();
+    }
+  }
+  if (patch.contains("completed_at")) {
+    // A backfill: the item was done earlier than it was marked so.
+    const json& value = patch["completed_at"];
+    const auto at = value.is_string() ? rca_date_time(value.get<std::string>()) : std::nullopt;
+    if (!at) {
+      problems.push_back({"/completed_at", "must be an RFC 3339 date-time"});
+    } else if (*at > now) {
+      problems.push_back({"/completed_at", "must not be in the future"});
+    } else if (!item.closed()) {
+      problems.push_back({"/completed_at", "only a done or won't-do item has one"});
+    } else {
+      item.completed_at = *at;
     }
   }
   if (patch.contains("owner")) {
@@ -134,8 +160,11 @@ Result<StoredRca> RcaService::put(const std::string& id, const json& document, U
   if (document.is_object() && document.contains("id") && document["id"] != id) {
     return invalid({{"/id", "must equal the id in the URL (" + id + ")"}});
   }
+  // Published through the API without a date: the daemon knows when. (Not a file: its
+  // document must stay as written, or every reload would see it changed.)
+  const json stamped = origin == RcaOrigin::kApi ? with_published_at(document, now) : document;
   return with_retries(id, expected_version, [&](const std::optional<Rca>& previous) {
-    return write(document, previous, now, origin);
+    return write(stamped, previous, now, origin);
   });
 }
 
@@ -221,8 +250,9 @@ Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id,
                                                 std::optional<std::int64_t> expected_version) {
   if (!patch.is_object()) return invalid({{"", "the patch must be a JSON object"}});
   for (const auto& [key, value] : patch.items()) {
-    if (key != "status" && key != "owner" && key != "due") {
-      return invalid({{"/" + key, "cannot be changed here (status, owner and due can)"}});
+    if (key != "status" && key != "owner" && key != "due" && key != "completed_at") {
+      return invalid(
+          {{"/" + key, "cannot be changed here (status, owner, due and completed_at can)"}});
     }
   }
   return with_retries(rca_id, expected_version, [&](const std::optional<Rca>& stored) -> Result<StoredRca> {

@@ -48,15 +48,17 @@ class RcaService {
   explicit RcaService(Store& store, PublicationObserver* observer = nullptr)
       : store_(store), observer_(observer) {}
 
-  /// Creates or replaces the RCA `id` with `document`. Newly linked incidents get an
+  /// Creates or replaces the RCA `id` with `document`; a document of the API published
+  /// without published_at gets `now`. Newly linked incidents get an
   /// "RCA linked" timeline entry at `now`, and every linked incident one per action item whose
   /// status, owner or due date the write changed.
   Result<StoredRca> put(const std::string& id, const nlohmann::json& document, UnixNanos now,
                         RcaOrigin origin = RcaOrigin::kApi,
                         std::optional<std::int64_t> expected_version = std::nullopt);
 
-  /// Applies `patch` ({"status", "owner", "due"}) to one action item; completed_at is set when
-  /// the item becomes done or won't-do and cleared when it is reopened. Each linked incident's
+  /// Applies `patch` ({"status", "owner", "due", "completed_at"}) to one action item;
+  /// completed_at is set to `now` when the item becomes done or won't-do (or to the patch's,
+  /// a backfill, never in the future) and cleared when it is reopened. Each linked incident's
   /// timeline records the change.
   Result<StoredRca> patch_action_item(const std::string& rca_id, const std::string& item_id,
                                       const nlohmann::json& patch, UnixNanos now,

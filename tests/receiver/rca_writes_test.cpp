@@ -1,0 +1,80 @@
+// What the daemon fills in on RCA writes through the API: published_at when an RCA is published
+// without one, and completed_at given by a PATCH (a backfill), which may not be in the future.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "in_process_api.h"
+#include "pmx/store/memory_store.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+
+json published_without_date() {
+  return {{"id", "db-1"},
+          {"title", "Pool exhaustion"},
+          {"status", "published"},
+          {"root_cause", "The pool was sized for last year's traffic."},
+          {"action_items", json::array({{{"id", "a"}, {"title", "Size the pool"}, {"type", "prevent"},
+                                         {"priority", "P1"}, {"owner", "ann"}, {"due", "2026-12-01"},
+                                         {"status", "open"}}})}};
+}
+
+class RcaWritesTest : public InProcessApi<MemoryStore> {
+ protected:
+  void SetUp() override {
+    start(HttpConfig{});
+    client_->set_bearer_token_auth(kToken);
+  }
+  httplib::Result put(const json& doc) {
+    return client_->Put("/api/v1/rcas/db-1", doc.dump(), "application/json");
+  }
+  httplib::Result patch(const json& body) {
+    return client_->Patch("/api/v1/rcas/db-1/action-items/a", body.dump(), "application/json");
+  }
+  json item() { return json::parse(client_->Get("/api/v1/rcas/db-1")->body)["rca"]["action_items"][0]; }
+  const std::string now_text = format_rfc3339(fixed_now());
+};
+
+TEST_F(RcaWritesTest, PublishedWithoutPublishedAtIsStampedWithTheTimeOfTheWrite) {
+  const auto res = put(published_without_date());
+  ASSERT_EQ(res->status, 201) << res->body;
+  EXPECT_EQ(json::parse(res->body)["rca"]["published_at"], now_text);
+
+  // A date the client sends is kept; a draft gets none.
+  json dated = published_without_date();
+  dated["published_at"] = "2026-11-20T10:00:00Z";
+  EXPECT_EQ(json::parse(put(dated)->body)["rca"]["published_at"], "2026-11-20T10:00:00Z");
+  json draft = published_without_date();
+  draft["status"] = "draft";
+  EXPECT_FALSE(json::parse(put(draft)->body)["rca"].contains("published_at"));
+}
+
+TEST_F(RcaWritesTest, CompletedAtCanBeBackfilledButNotInTheFuture) {
+  ASSERT_EQ(put(published_without_date())->status, 201);
+  // Only a closed item has a completion time.
+  auto res = patch({{"completed_at", "2026-11-22T09:00:00Z"}});
+  EXPECT_EQ(res->status, 422);
+  EXPECT_EQ(json::parse(res->body)["field"], "/completed_at");
+
+  ASSERT_EQ(patch({{"status", "done"}})->status, 200);
+  EXPECT_EQ(item()["completed_at"], now_text) << "set when it became done";
+  ASSERT_EQ(patch({{"completed_at", "2026-11-22T09:00:00Z"}})->status, 200);
+  EXPECT_EQ(item()["completed_at"], "2026-11-22T09:00:00Z");
+
+  for (const json& bad : {json("2026-11-24T00:00:00Z"), json("yesterday"), json(5)}) {
+    res = patch({{"completed_at", bad}});
+    EXPECT_EQ(res->status, 422) << bad;
+    EXPECT_EQ(json::parse(res->body)["field"], "/completed_at") << bad;
+  }
+  EXPECT_EQ(item()["completed_at"], "2026-11-22T09:00:00Z") << "a refused patch changes nothing";
+  // Done and backfilled in one patch.
+  ASSERT_EQ(patch({{"status", "open"}})->status, 200);
+  ASSERT_EQ(patch({{"status", "wont_do"}, {"completed_at", "2026-11-21T12:00:00Z"}})->status, 200);
+  EXPECT_EQ(item()["completed_at"], "2026-11-21T12:00:00Z");
+}
+
+}  // namespace
+}  // namespace pmx
