@@ -43,6 +43,9 @@ struct Flags {
   int redis_wait_replicas = 0;
   std::string redis_wait_timeout = "500ms";
   std::string source_labels = "alertname,service";
+  // The daemon's own alerts (monitoring/prometheus/postmortem-alerts.yml), kube-prometheus-
+  // stack's heartbeat and its inhibitor: with a catch-all route they would be incidents.
+  std::string incident_ignore = R"(alertname=~"Postmortem.*|Watchdog|InfoInhibitor")";
   std::string reopen_window = "5m";
   std::string repeat_window = "180d";
   std::string rca_dir;
@@ -101,6 +104,12 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--incident.source-labels", f.source_labels,
                  "Comma-separated labels whose values identify the source of an incident")
       ->capture_default_str();
+  // expected(0, 1), as --postmortem.required-severities: `--incident.ignore=` ignores nothing.
+  app.add_option("--incident.ignore", f.incident_ignore,
+                 "Alertmanager matchers ({a=\"b\",c=~\"d.*\"}, braces optional): alerts matching "
+                 "all of them are acknowledged and counted (postmortem_alerts_ignored_total) but "
+                 "never become incidents; empty for none. Default: " + f.incident_ignore)
+      ->expected(0, 1);
   app.add_option("--incident.reopen-window", f.reopen_window,
                  "A firing this soon after an incident resolved reopens it")
       ->capture_default_str();
@@ -153,6 +162,14 @@ AuthConfig auth_config(const Flags& f) {
     auth.basic_password = read_secret_file(f.basic_auth_password_file);
   }
   return auth;
+}
+
+std::vector<Matcher> matchers_flag(const std::string& flag, const std::string& value) {
+  auto parsed = parse_matchers(value);
+  if (const auto* error = std::get_if<MatcherError>(&parsed)) {
+    throw std::invalid_argument(flag + ": invalid matcher '" + error->matcher + "': " + error->message);
+  }
+  return std::get<std::vector<Matcher>>(std::move(parsed));
 }
 
 UnixNanos duration_flag(const std::string& flag, const std::string& value) {
@@ -219,6 +236,7 @@ UnixNanos wall_clock_now() {
 int run(const Flags& f) {
   IngestConfig ingest_config;
   ingest_config.source_labels = parse_label_list(f.source_labels);
+  ingest_config.ignore = matchers_flag("--incident.ignore", f.incident_ignore);
   ingest_config.reopen_window = duration_flag("--incident.reopen-window", f.reopen_window);
   const UnixNanos repeat_window = duration_flag("--incident.repeat-window", f.repeat_window);
   ingest_config.repeat_window = repeat_window;
@@ -284,10 +302,11 @@ int run(const Flags& f) {
     server.stop();
   });
   spdlog::info("msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
-               "postmortem_due={} required_severities={}",
+               "postmortem_due={} required_severities={} incident_ignore={}",
                host, bound, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION,
                f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis", f.source_labels,
-               logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities);
+               logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities,
+               logfmt_quote(to_string(ingest_config.ignore)));
   server.listen_after_bind();  // returns after stop(), once the workers have finished
   // Wake the signal thread if listen ended for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

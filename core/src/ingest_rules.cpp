@@ -5,6 +5,7 @@
 namespace pmx {
 
 IngestCounts& IngestCounts::operator+=(const IngestCounts& o) {
+  ignored += o.ignored;
   firing_received += o.firing_received;
   resolved_received += o.resolved_received;
   duplicates += o.duplicates;
@@ -18,6 +19,11 @@ IngestCounts& IngestCounts::operator+=(const IngestCounts& o) {
   incident_durations.insert(incident_durations.end(), o.incident_durations.begin(),
                             o.incident_durations.end());
   return *this;
+}
+
+bool is_ignored(const Alert& alert, const IngestConfig& config) {
+  // matches_all of no matchers is true (it matches everything): no matchers ignore nothing.
+  return !config.ignore.empty() && matches_all(config.ignore, alert.labels);
 }
 
 std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>& alerts,

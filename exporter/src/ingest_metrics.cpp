@@ -25,6 +25,9 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       alerts_resolved_(alerts_received_.Add({{"status", "resolved"}})),
       duplicates_(counter(registry, "postmortem_alerts_duplicate_total",
                           "Alerts already known: re-sends, retries, HA duplicates.")),
+      ignored_(counter(registry, "postmortem_alerts_ignored_total",
+                       "Alerts of --incident.ignore (meta-alerts, heartbeats): acknowledged, "
+                       "never an incident, not in postmortem_alerts_received_total.")),
       truncated_(counter(registry, "postmortem_alerts_truncated_total",
                          "Alerts Alertmanager left out of webhooks (truncatedAlerts, max_alerts).")),
       occurrences_(counter(registry, "postmortem_occurrences_total", "New occurrences recorded.")),
@@ -72,6 +75,7 @@ void IngestMetrics::alerts_ingested(const IngestCounts& counts) {
   alerts_firing_.Increment(static_cast<double>(counts.firing_received));
   alerts_resolved_.Increment(static_cast<double>(counts.resolved_received));
   duplicates_.Increment(static_cast<double>(counts.duplicates));
+  ignored_.Increment(static_cast<double>(counts.ignored));
   occurrences_.Increment(static_cast<double>(counts.occurrences));
   opened_.Increment(static_cast<double>(counts.opened));
   resolved_.Increment(static_cast<double>(counts.resolved));

@@ -64,13 +64,14 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
                    "not seen here\" truncated={} group_key={}",
                    message.truncated_alerts, logfmt_quote(message.group_key));
     }
-    spdlog::debug("msg=\"webhook stored\" alerts={} occurrences={} duplicates={}",
-                  message.alerts.size(), counts->occurrences, counts->duplicates);
+    spdlog::debug("msg=\"webhook stored\" alerts={} occurrences={} duplicates={} ignored={}",
+                  message.alerts.size(), counts->occurrences, counts->duplicates, counts->ignored);
     send_json(res, 200,
               {{"status", "ok"},
                {"alerts", message.alerts.size()},
                {"occurrences", counts->occurrences},
                {"duplicates", counts->duplicates},
+               {"ignored", counts->ignored},
                {"truncated", message.truncated_alerts}});
     answer(200);
   });

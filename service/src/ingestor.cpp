@@ -31,7 +31,16 @@ Result<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(std::i
 
 Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNanos received_at) {
   IngestCounts total;
-  auto pending = group_by_source(alerts, config_.source_labels);
+  std::vector<Alert> tracked;
+  tracked.reserve(alerts.size());
+  for (const auto& alert : alerts) {
+    if (is_ignored(alert, config_)) {
+      ++total.ignored;
+    } else {
+      tracked.push_back(alert);
+    }
+  }
+  auto pending = group_by_source(tracked, config_.source_labels);
   for (int round = 0; round < kMaxRounds && !pending.empty(); ++round) {
     std::vector<SourceLoad> loads;
     loads.reserve(pending.size());

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "command.h"
@@ -43,6 +44,50 @@ TEST(Flags, RequiredSeveritiesDecideWhichIncidentsNeedAPostmortem) {
   }
 }
 
+// With a catch-all route the daemon receives its own meta-alerts (PostmortemActionItemOverdue,
+// critical) and the Watchdog heartbeat: by default they are acknowledged and counted, never an
+// incident that needs a post-mortem, lowers coverage or stays open forever.
+TEST(Flags, IgnoredAlertsAreAcknowledgedButNeverIncidents) {
+  using pmx::testing::GeneratedAlert;
+  using pmx::testing::make_webhook;
+  using pmx::testing::rfc3339_now;
+  const std::vector<std::vector<GeneratedAlert>> webhooks{
+      {{"PostmortemActionItemOverdue", "", "", rfc3339_now(-60000), "", false}},
+      {{"Watchdog", "", "", rfc3339_now(-60000), "", false}},
+      {{"HighLatency", "checkout", "web-1", rfc3339_now(-60000), "", false}},
+  };
+  const auto post_all = [&](const Daemon& daemon) {
+    std::uint64_t ignored = 0;
+    for (const auto& alerts : webhooks) {
+      const auto res = daemon.post_webhook(make_webhook(alerts));
+      EXPECT_TRUE(IsStatus(res, 200)) << res.body;
+      ignored += nlohmann::json::parse(res.body).value("ignored", 0u);
+    }
+    return ignored;
+  };
+  const auto incidents = [](const Daemon& daemon) {
+    std::set<std::string> sources;
+    const nlohmann::json listed = daemon.get_json("/api/v1/incidents");
+    for (const auto& incident : listed["incidents"]) sources.insert(incident["source"]);
+    return sources;
+  };
+
+  Daemon defaults;
+  EXPECT_EQ(post_all(defaults), 2u);
+  EXPECT_EQ(incidents(defaults), std::set<std::string>{pmx::testing::source_key("HighLatency", "checkout")});
+  EXPECT_EQ(defaults.metric("postmortem_alerts_ignored_total"), 2);
+  EXPECT_EQ(defaults.metric("postmortem_incidents_open"), 1);
+
+  // The operator's own list replaces the default; empty ignores nothing.
+  Daemon custom(Daemon::Options{"", pmx::testing::kFixtureToken, {"--incident.ignore={alertname=\"Watchdog\"}"}});
+  EXPECT_EQ(post_all(custom), 1u);
+  EXPECT_EQ(incidents(custom).size(), 2u);
+  Daemon none(Daemon::Options{"", pmx::testing::kFixtureToken, {"--incident.ignore="}});
+  EXPECT_EQ(post_all(none), 0u);
+  EXPECT_EQ(incidents(none).size(), 3u);
+  EXPECT_EQ(none.metric("postmortem_alerts_ignored_total"), 0);
+}
+
 TEST(Flags, JsonLogsAreOneObjectPerLine) {
   Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {"--log.format=json"}});
   post_fixtures(daemon, {pmx::testing::replay_fixture_names()[0]});
@@ -72,6 +117,7 @@ TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
       {"--postmortem.due=5", "postmortem.due"},
       {"--postmortem.due=-2bd", "postmortem.due"},
       {"--kpi.window=a-month", "kpi.window"},
+      {"--incident.ignore=alertname~\"x\"", "incident.ignore"},
   };
   const auto lower = [](std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -35,6 +35,7 @@ args:
   - {{ printf "--rca.dir=%s" (include "postmortem-exporter.rcaDir" .) | quote }}
   {{- end }}
   - {{ printf "--incident.source-labels=%s" .Values.config.sourceLabels | quote }}
+  - {{ printf "--incident.ignore=%s" .Values.config.incidentIgnore | quote }}
   - {{ printf "--incident.reopen-window=%s" .Values.config.reopenWindow | quote }}
   - {{ printf "--incident.repeat-window=%s" .Values.config.repeatWindow | quote }}
   - {{ printf "--metrics.top-sources=%d" (int .Values.config.topSources) | quote }}
@@ -179,8 +180,11 @@ extraSecretMounts:
 {{- define "postmortem-exporter.alertmanagerConfig" -}}
 route:
   routes:
-    # First, with continue: every alert also reaches the routes after this one.
+    # First, with continue: every alert also reaches the routes after this one. The daemon's
+    # own alerts and heartbeats stay out (it would ignore them anyway: --incident.ignore).
     - receiver: postmortem-exporter
+      matchers:
+        - alertname!~"Postmortem.*|Watchdog|InfoInhibitor"
       continue: true
 receivers:
   - name: postmortem-exporter

@@ -10,6 +10,7 @@
 
 #include "pmx/core/incident.h"
 #include "pmx/core/kpi.h"
+#include "pmx/core/matcher.h"
 #include "pmx/core/postmortem_policy.h"
 #include "pmx/core/repeat.h"
 
@@ -26,10 +27,14 @@ struct IngestConfig {
   std::size_t max_earlier_incidents = 100;
   /// Which resolved incidents need a post-mortem, and by when.
   PostmortemPolicy postmortem;
+  /// Alerts matching all of these never become incidents (--incident.ignore): the daemon's own
+  /// meta-alerts and heartbeats such as Watchdog. Empty: none is ignored.
+  std::vector<Matcher> ignore;
 };
 
 /// What one batch did, for the ingest counters.
 struct IngestCounts {
+  std::uint64_t ignored = 0;  ///< alerts of --incident.ignore: acknowledged, not recorded
   std::uint64_t firing_received = 0;
   std::uint64_t resolved_received = 0;
   std::uint64_t duplicates = 0;  ///< alerts that changed nothing (re-sends, retries, HA pairs)
@@ -62,6 +67,9 @@ struct SourceUpdate {
   std::vector<KpiOp> kpi_ops;
   IngestCounts counts;
 };
+
+/// Whether the alert is one of --incident.ignore's, which never become incidents.
+bool is_ignored(const Alert& alert, const IngestConfig& config);
 
 /// Groups a webhook's alerts by source, keeping their order within each source.
 std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>& alerts,

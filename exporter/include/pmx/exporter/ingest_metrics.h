@@ -28,6 +28,7 @@ class IngestMetrics {
   prometheus::Counter& alerts_firing_;
   prometheus::Counter& alerts_resolved_;
   prometheus::Counter& duplicates_;
+  prometheus::Counter& ignored_;
   prometheus::Counter& truncated_;
   prometheus::Counter& occurrences_;
   prometheus::Counter& opened_;
