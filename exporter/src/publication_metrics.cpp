@@ -12,7 +12,9 @@ PublicationMetrics::PublicationMetrics(prometheus::Registry& registry)
     : time_to_postmortem_(
           prometheus::BuildHistogram()
               .Name("postmortem_time_to_postmortem_seconds")
-              .Help("From an incident's resolution to the first published RCA naming it.")
+              .Help("From the resolution of an incident that needs a post-mortem "
+                    "(--postmortem.required-severities, repeats) to the first published RCA "
+                    "naming it. Incidents that need none are not observed.")
               .Register(registry)
               // Hours to four weeks: the policy is days ("5 business days"), the tail is the story.
               .Add({}, prometheus::Histogram::BucketBoundaries{kHour, 6 * kHour, kDay, 2 * kDay,

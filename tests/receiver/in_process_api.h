@@ -40,7 +40,7 @@ class InProcessApi : public ::testing::Test {
   static IngestConfig defaults() { return IngestConfig(); }
   Ingestor ingestor_{store_, defaults()};
   Queries queries_{store_};
-  RcaService rcas_{store_};
+  RcaService rcas_{store_, &telemetry_.publication()};
   std::unique_ptr<Authenticator> authenticator_;
   httplib::Server server_;
   std::thread thread_;

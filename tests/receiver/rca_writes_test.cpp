@@ -2,6 +2,8 @@
 // without one, and completed_at given by a PATCH (a backfill), which may not be in the future.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "in_process_api.h"
@@ -74,6 +76,30 @@ TEST_F(RcaWritesTest, CompletedAtCanBeBackfilledButNotInTheFuture) {
   ASSERT_EQ(patch({{"status", "open"}})->status, 200);
   ASSERT_EQ(patch({{"status", "wont_do"}, {"completed_at", "2026-11-21T12:00:00Z"}})->status, 200);
   EXPECT_EQ(item()["completed_at"], "2026-11-21T12:00:00Z");
+}
+
+// The histogram measures the post-mortems that were needed: a warning incident (no post-mortem
+// needed under the default policy) named by a published RCA is not observed; a critical one is.
+TEST_F(RcaWritesTest, TimeToPostmortemIsObservedForIncidentsThatNeedOne) {
+  for (const char* name : {"01-firing-group-checkout.json", "02-firing-group-auth.json",
+                           "05-resolved-checkout.json", "06-resolved-auth.json"}) {
+    std::ifstream in(std::string(PMX_FIXTURES_DIR) + "/alertmanager-0.25/" + name);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(client_->Post("/api/v1/webhook", body, "application/json")->status, 200) << name;
+  }
+  json rca = published_without_date();
+  rca["incidents"] = json::array();
+  const json listed = json::parse(client_->Get("/api/v1/incidents?state=resolved")->body);
+  for (const auto& incident : listed["incidents"]) rca["incidents"].push_back(incident["id"]);
+  ASSERT_EQ(rca["incidents"].size(), 2u) << listed;
+  ASSERT_EQ(put(rca)->status, 201);
+
+  const std::string metrics = client_->Get("/metrics")->body;
+  EXPECT_NE(metrics.find("postmortem_time_to_postmortem_seconds_count 1\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("# HELP postmortem_time_to_postmortem_seconds From the resolution of an "
+                         "incident that needs a post-mortem"),
+            std::string::npos);
 }
 
 }  // namespace
