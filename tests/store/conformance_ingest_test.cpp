@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "conformance.h"
+#include "pmx/core/matcher.h"
 #include "pmx/service/ingestor.h"
 
 namespace pmx::store_test {
@@ -47,6 +48,30 @@ TYPED_TEST(IngestConformance, CountsEachOccurrenceOnceAcrossResends) {
   ASSERT_EQ(top.size(), 1u);
   EXPECT_EQ(top[0].source, checkout.canonical);
   EXPECT_EQ(top[0].occurrences, 4u);
+}
+
+// --incident.ignore: the matching alerts of a webhook are counted and dropped wherever they
+// stand in it; the others are recorded as usual.
+TYPED_TEST(IngestConformance, IgnoredAlertsAreCountedAndNeverRecorded) {
+  IngestConfig config;
+  const auto matchers = parse_matchers(R"(alertname=~"Postmortem.*|Watchdog")");
+  ASSERT_TRUE(std::holds_alternative<std::vector<Matcher>>(matchers));
+  config.ignore = std::get<std::vector<Matcher>>(matchers);
+  const IngestCounts counts =
+      this->ingest({firing("HighLatency", "checkout", "c1", kT0), firing("Watchdog", "", "w1", kT0),
+                    firing("HighLatency", "payments", "p1", kT0),
+                    firing("PostmortemActionItemOverdue", "", "o1", kT0)},
+                   kT0, config);
+  EXPECT_EQ(counts.ignored, 2u);
+  EXPECT_EQ(counts.occurrences, 2u);
+  EXPECT_EQ(counts.opened, 2u);
+  EXPECT_EQ(this->incident_ids(IncidentFilter{}).size(), 2u);
+  EXPECT_FALSE(this->value(this->store().get_source(source_of("Watchdog", "").id)).has_value());
+
+  // Only ignored alerts: nothing to load or write.
+  EXPECT_EQ(this->ingest({firing("Watchdog", "", "w1", kT0)}, kT0, config).ignored, 1u);
+  // No matchers ignore nothing.
+  EXPECT_EQ(this->ingest({firing("Watchdog", "", "w1", kT0)}, kT0).opened, 1u);
 }
 
 TYPED_TEST(IngestConformance, IncidentResolvesWhenAllItsAlertsHave) {
