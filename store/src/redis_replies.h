@@ -1,5 +1,5 @@
 #pragma once
-// Reading hiredis replies into domain values; where Redis answers become StoreErrors.
+// Reading hiredis replies into domain values; where Redis answers become Errors naming their key.
 #include <hiredis/hiredis.h>
 
 #include <charconv>
