@@ -8,10 +8,11 @@ namespace {
 
 // One table per enum, in declaration order, so to_string and *_from cannot drift apart and the
 // spelling lives next to the schema's enum (schema/rca.schema.json).
-constexpr std::array<std::pair<RcaStatus, const char*>, 3> kRcaStatuses{{
+constexpr std::array<std::pair<RcaStatus, const char*>, 4> kRcaStatuses{{
     {RcaStatus::kDraft, "draft"},
     {RcaStatus::kInReview, "in_review"},
     {RcaStatus::kPublished, "published"},
+    {RcaStatus::kWaived, "waived"},
 }};
 constexpr std::array<std::pair<ActionItemType, const char*>, 4> kActionItemTypes{{
     {ActionItemType::kPrevent, "prevent"},

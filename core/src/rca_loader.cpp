@@ -20,7 +20,7 @@ StringRule id_rule() {
   return rule;
 }
 
-StringRule title_rule() {  // $defs/title; also the owner's rule
+StringRule title_rule() {  // $defs/title and $defs/person; also the owner's rule
   StringRule rule;
   rule.pattern = Pattern::kNonBlank;
   rule.max_length = 200;
@@ -85,15 +85,18 @@ Check action_item() {
                  {"completed_at", string(format_rule(Format::kDateTime, true))}});
 }
 
-// if status is "published" then required: root_cause, published_at
-void published_needs_root_cause(const json& rca, const std::string& path, Problems& out) {
-  const auto status = rca.find("status");
-  if (status == rca.end() || *status != "published") return;
-  for (const char* name : {"root_cause", "published_at"}) {
-    if (!rca.contains(name)) {
-      out.push_back({child(path, name), "is required when status is \"published\""});
+// allOf: if status is `status` then required: `names`
+Check status_requires(std::string status, std::vector<std::string> names) {
+  return [status = std::move(status), names = std::move(names)](
+             const json& rca, const std::string& path, Problems& out) {
+    const auto found = rca.find("status");
+    if (found == rca.end() || *found != status) return;
+    for (const auto& name : names) {
+      if (!rca.contains(name)) {
+        out.push_back({child(path, name), "is required when status is \"" + status + "\""});
+      }
     }
-  }
+  };
 }
 
 // The loader's own rule: JSON Schema's uniqueItems compares whole items, not one property.
@@ -124,11 +127,22 @@ Check rca_document() {
   five.max_items = 5;
   ObjectRule rule;
   rule.extensions = true;
-  rule.also = {published_needs_root_cause, action_item_ids_unique};
+  rule.also = {status_requires("published", {"root_cause", "published_at"}),
+               status_requires("waived", {"waiver_reason"}), action_item_ids_unique};
+  StringRule severity;
+  severity.pattern = Pattern::kNonBlank;
+  severity.max_length = 64;
+  StringRule waiver_reason = root_cause;  // non-blank, at most 500
   return object({{"id", string(id_rule()), true},
                  {"title", string(title_rule()), true},
-                 {"status", one_of({"draft", "in_review", "published"}), true},
-                 {"severity", one_of({"critical", "high", "medium", "low"})},
+                 {"status", one_of({"draft", "in_review", "published", "waived"}), true},
+                 {"severity", string(severity)},
+                 {"incident_commander", string(title_rule())},
+                 {"authors", array(string(title_rule()), unique)},
+                 {"reviewers", array(string(title_rule()), unique)},
+                 {"waiver_reason", string(waiver_reason)},
+                 {"impact_started_at", string(format_rule(Format::kDateTime))},
+                 {"detected_by", one_of({"monitoring", "customer", "staff"})},
                  {"incidents", array(string(non_empty_rule()), unique)},
                  {"matchers", array(string(non_empty_rule()))},
                  {"summary", string({})},

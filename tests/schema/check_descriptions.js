@@ -1,5 +1,5 @@
 // node check_descriptions.js SCHEMA: fails (exit 1) naming every property, pattern property,
-// $defs entry or if/then subschema of the schema that has no "description".
+// $defs entry, allOf member or if/then subschema of the schema that has no "description".
 "use strict";
 const schema = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
 const missing = [];
@@ -16,6 +16,10 @@ function visit(node, where) {
   for (const key of ["items", "if", "then", "else"]) {
     if (node[key]) visit(node[key], `${where}/${key}`);
   }
+  (node.allOf || []).forEach((sub, i) => {
+    if (typeof sub.description !== "string" || !sub.description) missing.push(`${where}/allOf/${i}`);
+    visit(sub, `${where}/allOf/${i}`);
+  });
 }
 visit(schema, "#");
 if (missing.length) {

@@ -10,7 +10,9 @@
 
 namespace pmx {
 
-enum class RcaStatus { kDraft, kInReview, kPublished };
+/// kWaived: a decision that the linked incidents need no post-mortem (with a reason); they
+/// count as covered, like the incidents of a published RCA.
+enum class RcaStatus { kDraft, kInReview, kPublished, kWaived };
 enum class ActionItemType { kPrevent, kDetect, kMitigate, kProcess };
 enum class Priority { kP0, kP1, kP2, kP3 };
 enum class ActionItemStatus { kOpen, kInProgress, kDone, kWontDo };
@@ -58,6 +60,11 @@ struct Rca {
   // Kept by the store, not part of the document:
   std::int64_t version = 0;  ///< bumped on every write; 0 = never stored
   bool from_file = false;    ///< loaded from --rca.dir: read-only through the API
+
+  /// Published or waived: its incidents count as covered (post-mortem coverage, overdue).
+  bool covers_incidents() const {
+    return status == RcaStatus::kPublished || status == RcaStatus::kWaived;
+  }
 
   std::size_t open_action_items() const {
     std::size_t open = 0;
