@@ -51,6 +51,7 @@ struct Flags {
   std::string rca_dir;
   std::size_t top_sources = 50;
   std::string required_severities = "critical";
+  bool require_repeats = true;
   std::string postmortem_due = "5bd";
   std::string kpi_window = "28d";
   std::string log_level = "info";
@@ -126,8 +127,12 @@ void add_flags(CLI::App& app, Flags& f) {
   // since a captured default would replace the empty value.
   app.add_option("--postmortem.required-severities", f.required_severities,
                  "Comma-separated values of the severity label whose incidents need a "
-                 "post-mortem (repeats always do); empty for none. Default: critical")
+                 "post-mortem (and repeats, see --postmortem.require-repeats); empty for none. "
+                 "Default: critical")
       ->expected(0, 1);
+  app.add_flag("--postmortem.require-repeats,!--no-postmortem.require-repeats", f.require_repeats,
+               "A repeat needs a post-mortem whatever its severity (default on; "
+               "--no-postmortem.require-repeats: only the required severities do)");
   app.add_option("--postmortem.due", f.postmortem_due,
                  "When a post-mortem is due after its incident resolved: <n>bd business days "
                  "(Monday to Friday, UTC) or a duration such as 72h")
@@ -216,6 +221,7 @@ PostmortemPolicy postmortem_policy(const Flags& f) {
                                 f.postmortem_due);
   }
   policy.due = *due;
+  policy.require_repeats = f.require_repeats;
   // Label values, not names: anything but commas; empty means only repeats need one.
   policy.required_severities.clear();
   std::stringstream values(f.required_severities);
@@ -302,11 +308,11 @@ int run(const Flags& f) {
     server.stop();
   });
   spdlog::info("msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
-               "postmortem_due={} required_severities={} incident_ignore={}",
+               "postmortem_due={} required_severities={} require_repeats={} incident_ignore={}",
                host, bound, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION,
                f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis", f.source_labels,
                logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities,
-               logfmt_quote(to_string(ingest_config.ignore)));
+               f.require_repeats, logfmt_quote(to_string(ingest_config.ignore)));
   server.listen_after_bind();  // returns after stop(), once the workers have finished
   // Wake the signal thread if listen ended for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

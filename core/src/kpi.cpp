@@ -25,7 +25,7 @@ KpiOp op(KpiOp::Kind kind, std::string target, std::string member = {}, UnixNano
 struct RcaContribution {
   std::map<std::string, std::int64_t> counts;
   std::map<std::pair<std::string, std::string>, UnixNanos> entries;  // (index, member) -> at
-  std::set<std::string> published_incidents;
+  std::set<std::string> covered_incidents;  ///< by a published or waived RCA
 };
 
 RcaContribution contribution_of(const Rca* rca) {
@@ -52,8 +52,10 @@ RcaContribution contribution_of(const Rca* rca) {
         break;  // neither on time nor late: it left the plan
     }
   }
+  if (rca->covers_incidents()) {
+    result.covered_incidents.insert(rca->incidents.begin(), rca->incidents.end());
+  }
   if (rca->status == RcaStatus::kPublished) {
-    result.published_incidents.insert(rca->incidents.begin(), rca->incidents.end());
     // A review is due only while there is something left to review.
     if (rca->open_action_items() > 0) {
       // Those it names, else two and four weeks after publication.
@@ -146,14 +148,14 @@ std::vector<KpiOp> rca_kpi_ops(const Rca* before, const Rca* after) {
       ops.push_back(op(KpiOp::Kind::kIndexAdd, entry.first, entry.second, at));
     }
   }
-  for (const auto& incident : old_part.published_incidents) {
-    if (new_part.published_incidents.count(incident)) continue;
+  for (const auto& incident : old_part.covered_incidents) {
+    if (new_part.covered_incidents.count(incident)) continue;
     KpiOp unlink = op(KpiOp::Kind::kPublishedLink, incident);
     unlink.delta = -1;
     ops.push_back(std::move(unlink));
   }
-  for (const auto& incident : new_part.published_incidents) {
-    if (old_part.published_incidents.count(incident)) continue;
+  for (const auto& incident : new_part.covered_incidents) {
+    if (old_part.covered_incidents.count(incident)) continue;
     KpiOp link = op(KpiOp::Kind::kPublishedLink, incident);
     link.delta = 1;
     ops.push_back(std::move(link));

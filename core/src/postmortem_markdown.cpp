@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "item_edits.h"
 #include "pmx/core/follow_up_reviews.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/core/repeat.h"
@@ -34,6 +35,13 @@ std::string one_line(std::string text) {
 }
 
 std::string date_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
+
+/// Every time in the draft to the second (a reader compares rows, not nanoseconds).
+std::string stamp(UnixNanos t) {
+  UnixNanos whole = t - t % kNanosPerSecond;
+  if (t < 0 && t % kNanosPerSecond != 0) whole -= kNanosPerSecond;
+  return format_rfc3339(whole);
+}
 
 /// `1m 12s`, `2d 3h`, `450ms`; whole units, largest first, zero parts left out.
 std::string human_duration(UnixNanos d) {
@@ -109,13 +117,15 @@ std::string label_of(const Incident& incident, const char* name) {
   return "";
 }
 
-/// The alert an event concerns, by its `instance` label, else its fingerprint.
+/// The alert an event concerns: its `summary` annotation (what the rule's author wrote for
+/// humans), else its `instance` label, else its fingerprint.
 std::string alert_text(const Incident& incident, const std::string& fingerprint) {
   const auto it = incident.alerts.find(fingerprint);
-  if (it != incident.alerts.end()) {
-    const auto instance = it->second.labels.find("instance");
-    if (instance != it->second.labels.end() && !instance->second.empty()) return instance->second;
-  }
+  if (it == incident.alerts.end()) return fingerprint;
+  const auto summary = it->second.annotations.find("summary");
+  if (summary != it->second.annotations.end() && !summary->second.empty()) return summary->second;
+  const auto instance = it->second.labels.find("instance");
+  if (instance != it->second.labels.end() && !instance->second.empty()) return instance->second;
   return fingerprint;
 }
 
@@ -174,22 +184,81 @@ void list_section(Out& out, const char* title, const json& doc, const char* key,
   list_or_todo(out, list_of(doc, key), prompt, numbered);
 }
 
+/// When the impact began: the RCA's `impact_started_at`, else its earliest timeline entry.
+struct ImpactStart {
+  UnixNanos at = 0;
+  const char* basis = "";
+};
+
+std::optional<ImpactStart> impact_start(const json& doc) {
+  if (const auto at = rca_date_time(text_of(doc, "impact_started_at"))) {
+    return ImpactStart{*at, "impact_started_at"};
+  }
+  std::optional<ImpactStart> earliest;
+  const json* entries = member(doc, "timeline");
+  for (const auto& entry : entries && entries->is_array() ? *entries : json::array()) {
+    const auto at = rca_date_time(text_of(entry, "time"));
+    if (at && (!earliest || *at < earliest->at))
+      earliest = ImpactStart{*at, "earliest timeline entry"};
+  }
+  return earliest;
+}
+
+/// Detection is impact start → the first alert's startsAt (the guides' detection gap), not the
+/// notification delay (startsAt → webhook: Alertmanager's group_wait and routing).
+std::string detection_gap(const Incident& incident, const json& doc) {
+  const auto start = impact_start(doc);
+  if (!start) {
+    return "_TODO: set impact_started_at (or a timeline entry) to measure impact → first alert_";
+  }
+  std::string text = incident.opened_at >= start->at
+                         ? human_duration(incident.opened_at - start->at) + " after impact started"
+                         : "none: the alert fired " +
+                               human_duration(start->at - incident.opened_at) + " before impact";
+  if (text_of(doc, "detected_by") == "customer") text += "; **customer before monitoring**";
+  return text;
+}
+
+/// The alerts' severities, and the RCA's grading where it says something else.
+std::string severity_text(const Incident& incident, const Rca* rca) {
+  std::vector<std::string> alerts(incident.severities.begin(), incident.severities.end());
+  if (alerts.empty() && !label_of(incident, "severity").empty()) {
+    alerts.push_back(label_of(incident, "severity"));
+  }
+  const std::string graded = rca ? rca->severity : "";
+  std::string text = cell(join(alerts, ", "));
+  if (!graded.empty() && !incident.severities.count(graded)) {
+    text += (text.empty() ? "" : "; ") + std::string("RCA grades it ") + cell(graded);
+  }
+  return text.empty() ? "_TODO: severity_" : text;
+}
+
+std::string people(const json& doc, const char* key, const char* prompt) {
+  std::vector<std::string> names = list_of(doc, key);
+  if (names.empty() && !text_of(doc, key).empty()) names.push_back(text_of(doc, key));
+  return names.empty() ? std::string("_TODO: ") + prompt + "_" : cell(join(names, ", "));
+}
+
 void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
   const auto row = [&out](const std::string& field, const std::string& value) {
     out << "| " << field << " | " << value << " |\n";
   };
-  std::string severity = rca ? cell(rca->severity) : "";
-  if (severity.empty()) severity = cell(label_of(incident, "severity"));
+  const json& doc = document_of(rca);
+  const auto start = impact_start(doc);
   out << "| Field | Value |\n|---|---|\n";
   row("Incident", "`" + incident.id + "`");
   row("Source", cell(incident.source));
   row("State", to_string(incident.state));
-  row("Severity", severity.empty() ? "_TODO: severity_" : severity);
-  row("Opened (Alertmanager startsAt)", format_rfc3339(incident.opened_at));
-  row("First notification received", format_rfc3339(incident.opened_received_at));
-  row("Detection gap", human_duration(incident.opened_received_at - incident.opened_at));
+  row("Severity", severity_text(incident, rca));
+  row("Impact started", start ? stamp(start->at) + " (" + start->basis + ")"
+                              : "_TODO: when did users start to notice? (impact_started_at)_");
+  row("Opened (Alertmanager startsAt)", stamp(incident.opened_at));
+  row("Detection gap", detection_gap(incident, doc));
+  row("First notification received", stamp(incident.opened_received_at));
+  row("Notification delay", human_duration(incident.opened_received_at - incident.opened_at) +
+                                " (startsAt → webhook: Alertmanager group_wait and routing)");
   if (incident.resolved_at) {
-    row("Resolved", format_rfc3339(*incident.resolved_at));
+    row("Resolved", stamp(*incident.resolved_at));
     row("Duration (MTTR)", human_duration(*incident.resolved_at - incident.opened_at));
   } else {
     row("Resolved", "— (still open)");
@@ -198,10 +267,15 @@ void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now)
   row("Reopened",
       std::to_string(incident.reopened) + (incident.reopened == 1 ? " time" : " times"));
   row("Occurrences", std::to_string(incident.occurrences));
-  row("Post-mortem status",
-      rca ? std::string(to_string(rca->status)) + " (RCA `" + cell(rca->id) + "`)"
-          : "draft (no RCA linked yet)");
-  row("Authors / owners", "_TODO: incident commander, authors, reviewers_");
+  std::string status = "draft (no RCA linked yet)";
+  if (rca) {
+    status = std::string(to_string(rca->status)) + " (RCA `" + cell(rca->id) + "`)";
+    if (rca->status == RcaStatus::kWaived) status += ": " + cell(text_of(doc, "waiver_reason"));
+  }
+  row("Post-mortem status", status);
+  row("Incident commander", people(doc, "incident_commander", "who led the response"));
+  row("Authors", people(doc, "authors", "who writes this post-mortem"));
+  row("Reviewers", people(doc, "reviewers", "who reviews it"));
 }
 
 void impact(Out& out, const json& doc) {
@@ -238,17 +312,15 @@ void timeline_table(Out& out, const Incident& incident, const std::vector<Timeli
                     const json& doc) {
   std::vector<TimelineRow> rows;
   std::optional<std::size_t> gap_row;
-  for (const auto& event : events) {
+  for (const auto& event : collapse_item_edits(events)) {
     if (!gap_row && event.type == TimelineEventType::kOpened && event.at == incident.opened_at) {
       gap_row = rows.size();
     }
-    rows.push_back({event.at, format_rfc3339(event.at), format_rfc3339(event.received_at),
+    rows.push_back({event.at, stamp(event.at), stamp(event.received_at),
                     cell(event_text(incident, event)), "postmortem-exporter"});
   }
-  if (gap_row) {
-    rows[*gap_row].event +=
-        " **← detection gap: " + human_duration(incident.opened_received_at - incident.opened_at) +
-        "**";
+  if (gap_row && impact_start(doc)) {
+    rows[*gap_row].event += " **← detection gap: " + cell(detection_gap(incident, doc)) + "**";
   }
   const json* entries = member(doc, "timeline");
   const std::size_t rca_entries = entries && entries->is_array() ? entries->size() : 0;
@@ -257,7 +329,7 @@ void timeline_table(Out& out, const Incident& incident, const std::vector<Timeli
     const std::string time = text_of(entry, "time");
     const std::optional<UnixNanos> at = rca_date_time(time);
     const std::string source = text_of(entry, "source");
-    rows.push_back({at, at ? format_rfc3339(*at) : cell(time), "—", cell(text_of(entry, "event")),
+    rows.push_back({at, at ? stamp(*at) : cell(time), "—", cell(text_of(entry, "event")),
                     "RCA" + (source.empty() ? "" : ": " + cell(source))});
   }
   std::stable_sort(rows.begin(), rows.end(), [](const TimelineRow& a, const TimelineRow& b) {
@@ -280,18 +352,19 @@ void timeline_table(Out& out, const Incident& incident, const std::vector<Timeli
 }
 
 void action_items(Out& out, const Rca* rca) {
-  out << "| ID | Title | Type | Priority | Owner | Due | Status | Ticket |\n"
-         "|---|---|---|---|---|---|---|---|\n";
+  out << "| ID | Title | Type | Priority | Owner | Due | Status | Completed | Ticket |\n"
+         "|---|---|---|---|---|---|---|---|---|\n";
   if (!rca || rca->action_items.empty()) {
     out << "| _TODO_ | _what keeps this from happening again, or finds it sooner?_ "
            "| prevent / detect / mitigate / process | P0–P3 | _a person, not a team_ | YYYY-MM-DD "
-           "| open | |\n";
+           "| open | | |\n";
     return;
   }
   for (const auto& item : rca->action_items) {
     out << "| " << cell(item.id) << " | " << cell(item.title) << " | " << to_string(item.type)
         << " | " << to_string(item.priority) << " | " << cell(item.owner) << " | " << cell(item.due)
         << " | " << to_string(item.status) << " | "
+        << (item.completed_at ? stamp(*item.completed_at) : "—") << " | "
         << (item.ticket.empty() ? "—" : cell(item.ticket)) << " |\n";
   }
 }
@@ -319,6 +392,38 @@ void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixN
   }
 }
 
+/// An earlier RCA: its status, root cause and open items; for an ineffective fix also the items
+/// that were done, which is what did not hold.
+void earlier_rca(Out& out, const Rca& rca, bool ineffective_fix) {
+  const std::size_t open = rca.open_action_items();
+  out << "\n### " << one_line(rca.title) << " (`" << rca.id << "`)\n\n"
+      << "Status: " << to_string(rca.status) << ". " << open << " of " << rca.action_items.size()
+      << " action items still open" << (open ? ":" : ".") << "\n";
+  if (rca.status == RcaStatus::kWaived) {
+    out << "Waived: " << one_line(text_of(rca.document, "waiver_reason")) << "\n";
+  }
+  if (const std::string cause = text_of(rca.document, "root_cause"); !cause.empty()) {
+    out << "Root cause: " << one_line(cause) << "\n";
+  }
+  if (open) out << "\n";
+  for (const auto& item : rca.action_items) {
+    if (item.closed()) continue;
+    out << "- " << item.id << ": " << one_line(item.title) << " (owner " << one_line(item.owner)
+        << ", due " << item.due << ", " << to_string(item.status) << ")\n";
+  }
+  if (!ineffective_fix) return;
+  bool first = true;
+  for (const auto& item : rca.action_items) {
+    if (item.status != ActionItemStatus::kDone) continue;
+    out << (first ? "\nDone, and it came back anyway:\n\n" : "") << "- " << item.id << ": "
+        << one_line(item.title) << " (" << to_string(item.type) << ", owner "
+        << one_line(item.owner)
+        << (item.completed_at ? ", completed " + stamp(*item.completed_at) : std::string())
+        << ")\n";
+    first = false;
+  }
+}
+
 void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca>& earlier_rcas) {
   out << "This is the " << ordinal(repeat.ordinal)
       << " incident of this source in the repeat window.\n";
@@ -331,20 +436,9 @@ void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca
     if (!repeat.fixed_types.empty()) {
       out << " Types of the completed items: " << join(repeat.fixed_types, ", ") << ".";
     }
-    out << "**\n";
+    out << "** The earlier root causes and what was done are below.\n";
   }
-  for (const auto& rca : earlier_rcas) {
-    const std::size_t open = rca.open_action_items();
-    out << "\n### " << one_line(rca.title) << " (`" << rca.id << "`)\n\n"
-        << "Status: " << to_string(rca.status) << ". " << open << " of " << rca.action_items.size()
-        << " action items still open" << (open ? ":" : ".") << "\n";
-    if (open) out << "\n";
-    for (const auto& item : rca.action_items) {
-      if (item.closed()) continue;
-      out << "- " << item.id << ": " << one_line(item.title) << " (owner " << one_line(item.owner)
-          << ", due " << item.due << ", " << to_string(item.status) << ")\n";
-    }
-  }
+  for (const auto& rca : earlier_rcas) earlier_rca(out, rca, repeat.ineffective_fix);
   if (earlier_rcas.empty()) {
     for (const auto& related : repeat.rcas) {  // as they stood when this incident opened
       out << "\n- " << one_line(related.title) << " (`" << related.id
@@ -357,6 +451,16 @@ void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca
   todo(out, "why did the response to the earlier incidents not prevent this one?");
 }
 
+/// The RCA's title, else the alert's name and service, else the source.
+std::string draft_title(const Incident& incident, const Rca* rca) {
+  if (rca) return rca->title;
+  std::string name = label_of(incident, "alertname");
+  const std::string service = label_of(incident, "service");
+  if (!name.empty() && !service.empty()) name += " on " + service;
+  if (name.empty()) name = incident.source.empty() ? incident.id : incident.source;
+  return name;
+}
+
 }  // namespace
 
 std::string render_postmortem_markdown(const Incident& incident,
@@ -365,10 +469,9 @@ std::string render_postmortem_markdown(const Incident& incident,
                                        const std::vector<Rca>& earlier_rcas, UnixNanos now) {
   const Rca* rca = linked_rcas.empty() ? nullptr : &linked_rcas.front();
   const json& doc = document_of(rca);
-  std::string name = label_of(incident, "alertname");
-  if (name.empty()) name = incident.source.empty() ? incident.id : incident.source;
   Out out;
-  out << "# Post-mortem: " << one_line(name) << " (" << incident.id << ")\n\n";
+  out << "# Post-mortem: " << one_line(draft_title(incident, rca)) << " (" << incident.id
+      << ")\n\n";
   if (rca) {
     out << "RCA: **" << one_line(rca->title) << "** (`" << rca->id << "`, "
         << to_string(rca->status) << ").";
@@ -377,8 +480,10 @@ std::string render_postmortem_markdown(const Incident& incident,
     }
     out << "\n\n";
   }
-  out << "> Draft generated from the incident's activity" << (rca ? " and its RCA" : "")
-      << ". Replace every _TODO_; blameless: describe systems and decisions, not people.\n\n";
+  if (!rca || !rca->covers_incidents()) {
+    out << "> Draft generated from the incident's activity" << (rca ? " and its RCA" : "")
+        << ". Replace every _TODO_; blameless: describe systems and decisions, not people.\n\n";
+  }
   metadata(out, incident, rca, now);
 
   text_section(out, "Summary", doc, "summary",

@@ -64,7 +64,7 @@ UnixNanos postmortem_deadline(UnixNanos resolved_at, const PostmortemDue& due) {
 }
 
 bool needs_postmortem(const Incident& incident, const PostmortemPolicy& policy) {
-  if (incident.repeat) return true;
+  if (incident.repeat && policy.require_repeats) return true;
   return std::any_of(incident.severities.begin(), incident.severities.end(),
                      [&](const std::string& severity) { return policy.required_severities.count(severity) > 0; });
 }

@@ -1,5 +1,7 @@
 #include "pmx/service/queries.h"
 
+#include <algorithm>
+
 #include "not_found.h"
 #include "pmx/core/matcher.h"
 #include "pmx/core/postmortem_markdown.h"
@@ -83,17 +85,37 @@ Result<std::vector<Rca>> Queries::rcas_by_id(const std::vector<std::string>& ids
   return rcas;
 }
 
+Result<std::vector<Rca>> Queries::earlier_rcas(const Incident& incident) {
+  if (!incident.repeat) return std::vector<Rca>{};
+  auto source = store_.get_source(source_id_of_incident(incident.id));
+  if (!source) return std::move(source).error();
+  auto all = store_.list_rcas();
+  if (!all) return std::move(all).error();
+  const RepeatInfo& repeat = *incident.repeat;
+  const auto among = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  std::vector<Rca> earlier;
+  for (auto& rca : *all) {
+    const bool names_earlier =
+        std::any_of(rca.incidents.begin(), rca.incidents.end(),
+                    [&](const std::string& id) { return among(repeat.earlier_incidents, id); });
+    const bool related_then = std::any_of(repeat.rcas.begin(), repeat.rcas.end(),
+                                          [&](const RelatedRca& r) { return r.id == rca.id; });
+    // This incident's own post-mortem covers its source too, but it is not an earlier one.
+    const bool covers = *source && covers_source(rca, **source) && !among(incident.rcas, rca.id);
+    if (names_earlier || related_then || covers) earlier.push_back(std::move(rca));
+  }
+  return earlier;
+}
+
 Result<std::string> Queries::postmortem_draft(const std::string& incident_id, UnixNanos now) {
   const auto detail = incident(incident_id);
   if (!detail) return detail.error();
   const Incident& incident = detail->incident;
   const auto linked = rcas_by_id(incident.rcas);
   if (!linked) return linked.error();
-  std::vector<std::string> earlier_ids;
-  if (incident.repeat) {
-    for (const auto& rca : incident.repeat->rcas) earlier_ids.push_back(rca.id);
-  }
-  const auto earlier = rcas_by_id(earlier_ids);
+  const auto earlier = earlier_rcas(incident);
   if (!earlier) return earlier.error();
   return render_postmortem_markdown(incident, detail->timeline, *linked, *earlier, now);
 }

@@ -44,6 +44,38 @@ TEST(Flags, RequiredSeveritiesDecideWhichIncidentsNeedAPostmortem) {
   }
 }
 
+// A warning that comes back (fires, resolves, fires again) is a repeat. With no severity requiring
+// a post-mortem, only --postmortem.require-repeats (the default) makes the repeat need one.
+TEST(Flags, RequireRepeatsDecidesWhetherARepeatNeedsAPostmortem) {
+  using pmx::testing::GeneratedAlert;
+  using pmx::testing::make_webhook;
+  using pmx::testing::rfc3339_now;
+  // 18 minutes apart: a new incident, not a flap inside --incident.reopen-window (5m).
+  const std::string starts[] = {rfc3339_now(-20 * 60000), rfc3339_now(-2 * 60000)};
+  const std::string ends[] = {rfc3339_now(-19 * 60000), rfc3339_now(-1 * 60000)};
+  const std::vector<std::pair<std::vector<std::string>, double>> cases{
+      {{}, 1},
+      {{"--postmortem.require-repeats"}, 1},
+      {{"--no-postmortem.require-repeats"}, 0},
+      {{"--postmortem.require-repeats=false"}, 0},
+  };
+  for (const auto& [flags, awaiting] : cases) {
+    std::vector<std::string> args = flags;
+    args.push_back("--postmortem.required-severities=");
+    Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, args});
+    for (int n = 0; n < 2; ++n) {
+      for (const bool resolved : {false, true}) {
+        const GeneratedAlert alert{"DiskSpaceLow",          "batch", "b-3", starts[n],
+                                   resolved ? ends[n] : "", resolved};
+        ASSERT_TRUE(IsStatus(daemon.post_webhook(make_webhook({alert})), 200));
+      }
+    }
+    const std::string shown = flags.empty() ? "(default)" : flags[0];
+    EXPECT_EQ(daemon.metric("postmortem_incidents_resolved_total"), 2) << shown;
+    EXPECT_EQ(daemon.metric("postmortem_incidents_awaiting_postmortem"), awaiting) << shown;
+  }
+}
+
 // With a catch-all route the daemon receives its own meta-alerts (PostmortemActionItemOverdue,
 // critical) and the Watchdog heartbeat: by default they are acknowledged and counted, never an
 // incident that needs a post-mortem, lowers coverage or stays open forever.

@@ -11,6 +11,8 @@
 namespace pmx {
 namespace {
 
+using nlohmann::json;
+
 UnixNanos at(const char* rfc3339) { return parse_rfc3339(rfc3339).value(); }
 
 const UnixNanos kNow = at("2026-12-01T12:00:00Z");
@@ -105,7 +107,13 @@ TEST(PostmortemMarkdown, HasEverySectionOfTheTemplateInOrder) {
   const std::string md = render_postmortem_markdown(
       incident, timeline, {load_example("published-full.json")}, {}, kNow);
 
-  EXPECT_EQ(md.rfind("# Post-mortem: PaymentGatewayErrors (" + incident.id + ")\n", 0), 0u) << md;
+  EXPECT_EQ(
+      md.rfind("# Post-mortem: Checkout unavailable after payment-gateway certificate expiry (" +
+                   incident.id + ")\n",
+               0),
+      0u)
+      << "titled by the RCA:\n"
+      << md;
   std::size_t previous = 0;
   for (const char* title : {"Summary", "Impact", "Timeline", "Root cause", "Five whys",
                             "Contributing factors", "What went well", "What could be improved",
@@ -125,14 +133,21 @@ TEST(PostmortemMarkdown, HasEverySectionOfTheTemplateInOrder) {
   EXPECT_NE(section(md, "Impact").find("- Error budget consumed: 82%\n"), std::string::npos);
 }
 
-TEST(PostmortemMarkdown, MetadataShowsDetectionGapFromAlertStartToFirstReceipt) {
+// The detection gap is impact start -> first alert (the guides' definition); the time from the
+// alert's startsAt to the webhook is Alertmanager's group_wait, shown as notification delay.
+TEST(PostmortemMarkdown, MetadataSeparatesDetectionGapFromNotificationDelay) {
   const auto [incident, timeline] =
       ingest(at("2026-11-23T07:44:13Z"), at("2026-11-23T07:44:15Z"), at("2026-11-23T08:31:20Z"));
   const std::string md = render_postmortem_markdown(incident, timeline, {}, {}, kNow);
   EXPECT_NE(md.find("| Opened (Alertmanager startsAt) | 2026-11-23T07:44:13Z |"),
             std::string::npos);
   EXPECT_NE(md.find("| First notification received | 2026-11-23T07:44:15Z |"), std::string::npos);
-  EXPECT_NE(md.find("| Detection gap | 2s |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Notification delay | 2s (startsAt → webhook: Alertmanager group_wait and "
+                    "routing) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| Detection gap | _TODO: set impact_started_at"), std::string::npos)
+      << "unknown without the RCA's impact start";
   EXPECT_NE(md.find("| Duration (MTTR) | 47m 7s |"), std::string::npos) << md;
   EXPECT_NE(md.find("| Severity | critical |"), std::string::npos);
   EXPECT_NE(md.find("| Reopened | 0 times |"), std::string::npos);
@@ -140,13 +155,41 @@ TEST(PostmortemMarkdown, MetadataShowsDetectionGapFromAlertStartToFirstReceipt) 
 
   const auto rows = table(section(md, "Timeline"));
   ASSERT_EQ(rows.size(), 4u) << md;  // opened, alert fired, alert resolved, resolved
-  EXPECT_EQ(rows[0][2], "incident opened **← detection gap: 2s**");
+  EXPECT_EQ(rows[0][2], "incident opened");
   EXPECT_EQ(rows[0][1], "2026-11-23T07:44:15Z");
   EXPECT_EQ(rows[1][2], "alert fired: web-1");
 
+  Rca rca;
+  rca.id = "r";
+  rca.title = "Checkout failing";
+  rca.document = {{"impact_started_at", "2026-11-23T07:40:13Z"}, {"detected_by", "customer"}};
+  const std::string known = render_postmortem_markdown(incident, timeline, {rca}, {}, kNow);
+  EXPECT_NE(known.find("| Impact started | 2026-11-23T07:40:13Z (impact_started_at) |"),
+            std::string::npos)
+      << known;
+  EXPECT_NE(
+      known.find("| Detection gap | 4m after impact started; **customer before monitoring** |"),
+      std::string::npos)
+      << known;
+  EXPECT_EQ(table(section(known, "Timeline"))[0][2],
+            "incident opened **← detection gap: 4m after impact started; **customer before "
+            "monitoring****");
+  rca.document = {{"timeline", json::array({{{"time", "2026-11-23T07:43:00Z"}, {"event", "a"}},
+                                            {{"time", "2026-11-23T07:41:00Z"}, {"event", "b"}}})}};
+  const std::string from_timeline = render_postmortem_markdown(incident, timeline, {rca}, {}, kNow);
+  EXPECT_NE(from_timeline.find("| Detection gap | 3m 13s after impact started |"),
+            std::string::npos)
+      << from_timeline;
+  EXPECT_NE(
+      from_timeline.find("| Impact started | 2026-11-23T07:41:00Z (earliest timeline entry) |"),
+      std::string::npos);
+
+  // One precision, seconds, everywhere: the received time below has half a second.
   const auto later = ingest(at("2026-11-23T07:44:13Z"), at("2026-11-23T07:45:25.5Z"));
   const std::string open = render_postmortem_markdown(later.first, later.second, {}, {}, kNow);
-  EXPECT_NE(open.find("| Detection gap | 1m 12s |"), std::string::npos) << open;
+  EXPECT_NE(open.find("| Notification delay | 1m 12s"), std::string::npos) << open;
+  EXPECT_NE(open.find("| First notification received | 2026-11-23T07:45:25Z |"), std::string::npos);
+  EXPECT_EQ(open.find(".5Z"), std::string::npos) << open;
   EXPECT_NE(open.find("| Resolved | — (still open) |"), std::string::npos);
   EXPECT_NE(open.find("| Duration (MTTR) | 8d 4h 15m 47s so far (still open) |"),
             std::string::npos);
@@ -162,7 +205,7 @@ TEST(PostmortemMarkdown, TimelineMergesTheRcaEntriesSortedByTime) {
   for (const auto& row : rows) order.push_back(row[0] + " " + row[2]);
   const std::vector<std::string> expected = {
       "2026-03-14T09:00:00Z Client certificate for the payment gateway expired",
-      "2026-03-14T09:01:30Z incident opened **← detection gap: 1m 12s**",
+      "2026-03-14T09:01:30Z incident opened **← detection gap: 1m 30s after impact started**",
       "2026-03-14T09:01:30Z alert fired: web-1",
       "2026-03-14T09:01:30Z PaymentGatewayErrors started firing",
       "2026-03-14T09:12:04Z On-call paged by CheckoutErrorBudgetBurn",
@@ -208,16 +251,19 @@ TEST(PostmortemMarkdown, ActionItemsTableEscapesCells) {
   rca.action_items[1].owner = "ops|oncall";
   const std::string md = render_postmortem_markdown(incident, timeline, {rca}, {}, kNow);
   const std::string items = section(md, "Action items");
-  EXPECT_NE(items.find("| ID | Title | Type | Priority | Owner | Due | Status | Ticket |"),
-            std::string::npos);
+  EXPECT_NE(
+      items.find("| ID | Title | Type | Priority | Owner | Due | Status | Completed | Ticket |"),
+      std::string::npos);
   EXPECT_NE(items.find("Use a\\|b routing in the gateway"), std::string::npos) << items;
   const auto rows = table(items);
   ASSERT_EQ(rows.size(), 3u) << items;
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"AI-1", "Use a|b routing in the gateway", "prevent",
-                                               "P0", "maria.schmidt", "2026-03-28", "done",
-                                               "https://jira.example.com/browse/PAY-1042"}));
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"AI-1", "Use a|b routing in the gateway", "prevent", "P0",
+                                      "maria.schmidt", "2026-03-28", "done", "2026-03-25T16:20:00Z",
+                                      "https://jira.example.com/browse/PAY-1042"}));
   EXPECT_EQ(rows[1][4], "ops|oncall");
-  EXPECT_EQ(rows[2][7], "—") << "no ticket";
+  EXPECT_EQ(rows[1][7], "—") << "not completed";
+  EXPECT_EQ(rows[2][8], "—") << "no ticket";
 }
 
 TEST(PostmortemMarkdown, PromptsForEverySectionWithoutAnRca) {
@@ -234,7 +280,83 @@ TEST(PostmortemMarkdown, PromptsForEverySectionWithoutAnRca) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0][0], "_TODO_");
   EXPECT_NE(md.find("| Post-mortem status | draft (no RCA linked yet) |"), std::string::npos);
-  EXPECT_NE(md.find("| Authors / owners | _TODO:"), std::string::npos);
+  EXPECT_NE(md.find("| Incident commander | _TODO:"), std::string::npos);
+  EXPECT_NE(md.find("| Authors | _TODO:"), std::string::npos);
+  EXPECT_NE(md.find("| Reviewers | _TODO:"), std::string::npos);
+  EXPECT_NE(md.find("# Post-mortem: PaymentGatewayErrors on checkout (" + incident.id + ")"),
+            std::string::npos)
+      << "without an RCA: alert name and service";
+  EXPECT_NE(md.find("> Draft generated from the incident's activity. Replace every _TODO_"),
+            std::string::npos);
+}
+
+TEST(PostmortemMarkdown, NamesThePeopleAndTheIncidentsOwnSeverity) {
+  const auto [incident, timeline] = ingest(at("2026-03-14T09:01:30Z"), at("2026-03-14T09:01:31Z"));
+  Rca rca = load_example("published-full.json");
+  std::string md = render_postmortem_markdown(incident, timeline, {rca}, {}, kNow);
+  EXPECT_NE(md.find("| Incident commander | priya.nair |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Authors | maria.schmidt, @jlee |"), std::string::npos);
+  EXPECT_NE(md.find("| Reviewers | sre-review-board |"), std::string::npos);
+  EXPECT_NE(md.find("| Severity | critical |"), std::string::npos);
+  EXPECT_EQ(md.find("Replace every _TODO_"), std::string::npos) << "published: no draft banner";
+
+  rca.severity = "high";  // the organisation's grade next to what the alerts said
+  md = render_postmortem_markdown(incident, timeline, {rca}, {}, kNow);
+  EXPECT_NE(md.find("| Severity | critical; RCA grades it high |"), std::string::npos) << md;
+  rca.status = RcaStatus::kDraft;
+  md = render_postmortem_markdown(incident, timeline, {rca}, {}, kNow);
+  EXPECT_NE(md.find("> Draft generated from the incident's activity and its RCA."),
+            std::string::npos);
+}
+
+TEST(PostmortemMarkdown, AlertEventsAreNamedByTheirSummary) {
+  Incident incident;
+  incident.id = "abc-1";
+  AlertRecord& alert = incident.alerts["fp-1"];
+  alert.fingerprint = "fp-1";
+  alert.labels = {{"instance", "web-1"}};
+  alert.annotations = {{"summary", "p99 latency above 2s"}};
+  const UnixNanos t = at("2026-05-01T10:00:00Z");
+  const std::vector<TimelineEvent> timeline = {
+      {TimelineEventType::kAlertFired, t, t, "fp-1", ""},
+      {TimelineEventType::kAlertResolved, t + kNanosPerSecond, t + kNanosPerSecond, "fp-1", ""}};
+  const auto rows =
+      table(section(render_postmortem_markdown(incident, timeline, {}, {}, kNow), "Timeline"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][2], "alert fired: p99 latency above 2s");
+  EXPECT_EQ(rows[1][2], "alert resolved: p99 latency above 2s");
+}
+
+// A PATCH per change leaves a trail; the draft shows one line per item with the net change, at
+// the time of its last edit.
+TEST(PostmortemMarkdown, ItemEditsCollapseToOneLinePerItem) {
+  Incident incident;
+  incident.id = "abc-1";
+  const UnixNanos t = at("2026-05-01T10:00:00Z");
+  const auto edit = [t](int second, const std::string& detail) {
+    const UnixNanos when = t + second * kNanosPerSecond;
+    return TimelineEvent{TimelineEventType::kActionItemChanged, when, when, "", detail};
+  };
+  const std::vector<TimelineEvent> timeline = {
+      edit(1, "action item AI-1 'Raise the pool': status open → in_progress"),
+      edit(2, "action item AI-2 'Alert on saturation': owner ann lee → bo"),
+      edit(3, "action item AI-1 'Raise the pool': status in_progress → done"),
+      edit(4, "action item AI-1 'Raise the pool size': due 2026-06-01 → 2026-06-08"),
+      edit(5, "action item AI-2 'Alert on saturation': owner bo → ann lee"),
+      edit(6, "AI-9 open -> done"),  // not the daemon's wording: kept as it is
+  };
+  const auto rows =
+      table(section(render_postmortem_markdown(incident, timeline, {}, {}, kNow), "Timeline"));
+  std::vector<std::string> shown;
+  for (const auto& row : rows) shown.push_back(row[0] + " " + row[2]);
+  const std::vector<std::string> expected = {
+      "2026-05-01T10:00:04Z action item changed: action item AI-1 'Raise the pool size': status "
+      "open → done due 2026-06-01 → 2026-06-08 (3 edits)",
+      "2026-05-01T10:00:05Z action item changed: action item AI-2 'Alert on saturation': edited "
+      "back as it was (2 edits)",
+      "2026-05-01T10:00:06Z action item changed: AI-9 open -> done",
+  };
+  EXPECT_EQ(shown, expected);
 }
 
 TEST(PostmortemMarkdown, FollowUpReviewsTwoAndFourWeeksAfterPublication) {
@@ -320,12 +442,40 @@ TEST(PostmortemMarkdown, RepeatListsEarlierIncidentsAndOpenItemsOfTheirRcas) {
   EXPECT_EQ(repeat.find("the fix did not hold"), std::string::npos);
 }
 
+// The fix did not hold: the reader needs what was done and what the earlier root cause was.
+TEST(PostmortemMarkdown, AnIneffectiveFixNamesTheDoneItemsAndTheEarlierRootCause) {
+  Rca earlier;
+  earlier.id = "RCA-2026-031";
+  earlier.title = "Connection pool exhausted";
+  earlier.status = RcaStatus::kPublished;
+  earlier.document = {{"root_cause", "The pool was sized for last year's traffic."}};
+  earlier.action_items = {item("AI-1", "Raise the pool size", ActionItemStatus::kDone),
+                          item("AI-2", "Load-test the pool", ActionItemStatus::kWontDo)};
+  earlier.action_items[0].completed_at = at("2026-05-30T10:00:00.25Z");
+  const std::string repeat =
+      section(render_postmortem_markdown(repeat_incident(true), {}, {}, {earlier}, kNow),
+              "Earlier incidents and RCAs");
+  EXPECT_NE(repeat.find("Root cause: The pool was sized for last year's traffic."),
+            std::string::npos)
+      << repeat;
+  EXPECT_NE(repeat.find("Done, and it came back anyway:\n\n- AI-1: Raise the pool size (prevent, "
+                        "owner sam, completed 2026-05-30T10:00:00Z)\n"),
+            std::string::npos)
+      << repeat;
+  EXPECT_EQ(repeat.find("AI-2"), std::string::npos) << "won't-do was not a fix";
+  const std::string not_flagged =
+      section(render_postmortem_markdown(repeat_incident(false), {}, {}, {earlier}, kNow),
+              "Earlier incidents and RCAs");
+  EXPECT_NE(not_flagged.find("Root cause: The pool"), std::string::npos);
+  EXPECT_EQ(not_flagged.find("Done, and it came back"), std::string::npos);
+}
+
 TEST(PostmortemMarkdown, RepeatWarnsOfAnIneffectiveFixOnlyWhenFlagged) {
   const std::string md = render_postmortem_markdown(repeat_incident(true), {}, {}, {}, kNow);
   EXPECT_NE(section(md, "Earlier incidents and RCAs")
                 .find("**Every action item of the earlier RCAs was closed before this incident "
                       "opened: the fix did not hold. Types of the completed items: prevent, "
-                      "detect.**"),
+                      "detect.** The earlier root causes and what was done are below."),
             std::string::npos)
       << md;
   const std::string not_flagged =

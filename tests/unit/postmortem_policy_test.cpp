@@ -237,7 +237,7 @@ TEST(PostmortemPolicyNeeds, EmptyRequiredSetNeedsNoneForSeverity) {
   EXPECT_FALSE(needs_postmortem(incident_with_severities({""}), policy));
 }
 
-TEST(PostmortemPolicyNeeds, ARepeatAlwaysNeedsOne) {
+TEST(PostmortemPolicyNeeds, ARepeatNeedsOneByDefault) {
   PostmortemPolicy policy;
   Incident repeat = incident_with_severities({"warning"});
   repeat.repeat = RepeatInfo{};
@@ -247,6 +247,19 @@ TEST(PostmortemPolicyNeeds, ARepeatAlwaysNeedsOne) {
   Incident bare;
   bare.repeat = RepeatInfo{};
   EXPECT_TRUE(needs_postmortem(bare, policy));
+}
+
+// --no-postmortem.require-repeats: a flapping warning is no longer forced into a post-mortem;
+// a repeat with a required severity still needs one, for its severity.
+TEST(PostmortemPolicyNeeds, RepeatsNeedNoneOfTheirOwnWithoutRequireRepeats) {
+  PostmortemPolicy policy;
+  policy.require_repeats = false;
+  Incident warning = incident_with_severities({"warning"});
+  warning.repeat = RepeatInfo{};
+  EXPECT_FALSE(needs_postmortem(warning, policy));
+  Incident critical = incident_with_severities({"critical"});
+  critical.repeat = RepeatInfo{};
+  EXPECT_TRUE(needs_postmortem(critical, policy));
 }
 
 }  // namespace

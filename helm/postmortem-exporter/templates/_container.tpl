@@ -40,6 +40,7 @@ args:
   - {{ printf "--incident.repeat-window=%s" .Values.config.repeatWindow | quote }}
   - {{ printf "--metrics.top-sources=%d" (int .Values.config.topSources) | quote }}
   - {{ printf "--postmortem.required-severities=%s" .Values.config.requiredSeverities | quote }}
+  - {{ printf "--postmortem.require-repeats=%t" .Values.config.requireRepeats | quote }}
   - {{ printf "--postmortem.due=%s" .Values.config.postmortemDue | quote }}
   - {{ printf "--kpi.window=%s" .Values.config.kpiWindow | quote }}
   - {{ printf "--log.level=%s" .Values.config.logLevel | quote }}

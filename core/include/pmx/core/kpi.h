@@ -45,10 +45,11 @@ struct KpiOp {
     kIndexAdd,     ///< index `target`: member -> at (added or moved)
     kIndexRemove,  ///< index `target`: member removed
     /// Incident `target` resolved at `at` and needs a post-mortem due at `due`: it joins
-    /// kNeeded, and kCovered if a published RCA names it, else kAwaiting.
+    /// kNeeded, and kCovered if a published (or waived) RCA names it, else kAwaiting.
     kResolvedNeedingPostmortem,
     kReopened,  ///< incident `target` is open again: out of kNeeded, kCovered and kAwaiting
-    /// A published RCA names incident `target` (delta +1) or no longer does (-1). The first
+    /// A published or waived RCA (Rca::covers_incidents) names incident `target` (delta +1) or
+    /// no longer does (-1). The first
     /// such RCA moves a resolved incident from kAwaiting to kCovered, the last one back.
     kPublishedLink,
   };
@@ -99,7 +100,7 @@ inline constexpr const char* kRepeats = "repeats";    ///< ... of which repeats
 inline constexpr const char* kAwaiting = "awaiting";  ///< resolved, awaiting a post-mortem
 inline constexpr const char* kAwaitingOverdue = "awaiting_overdue";  ///< ... past due
 inline constexpr const char* kNeeded = "needed";    ///< needing one, resolved in the KPI window
-inline constexpr const char* kCovered = "covered";  ///< ... of which published
+inline constexpr const char* kCovered = "covered";  ///< ... of which published or waived
 inline constexpr const char* kReviewsDue = "reviews_due";  ///< follow-up reviews whose date came
 }  // namespace kpi_range
 

@@ -1,9 +1,11 @@
 #pragma once
 /// The post-mortem policy: which incidents need a post-mortem, and by when it is due.
 /// An incident needs one when any of its alerts has a required severity (the `severity` label,
-/// `--postmortem.required-severities`) or when it is a repeat: the same trouble coming back is
-/// always worth writing down. It is due `--postmortem.due` after the incident resolved:
-/// business days by default (Monday to Friday, UTC), or a plain duration.
+/// `--postmortem.required-severities`) or, unless `--no-postmortem.require-repeats`, when it is
+/// a repeat: the same trouble coming back is worth writing down. (One that needs none after
+/// all is waived by an RCA with status `waived` and a reason; it then counts as covered.) It is due
+/// `--postmortem.due` after the incident resolved: business days by default (Monday to Friday,
+/// UTC), or a plain duration.
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +29,7 @@ std::string to_string(const PostmortemDue& due);
 
 struct PostmortemPolicy {
   std::set<std::string> required_severities{"critical"};
+  bool require_repeats = true;  ///< a repeat needs a post-mortem whatever its severity
   PostmortemDue due;
 };
 

@@ -44,7 +44,7 @@ class Queries {
   Result<std::vector<Rca>> rcas(const RcaFilter& filter);
   Result<Rca> rca(const std::string& id);
   /// The Markdown post-mortem draft of an incident (pmx/core/postmortem_markdown.h), with its
-  /// linked RCAs and those of the earlier incidents it repeats, as of `now`.
+  /// linked RCAs and, for a repeat, earlier_rcas(), as of `now`.
   Result<std::string> postmortem_draft(const std::string& incident_id, UnixNanos now);
   /// True when the store answers: /-/ready.
   bool ready() { return store_.healthy(); }
@@ -52,6 +52,10 @@ class Queries {
  private:
   /// The RCAs with these ids, skipping any deleted since they were referenced.
   Result<std::vector<Rca>> rcas_by_id(const std::vector<std::string>& ids);
+  /// For a repeat, every RCA that bears on the earlier incidents as of now: those that name one
+  /// of them, cover the source (matchers, or links to its incidents; not this incident's own)
+  /// or were related when it opened. Empty for a first incident.
+  Result<std::vector<Rca>> earlier_rcas(const Incident& incident);
 
   Store& store_;
 };
