@@ -3,7 +3,8 @@
 namespace pmx {
 namespace {
 
-constexpr double kHour = 3600;
+constexpr double kMinute = 60;
+constexpr double kHour = 60 * kMinute;
 constexpr double kDay = 24 * kHour;
 
 }  // namespace
@@ -16,10 +17,12 @@ PublicationMetrics::PublicationMetrics(prometheus::Registry& registry)
                     "(--postmortem.required-severities, repeats) to the first published RCA "
                     "naming it. Incidents that need none are not observed.")
               .Register(registry)
-              // Hours to four weeks: the policy is days ("5 business days"), the tail is the story.
-              .Add({}, prometheus::Histogram::BucketBoundaries{kHour, 6 * kHour, kDay, 2 * kDay,
-                                                               3 * kDay, 5 * kDay, 7 * kDay,
-                                                               14 * kDay, 28 * kDay})),
+              // 15 minutes to four weeks: the policy is days ("5 business days") and the tail
+              // is the story, but a team that writes its post-mortem the same hour sees it too.
+              .Add({}, prometheus::Histogram::BucketBoundaries{15 * kMinute, 30 * kMinute, kHour,
+                                                               6 * kHour, kDay, 2 * kDay, 3 * kDay,
+                                                               5 * kDay, 7 * kDay, 14 * kDay,
+                                                               28 * kDay})),
       items_per_postmortem_(prometheus::BuildHistogram()
                                 .Name("postmortem_action_items_per_postmortem")
                                 .Help("Action items of each RCA when it is published.")

@@ -1,8 +1,9 @@
 // The Grafana dashboard, statically: it loads in any Grafana (no id, stable uid, a datasource
 // variable every panel and target uses), it only queries metrics of the contract in DESIGN.md,
 // filters every selector by $job, and keeps to the replica semantics (counters through
-// rate/increase, state gauges never summed before being deduplicated). That the queries also
-// run is checked against a real Prometheus in e2e/prometheus_test.cpp.
+// rate/increase, state gauges never summed before being deduplicated), rounds the counts it
+// gets from increase() and leaves the daemon's meta-alerts out of "Top sources". That the
+// queries also run is checked against a real Prometheus in e2e/prometheus_test.cpp.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -189,6 +190,76 @@ TEST_F(Dashboard, QueriesKeepReplicaSemantics) {
       }
     }
   }
+}
+
+/// True when the whole of `expr` is one call of `fn`: "round(sum(x))", not "round(x) + y".
+bool wrapped_in(const std::string& expr, const std::string& fn) {
+  if (expr.compare(0, fn.size() + 1, fn + "(") != 0) return false;
+  int depth = 0;
+  for (std::size_t i = fn.size(); i < expr.size(); ++i) {
+    if (expr[i] == '(') ++depth;
+    if (expr[i] == ')' && --depth == 0) return i + 1 == expr.size();
+  }
+  return false;
+}
+
+// increase() extrapolates to the edges of the range, so 2 events read as 2.03: a count shown
+// to people is rounded. A ratio of increases (a mean, a quantile) is left alone: the
+// extrapolation cancels out there, and rounding one side of it would skew the result.
+TEST_F(Dashboard, CountsFromIncreaseAreRounded) {
+  int counts = 0;
+  for (const auto& t : targets_) {
+    if (t.expr.find("increase(") == std::string::npos) continue;
+    const bool ratio =
+        wrapped_in(t.expr, "histogram_quantile") || t.expr.find(" / ") != std::string::npos;
+    if (ratio) continue;
+    ++counts;
+    EXPECT_TRUE(wrapped_in(t.expr, "round")) << t.where << ": " << t.expr;
+  }
+  EXPECT_GE(counts, 5) << "the repeat counts and the three distributions";
+}
+
+/// The pattern of the first `label!~` matcher in `expr` (a "..." or `...` string), or "".
+std::string negative_regex_of(const std::string& expr, const std::string& label) {
+  const std::size_t at = expr.find(label + "!~");
+  if (at == std::string::npos) return "";
+  const std::size_t open = at + label.size() + 2;
+  if (open >= expr.size()) return "";
+  const char quote = expr[open];
+  std::string pattern;
+  for (std::size_t i = open + 1; i < expr.size() && expr[i] != quote; ++i) {
+    if (quote == '"' && expr[i] == '\\' && i + 1 < expr.size()) ++i;  // an escaped character
+    pattern += expr[i];
+  }
+  return pattern;
+}
+
+// The daemon's own alerts and heartbeats (the default --incident.ignore,
+// alertname=~"Postmortem.*|Watchdog|InfoInhibitor") are not incidents; sources recorded before
+// that default, or with it turned off, must not crowd the real ones out of "Top sources".
+TEST_F(Dashboard, TopSourcesLeaveOutMetaAlerts) {
+  int panels = 0;
+  for (const auto& t : targets_) {
+    if (t.expr.find("postmortem_source_occurrences") == std::string::npos) continue;
+    ++panels;
+    SCOPED_TRACE(t.where + ": " + t.expr);
+    const std::string pattern = negative_regex_of(t.expr, "source");
+    ASSERT_FALSE(pattern.empty()) << "no source!~ matcher";
+    const std::regex excluded(pattern);  // PromQL anchors the match: regex_match, not search
+    for (const char* meta :
+         {R"(alertname="PostmortemActionItemOverdue",service="")",
+          R"(alertname="Watchdog",service="")", R"(alertname="InfoInhibitor",service="")",
+          R"(service="",alertname="PostmortemOverdue")", R"(alertname="Watchdog")"}) {
+      EXPECT_TRUE(std::regex_match(std::string(meta), excluded)) << meta << " is shown";
+    }
+    for (const char* real :
+         {R"(alertname="HighLatency",service="checkout")",
+          R"(alertname="HighLatency",service="Postmortem")",
+          R"(alertname="WatchdogMissing",service="")", R"(alertname="DiskFull")"}) {
+      EXPECT_FALSE(std::regex_match(std::string(real), excluded)) << real << " is left out";
+    }
+  }
+  EXPECT_EQ(panels, 1);
 }
 
 TEST_F(Dashboard, EveryVariableInAQueryCanBeFilledIn) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "in_process_api.h"
+#include "metrics_text.h"
 #include "pmx/store/memory_store.h"
 
 namespace pmx {
@@ -100,6 +101,31 @@ TEST_F(RcaWritesTest, TimeToPostmortemIsObservedForIncidentsThatNeedOne) {
   EXPECT_NE(metrics.find("# HELP postmortem_time_to_postmortem_seconds From the resolution of an "
                          "incident that needs a post-mortem"),
             std::string::npos);
+}
+
+// Teams that write the post-mortem the same day want to see it: a post-mortem published 20
+// minutes after the incident resolved lands in a bucket below the hour, not in "up to 1 h".
+TEST_F(RcaWritesTest, TimeToPostmortemHasBucketsBelowAnHour) {
+  for (const char* name : {"01-firing-group-checkout.json", "05-resolved-checkout.json"}) {
+    std::ifstream in(std::string(PMX_FIXTURES_DIR) + "/alertmanager-0.25/" + name);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(client_->Post("/api/v1/webhook", body, "application/json")->status, 200) << name;
+  }
+  const json listed = json::parse(client_->Get("/api/v1/incidents?state=resolved")->body);
+  ASSERT_EQ(listed["incidents"].size(), 1u) << listed;
+  json rca = published_without_date();
+  rca["incidents"] = json::array({listed["incidents"][0]["id"]});
+  rca["published_at"] = "2026-11-23T08:04:32Z";  // resolved at 07:44:32
+  ASSERT_EQ(put(rca)->status, 201);
+
+  const std::string metrics = client_->Get("/metrics")->body;
+  const auto bucket = [&](const char* le) {
+    return pmx::testing::metric_value(metrics, "postmortem_time_to_postmortem_seconds_bucket",
+                                      {{"le", le}});
+  };
+  EXPECT_EQ(bucket("900"), 0.0) << metrics;
+  EXPECT_EQ(bucket("1800"), 1.0) << metrics;
+  EXPECT_EQ(bucket("3600"), 1.0);
 }
 
 }  // namespace
