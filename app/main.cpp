@@ -10,13 +10,14 @@
 #include <sstream>
 #include <thread>
 
+#include "activity_log.h"
 #include "logging.h"
-#include "rca_files.h"
 #include "pmx/core/logfmt.h"
 #include "pmx/receiver/http_api.h"
 #include "pmx/receiver/tls.h"
 #include "pmx/store/memory_store.h"
 #include "pmx/store/redis_store.h"
+#include "rca_files.h"
 
 #ifndef PMX_VERSION
 #define PMX_VERSION "dev"
@@ -87,7 +88,8 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--web.tls-key-file", f.tls_key_file,
                  "PEM private key of --web.tls-cert-file");
   app.add_option("--redis.url", f.redis_url,
-                 "redis://[:password@]host:port[/db]; without it state lives in memory only");
+                 "redis://[[user]:password@]host[:port][/db] (port 6379, db 0; percent-encode "
+                 "@ : / in user or password); without it state lives in memory only");
   app.add_option("--redis.sentinel", f.redis_sentinels,
                  "Redis Sentinel addresses, host:port[,host:port...]: the master is found (and "
                  "followed after a failover) through them; --redis.url then only gives "
@@ -200,6 +202,7 @@ std::unique_ptr<Store> make_store(const Flags& f) {
     throw std::invalid_argument("--redis.sentinel-master needs --redis.sentinel");
   }
   config.wait_replicas = f.redis_wait_replicas;
+  config.on_availability = log_store_availability;
   config.wait_timeout = std::chrono::milliseconds(
       duration_flag("--redis.wait-timeout", f.redis_wait_timeout) / 1'000'000);
   if (config.wait_replicas > 0 && config.wait_timeout.count() <= 0) {
@@ -239,6 +242,21 @@ UnixNanos wall_clock_now() {
       .count();
 }
 
+/// The start-up line: where it listens, and every flag that decides what counts (windows,
+/// policy, what is ignored), so a log says which settings produced that run's numbers.
+void log_listening(const Flags& f, const std::string& host, int port, const IngestConfig& ingest) {
+  spdlog::info(
+      "msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
+      "reopen_window={} repeat_window={} kpi_window={} postmortem_due={} required_severities={} "
+      "require_repeats={} incident_ignore={} top_sources={}",
+      host, port, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION,
+      f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis",
+      logfmt_value(f.source_labels), logfmt_value(f.reopen_window), logfmt_value(f.repeat_window),
+      logfmt_value(f.kpi_window), logfmt_quote(to_string(ingest.postmortem.due)),
+      logfmt_value(f.required_severities), ingest.postmortem.require_repeats,
+      logfmt_quote(to_string(ingest.ignore)), f.top_sources);
+}
+
 int run(const Flags& f) {
   IngestConfig ingest_config;
   ingest_config.source_labels = parse_label_list(f.source_labels);
@@ -276,8 +294,9 @@ int run(const Flags& f) {
 
   std::unique_ptr<Store> store = make_store(f);
   Telemetry telemetry(*store, kpis, PMX_VERSION, wall_clock_now);
-  Ingestor ingestor(*store, ingest_config);
-  RcaService rcas(*store, &telemetry.publication());
+  ActivityLog activity;
+  Ingestor ingestor(*store, ingest_config, &activity);
+  RcaService rcas(*store, &telemetry.publication(), &activity);
   Queries queries(*store);
   const auto reload_rcas = [&] {
     if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, queries, rcas, wall_clock_now());
@@ -307,12 +326,7 @@ int run(const Flags& f) {
     spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}", strsignal(signal));
     server.stop();
   });
-  spdlog::info("msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
-               "postmortem_due={} required_severities={} require_repeats={} incident_ignore={}",
-               host, bound, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION,
-               f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis", f.source_labels,
-               logfmt_quote(to_string(ingest_config.postmortem.due)), f.required_severities,
-               f.require_repeats, logfmt_quote(to_string(ingest_config.ignore)));
+  log_listening(f, host, bound, ingest_config);
   server.listen_after_bind();  // returns after stop(), once the workers have finished
   // Wake the signal thread if listen ended for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

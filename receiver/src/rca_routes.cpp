@@ -1,5 +1,3 @@
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 
 #include "api_json.h"
@@ -102,7 +100,6 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
     const std::string id = req.matches[1];
     const auto written =
         deps.rcas.put(id, document, deps.now(), RcaOrigin::kApi, *expected ? *expected : read_at);
-    if (written) spdlog::info("msg=\"RCA stored\" id={} version={}", id, written->rca.version);
     send_written(res, written);
   });
   server.Delete(R"(/api/v1/rcas/([^/]+))", [deps](const Request& req, Response& res) {

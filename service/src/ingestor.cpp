@@ -9,7 +9,26 @@ namespace {
 // same source within microseconds, so a handful of rounds is plenty.
 constexpr int kMaxRounds = 8;
 
+/// The steps of an incident as a whole; alert fired/resolved entries are per alert (many per
+/// incident), and RCA entries come from RCA writes.
+bool is_lifecycle_step(TimelineEventType type) {
+  return type == TimelineEventType::kOpened || type == TimelineEventType::kResolved ||
+         type == TimelineEventType::kReopened || type == TimelineEventType::kFlaggedRepeat;
+}
+
 }  // namespace
+
+void Ingestor::tell_observer(const SourceUpdate& update) const {
+  if (observer_ == nullptr) return;
+  // In the order the batch touched the incidents: one resolved before the next opened.
+  for (const Incident& incident : update.incidents) {
+    const auto events = update.timeline.find(incident.id);
+    if (events == update.timeline.end()) continue;
+    for (const TimelineEvent& event : events->second) {
+      if (is_lifecycle_step(event.type)) observer_->incident_step(incident, event);
+    }
+  }
+}
 
 Result<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(std::int64_t revision) {
   {
@@ -83,6 +102,7 @@ Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNano
     for (std::size_t c = 0; c < commits.size(); ++c) {
       if ((*applied)[c]) {
         total += commits[c].update.counts;
+        tell_observer(commits[c].update);
       } else {
         lost_race[committed_keys[c]] = std::move(pending[committed_keys[c]]);
       }

@@ -137,7 +137,84 @@ std::vector<std::string> item_changes(const Rca& before, const Rca& after) {
   return changes;
 }
 
+/// The entries of `after` missing from `before`.
+std::vector<std::string> missing_from(const std::vector<std::string>& before,
+                                      const std::vector<std::string>& after) {
+  std::vector<std::string> missing;
+  for (const auto& value : after) {
+    if (std::find(before.begin(), before.end(), value) == before.end()) missing.push_back(value);
+  }
+  return missing;
+}
+
+std::vector<std::string> item_ids(const Rca& rca) {
+  std::vector<std::string> ids;
+  for (const auto& item : rca.action_items) ids.push_back(item.id);
+  return ids;
+}
+
+/// "fields a,b": the top-level fields of the document whose value changed, but `described`
+/// ones; "" if none. Named, not quoted: what they hold is for the API to show, not the log.
+std::string field_changes(const json& before, const json& after,
+                          const std::set<std::string>& described) {
+  std::set<std::string> names;
+  for (const json* doc : {&before, &after}) {
+    if (!doc->is_object()) continue;
+    for (const auto& [name, value] : doc->items()) names.insert(name);
+  }
+  const auto value = [](const json& doc, const std::string& name) {
+    return doc.is_object() ? doc.value(name, json()) : json();
+  };
+  std::string fields;
+  for (const auto& name : names) {
+    if (described.count(name) || value(before, name) == value(after, name)) continue;
+    fields += (fields.empty() ? "" : ",") + name;
+  }
+  return fields.empty() ? "" : "fields " + fields;
+}
+
+/// What a write changed, for RcaWritten::changes.
+std::vector<std::string> rca_changes(const std::optional<Rca>& before, const Rca& after) {
+  if (!before) return {"created"};
+  std::vector<std::string> changes;
+  if (before->status != after.status) {
+    changes.push_back(std::string("status ") + to_string(before->status) + " → " +
+                      to_string(after.status));
+  }
+  for (const auto& id : missing_from(before->incidents, after.incidents))
+    changes.push_back("incident " + id + " linked");
+  for (const auto& id : missing_from(after.incidents, before->incidents))
+    changes.push_back("incident " + id + " unlinked");
+  const std::size_t before_items = changes.size();
+  for (const auto& id : missing_from(item_ids(*before), item_ids(after)))
+    changes.push_back("action item " + id + " added");
+  for (const auto& id : missing_from(item_ids(after), item_ids(*before)))
+    changes.push_back("action item " + id + " removed");
+  for (auto& change : item_changes(*before, after)) changes.push_back(std::move(change));
+  // An item change these lines do not describe (a title, a backfilled completed_at) still
+  // shows as a change of the field action_items.
+  std::set<std::string> described{"status", "incidents"};
+  if (changes.size() > before_items) described.insert("action_items");
+  std::string fields = field_changes(before->document, after.document, described);
+  if (!fields.empty()) changes.push_back(std::move(fields));
+  return changes;
+}
+
 }  // namespace
+
+const char* to_string(RcaWriteKind kind) {
+  switch (kind) {
+    case RcaWriteKind::kPut:
+      return "put";
+    case RcaWriteKind::kPatch:
+      return "patch";
+    case RcaWriteKind::kLink:
+      return "link";
+  }
+  return "put";
+}
+
+const char* to_string(RcaOrigin origin) { return origin == RcaOrigin::kFile ? "file" : "api"; }
 
 template <typename Attempt>
 Result<StoredRca> RcaService::with_retries(const std::string& id,
@@ -164,12 +241,12 @@ Result<StoredRca> RcaService::put(const std::string& id, const json& document, U
   // document must stay as written, or every reload would see it changed.)
   const json stamped = origin == RcaOrigin::kApi ? with_published_at(document, now) : document;
   return with_retries(id, expected_version, [&](const std::optional<Rca>& previous) {
-    return write(stamped, previous, now, origin);
+    return write(stamped, previous, now, origin, RcaWriteKind::kPut);
   });
 }
 
 Result<StoredRca> RcaService::write(const json& document, const std::optional<Rca>& previous,
-                                    UnixNanos now, RcaOrigin origin) {
+                                    UnixNanos now, RcaOrigin origin, RcaWriteKind kind) {
   std::map<std::string, std::vector<TimelineEvent>> timeline;
   if (previous && previous->from_file && origin == RcaOrigin::kApi) {
     return read_only(previous->id, "change its file");
@@ -227,6 +304,9 @@ Result<StoredRca> RcaService::write(const json& document, const std::optional<Rc
   if (!written) return written.error();
   tell_observer(previous, rca, *written);
   rca.version = written->version;
+  if (writes_ != nullptr) {
+    writes_->rca_written(RcaWritten{rca.id, rca.version, kind, origin, rca_changes(previous, rca)});
+  }
   return StoredRca{std::move(rca), written->created};
 }
 
@@ -266,7 +346,7 @@ Result<StoredRca> RcaService::patch_action_item(const std::string& rca_id,
     std::vector<Problem> problems = apply_patch(patch, now, *item);
     if (!problems.empty()) return invalid(std::move(problems));
     // write() records the change on the linked incidents' timelines, as for a PUT.
-    return write(rca_to_json(rca), stored, now, RcaOrigin::kApi);
+    return write(rca_to_json(rca), stored, now, RcaOrigin::kApi, RcaWriteKind::kPatch);
   });
 }
 
@@ -282,7 +362,7 @@ Result<StoredRca> RcaService::link_incident(const std::string& rca_id,
     json document = stored->document;
     if (!document.contains("incidents")) document["incidents"] = json::array();
     document["incidents"].push_back(incident_id);
-    return write(document, stored, now, RcaOrigin::kApi);
+    return write(document, stored, now, RcaOrigin::kApi, RcaWriteKind::kLink);
   });
 }
 
@@ -295,7 +375,9 @@ Result<Done> RcaService::remove(const std::string& id, RcaOrigin origin,
   if (stored->from_file && origin == RcaOrigin::kApi) return read_only(id, "remove its file");
   const auto removed = store_.delete_rca(id);
   if (!removed) return removed.error();
-  // Deleted meanwhile by another writer: the caller's wish holds all the same.
+  // Deleted meanwhile by another writer: the caller's wish holds all the same (and that
+  // writer tells of the deletion).
+  if (*removed && writes_ != nullptr) writes_->rca_deleted(id, stored->version, origin);
   return Done{};
 }
 

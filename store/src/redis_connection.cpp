@@ -82,12 +82,12 @@ std::optional<std::vector<RedisReply>> RedisConnectionPool::run(
   auto replies = connection->exchange(commands);
   round_trips_.fetch_add(1, std::memory_order_relaxed);
   if (!replies) {
-    connection_failed("redis: " + connection->error());
+    connection_failed(connection->address(), connection->error());
     return std::nullopt;
   }
   for (const auto& reply : *replies) {
     if (server_unavailable(reply.get())) {
-      connection_failed("redis: " + std::string(reply_text(reply.get())));
+      connection_failed(connection->address(), std::string(reply_text(reply.get())));
       return std::nullopt;
     }
   }
@@ -173,7 +173,8 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::acquire() {
   }
 
   std::string error;
-  std::unique_ptr<RedisConnection> connection = connect(generation, error);
+  std::string address;
+  std::unique_ptr<RedisConnection> connection = connect(generation, error, address);
 
   std::lock_guard lock(mutex_);
   if (probe) probing_ = false;
@@ -185,6 +186,7 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::acquire() {
     retry_at_ = Clock::now() + backoff_;
     backoff_ = std::min(backoff_ * 2, config_.backoff_max);
     last_error_ = error;
+    outage_started(address, error);
   }
   return connection;
 }
@@ -198,7 +200,7 @@ std::optional<RedisEndpoint> RedisConnectionPool::resolve_master(std::string& er
     const std::string where = sentinel.host + ":" + std::to_string(sentinel.port);
     RedisConnection connection(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
                                                        to_timeval(config_.connect_timeout)),
-                               0);
+                               0, where);
     std::string why;
     if (!connection.valid()) {
       why = connection.context_error();
@@ -236,21 +238,27 @@ std::optional<RedisEndpoint> RedisConnectionPool::resolve_master(std::string& er
 }
 
 std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t generation,
-                                                              std::string& error) {
+                                                              std::string& error,
+                                                              std::string& address) {
   RedisEndpoint target = endpoint_;
   if (!sentinels_.empty()) {
+    address.clear();
+    for (const RedisEndpoint& sentinel : sentinels_) {
+      address += (address.empty() ? "" : ",") + sentinel.host + ":" + std::to_string(sentinel.port);
+    }
     auto master = resolve_master(error);
     if (!master) return nullptr;
     target = std::move(*master);
   }
+  address = target.host + ":" + std::to_string(target.port);
   redisContext* context = redisConnectWithTimeout(target.host.c_str(), target.port,
                                                   to_timeval(config_.connect_timeout));
   if (context == nullptr) {
     error = "redis: cannot allocate a connection";
     return nullptr;
   }
-  auto connection = std::make_unique<RedisConnection>(context, generation);
-  const std::string where = target.host + ":" + std::to_string(target.port);
+  auto connection = std::make_unique<RedisConnection>(context, generation, address);
+  const std::string& where = address;
   if (context->err != 0) {
     error = "redis: connect to " + where + ": " + connection->error();
     return nullptr;
@@ -319,10 +327,13 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
 
 void RedisConnectionPool::give_back(std::unique_ptr<RedisConnection> connection) {
   std::lock_guard lock(mutex_);
-  if (connection->generation() == generation_ && idle_.size() < config_.max_idle_connections) {
-    idle_.push_back(std::move(connection));
-  }
-  // Otherwise it is closed here: stale (connected before a failure) or one too many.
+  // Stale (connected before a failure): closed here. Its pipeline was answered, but perhaps
+  // just before the failure, so it says nothing about an outage.
+  if (connection->generation() != generation_) return;
+  // Only a pipeline that succeeded gives its connection back: Redis serves us again.
+  outage_ended(connection->address());
+  if (idle_.size() < config_.max_idle_connections) idle_.push_back(std::move(connection));
+  // Otherwise it is closed here: one too many.
 }
 
 void RedisConnectionPool::note_error(const std::string& error) {
@@ -330,7 +341,7 @@ void RedisConnectionPool::note_error(const std::string& error) {
   last_error_ = error;
 }
 
-void RedisConnectionPool::connection_failed(const std::string& error) {
+void RedisConnectionPool::connection_failed(const std::string& address, const std::string& error) {
   std::vector<std::unique_ptr<RedisConnection>> dropped;
   std::lock_guard lock(mutex_);
   ++generation_;
@@ -341,7 +352,29 @@ void RedisConnectionPool::connection_failed(const std::string& error) {
     failing_ = true;
     retry_at_ = Clock::now();
   }
-  last_error_ = error;
+  last_error_ = "redis: " + error;
+  outage_started(address, error);
+}
+
+void RedisConnectionPool::outage_started(const std::string& address, const std::string& error) {
+  if (outage_since_) return;  // told when it started
+  outage_since_ = Clock::now();
+  if (!config_.on_availability) return;
+  // The pool's messages start with "redis: ", which the listener knows.
+  constexpr std::string_view kPrefix = "redis: ";
+  const std::string_view why = std::string_view(error).substr(0, kPrefix.size()) == kPrefix
+                                   ? std::string_view(error).substr(kPrefix.size())
+                                   : std::string_view(error);
+  config_.on_availability(RedisAvailability{false, address, std::string(why), {}});
+}
+
+void RedisConnectionPool::outage_ended(const std::string& address) {
+  if (!outage_since_) return;  // the common case: no outage, nothing to tell
+  const auto lasted =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *outage_since_);
+  outage_since_.reset();
+  if (config_.on_availability)
+    config_.on_availability(RedisAvailability{true, address, {}, lasted});
 }
 
 }  // namespace pmx

@@ -28,8 +28,8 @@ using RedisCommand = std::vector<std::string>;
 /// half-read replies), so the pool destroys it instead of taking it back.
 class RedisConnection {
  public:
-  RedisConnection(redisContext* context, std::uint64_t generation)
-      : context_(context), generation_(generation) {}
+  RedisConnection(redisContext* context, std::uint64_t generation, std::string address)
+      : context_(context), generation_(generation), address_(std::move(address)) {}
   ~RedisConnection() {
     if (context_ != nullptr) redisFree(context_);
   }
@@ -47,10 +47,13 @@ class RedisConnection {
   }
   bool set_timeout(std::chrono::milliseconds timeout);
   std::uint64_t generation() const { return generation_; }
+  /// host:port it is connected to, for the outage log.
+  const std::string& address() const { return address_; }
 
  private:
   redisContext* context_;
   std::uint64_t generation_;  // the pool's generation when connected; older ones are dropped
+  std::string address_;
 };
 
 /// Role: owns the connections of one RedisStore and the reconnect policy.
@@ -70,6 +73,12 @@ class RedisConnection {
 /// round trip ends with ROLE, which must say master. After a failover the old master's
 /// connections fail (or answer READONLY once it is demoted), which drops every idle one; the
 /// next connect follows the sentinels to the new master.
+///
+/// Outages: the first failure to reach Redis (a connect that fails, a connection that breaks,
+/// a server that answers READONLY/LOADING/MASTERDOWN) starts one, the next pipeline that
+/// succeeds ends it; config.on_availability hears of each once (a request during the outage,
+/// which fails fast or fails again, says nothing). A WAIT that too few replicas acknowledged is
+/// not an outage: the master answered.
 ///
 /// With `config.wait_replicas` > 0, every script pipeline (the writes) ends with
 /// `WAIT <n> <timeout>`, and fewer acknowledgements than n fail it (see run_script).
@@ -113,13 +122,19 @@ class RedisConnectionPool {
   using Clock = std::chrono::steady_clock;
 
   std::unique_ptr<RedisConnection> acquire();
-  std::unique_ptr<RedisConnection> connect(std::uint64_t generation, std::string& error);
+  /// A new connection; nullptr with `error` (and the `address` that failed) when none could be
+  /// made.
+  std::unique_ptr<RedisConnection> connect(std::uint64_t generation, std::string& error,
+                                           std::string& address);
   /// Asks the sentinels for the master's address; nullopt (with `error`) when none knows it.
   std::optional<RedisEndpoint> resolve_master(std::string& error);
   /// Runs `commands` + WAIT; checks and removes WAIT's reply.
   std::optional<std::vector<RedisReply>> run_waiting(std::vector<RedisCommand> commands);
   void give_back(std::unique_ptr<RedisConnection> connection);
-  void connection_failed(const std::string& error);
+  void connection_failed(const std::string& address, const std::string& error);
+  /// Start and end of an outage, told once each; with `mutex_` held.
+  void outage_started(const std::string& address, const std::string& error);
+  void outage_ended(const std::string& address);
   void note_error(const std::string& error);
 
   const RedisEndpoint endpoint_;
@@ -137,6 +152,7 @@ class RedisConnectionPool {
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_;
   std::string last_error_;
+  std::optional<Clock::time_point> outage_since_;  // set while an outage lasts
 };
 
 }  // namespace pmx

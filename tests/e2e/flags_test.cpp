@@ -164,5 +164,28 @@ TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
   }
 }
 
+/// The `redis://...` form a text gives right after `flag` (up to a space or a backtick).
+std::string url_form_after(const std::string& text, const std::string& flag) {
+  const std::size_t at = text.find(flag);
+  if (at == std::string::npos) return "";
+  const std::size_t start = text.find("redis://", at);
+  if (start == std::string::npos) return "";
+  return text.substr(start, text.find_first_of(" `;\n", start) - start);
+}
+
+// The flags table of the README and --help describe one URL form, the one the parser accepts
+// (tests/store/redis_url_test.cpp).
+TEST(Flags, HelpAndReadmeGiveTheSameRedisUrlForm) {
+  const auto help = run_command({daemon_path(), "--help"});
+  ASSERT_TRUE(help.succeeded()) << help.output;
+  std::ifstream file(PMX_README_PATH);
+  std::stringstream readme;
+  readme << file.rdbuf();
+  const std::string in_help = url_form_after(help.output, "--redis.url");
+  const std::string in_readme = url_form_after(readme.str(), "| `--redis.url`");
+  EXPECT_EQ(in_help, "redis://[[user]:password@]host[:port][/db]") << help.output;
+  EXPECT_EQ(in_readme, in_help);
+}
+
 }  // namespace
 }  // namespace pmx::e2e

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 #include <variant>
 
 #include "pmx/core/json_codec.h"
@@ -236,6 +238,51 @@ TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {
   const auto open = count_open_incidents(store);
   ASSERT_TRUE(open);
   EXPECT_EQ(*open, 3u);
+}
+
+// The daemon logs each start and end of an outage: it must hear of each once, however many
+// operations fail meanwhile and on however many threads, and with the address and the cause.
+TEST(RedisStore, TellsOfAnOutageOnceWhenItStartsAndOnceWhenItEnds) {
+  RedisServer redis;
+  std::mutex mutex;
+  std::vector<RedisAvailability> told;
+  RedisConfig config = config_for(redis.url());
+  config.on_availability = [&](const RedisAvailability& change) {
+    std::lock_guard lock(mutex);
+    told.push_back(change);
+  };
+  RedisStore store(config);
+  const auto changes = [&] {
+    std::lock_guard lock(mutex);
+    return told;
+  };
+  ASSERT_TRUE(store.healthy());
+  EXPECT_TRUE(changes().empty()) << "no outage yet";
+  const std::string address = "127.0.0.1:" + std::to_string(redis.port());
+
+  redis.kill();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        EXPECT_FALSE(store.list_rcas().ok());
+        EXPECT_FALSE(store.healthy());
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  ASSERT_EQ(changes().size(), 1u);
+  EXPECT_FALSE(changes()[0].available);
+  EXPECT_EQ(changes()[0].address, address);
+  EXPECT_FALSE(changes()[0].error.empty());
+
+  redis.restart();
+  ASSERT_TRUE(pmx::testing::poll_until([&] { return store.healthy(); }, 15s)) << store.last_error();
+  EXPECT_TRUE(store.list_rcas().ok());
+  ASSERT_EQ(changes().size(), 2u);
+  EXPECT_TRUE(changes()[1].available);
+  EXPECT_EQ(changes()[1].address, address);
+  EXPECT_GT(changes()[1].outage.count(), 0);
 }
 
 TEST(RedisStore, AFrozenRedisCostsATimeoutNotAHang) {

@@ -11,10 +11,22 @@
 
 namespace pmx {
 
+/// Told about the incident lifecycle steps that ingest stored, e.g. for the operator's log.
+class IncidentObserver {
+ public:
+  virtual ~IncidentObserver() = default;
+  /// `incident` (as the batch left it) took `step`: opened, resolved, reopened or flagged
+  /// repeat. Told once per step the store accepted: never for a re-send or a retry (they
+  /// change nothing), nor for a commit that lost a race with another daemon. Called from the
+  /// thread that ingests, so it must be thread-safe.
+  virtual void incident_step(const Incident& incident, const TimelineEvent& step) = 0;
+};
+
 class Ingestor {
  public:
-  /// `store` must outlive the Ingestor. Thread-safe if the store is.
-  Ingestor(Store& store, IngestConfig config) : store_(store), config_(std::move(config)) {}
+  /// `store` (and `observer`, if any) must outlive the Ingestor. Thread-safe if they are.
+  Ingestor(Store& store, IngestConfig config, IncidentObserver* observer = nullptr)
+      : store_(store), config_(std::move(config)), observer_(observer) {}
 
   /// Records the alerts. On error nothing is counted and the caller answers 5xx, so
   /// Alertmanager retries; whatever was written before the error is deduplicated then.
@@ -25,9 +37,12 @@ class Ingestor {
  private:
   /// The RCA coverage for `revision`, reloading it if the copy is older.
   Result<std::shared_ptr<const std::vector<RcaCoverage>>> rcas_at(std::int64_t revision);
+  /// Tells the observer the lifecycle steps of a committed update.
+  void tell_observer(const SourceUpdate& update) const;
 
   Store& store_;
   IngestConfig config_;
+  IncidentObserver* observer_;
   std::mutex rcas_mutex_;
   // Revision 0 is the empty RCA set (every RCA write bumps it), so a fresh daemon on an empty
   // store reads nothing extra.

@@ -35,6 +35,34 @@ class PublicationObserver {
   virtual void incident_covered(UnixNanos delay) = 0;
 };
 
+/// The use case that wrote an RCA.
+enum class RcaWriteKind { kPut, kPatch, kLink };
+const char* to_string(RcaWriteKind kind);
+const char* to_string(RcaOrigin origin);
+
+/// One stored RCA write, as RcaWriteObserver hears of it.
+struct RcaWritten {
+  std::string id;
+  std::int64_t version = 0;  ///< the version the write stored
+  RcaWriteKind kind = RcaWriteKind::kPut;
+  RcaOrigin origin = RcaOrigin::kApi;
+  /// What it changed, one entry each ("created" for a new RCA): the status, incidents linked
+  /// or unlinked, action items added, removed or changed (status, owner, due), and the names
+  /// of other top-level fields whose value changed (not their values: a log is no copy of the
+  /// document). Empty when the write changed nothing.
+  std::vector<std::string> changes;
+};
+
+/// Told about every RCA write once it is stored, e.g. for the operator's log. Called from the
+/// writing thread, so it must be thread-safe.
+class RcaWriteObserver {
+ public:
+  virtual ~RcaWriteObserver() = default;
+  virtual void rca_written(const RcaWritten& write) = 0;
+  /// RCA `id` was deleted at `version`.
+  virtual void rca_deleted(const std::string& id, std::int64_t version, RcaOrigin origin) = 0;
+};
+
 /// Every write takes an optional expected version (the API's If-Match, or the version of the
 /// GET answer PUT back): when given and the stored RCA is at another version (0: none), the
 /// write changes nothing and answers kStale with the stored version, so an edit made on a
@@ -44,9 +72,10 @@ class PublicationObserver {
 /// kReadOnly (an RCA of --rca.dir changed through the API), kStale, or the store's own.
 class RcaService {
  public:
-  /// `store` (and `observer`, if any) must outlive the service. Thread-safe if they are.
-  explicit RcaService(Store& store, PublicationObserver* observer = nullptr)
-      : store_(store), observer_(observer) {}
+  /// `store` (and the observers, if any) must outlive the service. Thread-safe if they are.
+  explicit RcaService(Store& store, PublicationObserver* observer = nullptr,
+                      RcaWriteObserver* writes = nullptr)
+      : store_(store), observer_(observer), writes_(writes) {}
 
   /// Creates or replaces the RCA `id` with `document`; a document of the API published
   /// without published_at gets `now`. Newly linked incidents get an
@@ -78,7 +107,7 @@ class RcaService {
   /// Validates and writes `document` as a new version of `previous` (nullopt: create), with
   /// the timeline entries of what it links and of the items it changes.
   Result<StoredRca> write(const nlohmann::json& document, const std::optional<Rca>& previous,
-                          UnixNanos now, RcaOrigin origin);
+                          UnixNanos now, RcaOrigin origin, RcaWriteKind kind);
   /// Runs `attempt` on the stored RCA (checked against `expected_version`) until it does not
   /// lose a compare-and-set race.
   template <typename Attempt>
@@ -90,6 +119,7 @@ class RcaService {
 
   Store& store_;
   PublicationObserver* observer_;
+  RcaWriteObserver* writes_;
 };
 
 }  // namespace pmx

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,16 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
 std::optional<std::vector<RedisEndpoint>> parse_sentinel_addresses(std::string_view list,
                                                                    std::string* error = nullptr);
 
+/// A change in whether Redis can be reached, as RedisConfig::on_availability hears of it.
+struct RedisAvailability {
+  bool available = false;  ///< false: an outage starts; true: it ended
+  /// host:port of the server that failed or answered again (with Sentinel, the sentinels'
+  /// addresses when none of them could name the master).
+  std::string address;
+  std::string error;  ///< what failed first, when an outage starts (never a password)
+  std::chrono::milliseconds outage{0};  ///< how long it lasted, when it ended
+};
+
 struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379";
   /// Bounds a TCP connect (and the AUTH/SELECT/SCRIPT LOAD that follow it).
@@ -62,6 +73,13 @@ struct RedisConfig {
   /// makes sure what it read is on N replicas too (see schema/redis.md, "Replication").
   int wait_replicas = 0;
   std::chrono::milliseconds wait_timeout{500};
+  /// Told once when an outage starts (the first operation that cannot reach Redis: a failed
+  /// connect, a broken connection, a server that cannot serve us) and once when it ends (the
+  /// first operation that succeeds again), however many operations fail in between: the log
+  /// gets one line per outage, not one per request. Called with the store's connection lock
+  /// held (so the two calls of one outage cannot swap places): it must be quick and must not
+  /// call the store. Empty: nobody is told.
+  std::function<void(const RedisAvailability&)> on_availability;
 };
 
 class RedisConnectionPool;  // store/src/redis_connection.h
