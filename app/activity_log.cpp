@@ -41,11 +41,6 @@ void log_repeat(const Incident& incident) {
 
 }  // namespace
 
-std::string logfmt_value(const std::string& value) {
-  const bool plain = !value.empty() && value.find_first_of(" \"\\=\n\t") == std::string::npos;
-  return plain ? value : logfmt_quote(value);
-}
-
 std::string log_seconds(double seconds) {
   return seconds < 10 ? fmt::format("{:.1f}s", seconds) : fmt::format("{:.0f}s", seconds);
 }

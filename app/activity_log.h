@@ -21,9 +21,6 @@ class ActivityLog final : public IncidentObserver, public RcaWriteObserver {
 /// of a Redis outage: RedisConfig::on_availability.
 void log_store_availability(const RedisAvailability& change);
 
-/// A logfmt value: as is when it needs no quotes, else quoted (empty values are quoted too).
-std::string logfmt_value(const std::string& value);
-
 /// A duration for a log line: `12s`, `0.4s` under 10 s.
 std::string log_seconds(double seconds);
 

@@ -4,8 +4,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "pmx/core/logfmt.h"
 
 namespace pmx {
 namespace {
@@ -36,39 +37,6 @@ class LevelFlag final : public spdlog::custom_flag_formatter {
 };
 
 }  // namespace
-
-std::string logfmt_to_json_members(const std::string& text) {
-  nlohmann::ordered_json fields;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    while (pos < text.size() && text[pos] == ' ') ++pos;
-    const std::size_t eq = text.find('=', pos);
-    const std::size_t space = text.find(' ', pos);
-    if (eq == std::string::npos || (space != std::string::npos && space < eq)) {
-      // Not a key=value pair: keep the rest as the message.
-      fields["msg"] = text.substr(pos);
-      break;
-    }
-    const std::string key = text.substr(pos, eq - pos);
-    std::string value;
-    pos = eq + 1;
-    if (pos < text.size() && text[pos] == '"') {
-      for (++pos; pos < text.size() && text[pos] != '"'; ++pos) {
-        if (text[pos] == '\\' && pos + 1 < text.size()) ++pos;
-        value += text[pos];
-      }
-      ++pos;
-    } else {
-      const std::size_t end = text.find(' ', pos);
-      value = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-      pos = end == std::string::npos ? text.size() : end;
-    }
-    fields[key] = value;
-  }
-  if (!fields.contains("msg")) fields["msg"] = "";
-  const std::string dumped = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return dumped.size() >= 2 ? dumped.substr(1, dumped.size() - 2) : std::string();
-}
 
 void setup_logging(const std::string& level, const std::string& format) {
   const auto parsed = spdlog::level::from_str(level);

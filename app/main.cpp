@@ -246,11 +246,11 @@ UnixNanos wall_clock_now() {
 /// policy, what is ignored), so a log says which settings produced that run's numbers.
 void log_listening(const Flags& f, const std::string& host, int port, const IngestConfig& ingest) {
   spdlog::info(
-      "msg=\"listening\" address={}:{} tls={} read_auth={} version={} store={} source_labels={} "
+      "msg=\"listening\" address={} tls={} read_auth={} version={} store={} source_labels={} "
       "reopen_window={} repeat_window={} kpi_window={} postmortem_due={} required_severities={} "
       "require_repeats={} incident_ignore={} top_sources={}",
-      host, port, !f.tls_cert_file.empty(), f.read_auth, PMX_VERSION,
-      f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis",
+      logfmt_value(host + ":" + std::to_string(port)), !f.tls_cert_file.empty(), f.read_auth,
+      PMX_VERSION, f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis",
       logfmt_value(f.source_labels), logfmt_value(f.reopen_window), logfmt_value(f.repeat_window),
       logfmt_value(f.kpi_window), logfmt_quote(to_string(ingest.postmortem.due)),
       logfmt_value(f.required_severities), ingest.postmortem.require_repeats,
@@ -314,7 +314,7 @@ int run(const Flags& f) {
 
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
-    spdlog::critical("msg=\"cannot listen\" address={}", f.listen_address);
+    spdlog::critical("msg=\"cannot listen\" address={}", logfmt_value(f.listen_address));
     return 1;
   }
   std::thread signal_thread([&server, &reload_rcas, signals] {
@@ -323,7 +323,8 @@ int run(const Flags& f) {
       spdlog::info("msg=\"SIGHUP: reloading --rca.dir\"");
       reload_rcas();
     }
-    spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}", strsignal(signal));
+    spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}",
+                 logfmt_value(strsignal(signal)));
     server.stop();
   });
   log_listening(f, host, bound, ingest_config);

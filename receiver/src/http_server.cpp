@@ -67,10 +67,11 @@ void install_error_handling(httplib::Server& server) {
     try {
       if (ep) std::rethrow_exception(ep);
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"handler failed\" method={} path={} err={}", req.method,
+      spdlog::error("msg=\"handler failed\" method={} path={} err={}", logfmt_value(req.method),
                     logfmt_quote(req.path), logfmt_quote(e.what()));
     } catch (...) {
-      spdlog::error("msg=\"handler failed\" method={} path={}", req.method, req.path);
+      spdlog::error("msg=\"handler failed\" method={} path={}", logfmt_value(req.method),
+                    logfmt_quote(req.path));
     }
     send_error(res, 500, "internal error");
   });

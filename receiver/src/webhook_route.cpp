@@ -33,7 +33,8 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
     }
 
     if (!authorized(deps.authenticator, req, res)) {
-      spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}", req.remote_addr);
+      spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}",
+                   logfmt_value(req.remote_addr));
       return answer(401);
     }
     const auto decoded = decode_webhook(body);
@@ -43,7 +44,7 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
       const Error& error = decoded.error();
       send_error(res, 400, error.message(), error.field);
       spdlog::warn("msg=\"webhook rejected\" reason={} remote={}", logfmt_quote(error.message()),
-                   req.remote_addr);
+                   logfmt_value(req.remote_addr));
       return answer(400);
     }
     const WebhookMessage& message = *decoded;

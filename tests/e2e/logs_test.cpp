@@ -192,3 +192,70 @@ TEST(Logs, TheStartUpLineListsEveryPolicyWindow) {
 
 }  // namespace
 }  // namespace pmx::e2e
+
+namespace pmx::e2e {
+namespace {
+
+/// A label value that tries every trick on a log line: line breaks, a terminal escape, NUL,
+/// DEL, quotes, backslashes, a forged field and UTF-8.
+using namespace std::string_literals;
+const std::string kHostileService =
+    "a\nb\r\x1b[31mred\x1b[0m nul\0 del\x7f \"q\" \\n back\\ path=/a b=c Grüße"s;
+
+bool has_raw_control(const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+/// Every line of the log, each checked for raw control bytes (one line per entry).
+std::vector<std::string> log_lines(Daemon& daemon) {
+  std::ifstream log(daemon.process().log_path());
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(log, line);) {
+    EXPECT_FALSE(has_raw_control(line)) << line;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(Logs, HostileLabelValuesStayOneLogfmtLine) {
+  Daemon daemon;
+  const GeneratedAlert alert{"HighLatency", kHostileService, "web-1", rfc3339_now(-kMinute), "",
+                             false};
+  ASSERT_TRUE(IsOk(daemon.post_webhook(make_webhook({alert})))) << daemon.log_tail();
+  std::vector<std::string> opened;
+  for (const auto& line : log_lines(daemon)) {
+    if (line.find(R"(msg="incident opened")") != std::string::npos) opened.push_back(line);
+  }
+  ASSERT_EQ(opened.size(), 1u) << daemon.log_tail();
+  EXPECT_NE(opened[0].find(R"(\n)"), std::string::npos) << opened[0];
+  EXPECT_NE(opened[0].find(R"(\u001b[31m)"), std::string::npos) << opened[0];
+  EXPECT_NE(opened[0].find(R"(\u0000)"), std::string::npos) << opened[0];
+}
+
+TEST(Logs, HostileLabelValuesReadBackExactlyFromJson) {
+  Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {"--log.format=json"}});
+  const GeneratedAlert alert{"HighLatency", kHostileService, "web-1", rfc3339_now(-kMinute), "",
+                             false};
+  ASSERT_TRUE(IsOk(daemon.post_webhook(make_webhook({alert})))) << daemon.log_tail();
+  std::vector<json> opened;
+  for (const auto& line : log_lines(daemon)) {
+    const json entry = json::parse(line, nullptr, false);
+    ASSERT_FALSE(entry.is_discarded()) << line;
+    if (entry.value("msg", "") == "incident opened") opened.push_back(entry);
+  }
+  ASSERT_EQ(opened.size(), 1u) << daemon.log_tail();
+  // The canonical source key (it escapes `"`, `\` and line feeds of its own), exactly.
+  const json incidents = daemon.get_json("/api/v1/incidents")["incidents"];
+  ASSERT_EQ(incidents.size(), 1u) << incidents.dump();
+  EXPECT_EQ(opened[0]["source"], incidents[0]["source"]) << opened[0].dump();
+  EXPECT_NE(opened[0]["source"].get<std::string>().find("\x1b[31mred"), std::string::npos);
+  EXPECT_NE(opened[0]["source"].get<std::string>().find(std::string("nul\0 del\x7f", 9)),
+            std::string::npos);
+  EXPECT_FALSE(opened[0].contains("b")) << "no field invented from the value: " << opened[0].dump();
+}
+
+}  // namespace
+}  // namespace pmx::e2e

@@ -1,22 +1,24 @@
 #pragma once
-/// Quoting for values put into logfmt log lines (label values and group keys come from
-/// senders and may hold quotes, spaces or newlines).
+/// logfmt for log lines: quoting values (label values, paths, file names and errors come from
+/// outside and may hold quotes, spaces or newlines) and reading a fragment back as JSON members
+/// for the JSON log format.
 #include <string>
 
 namespace pmx {
 
-/// `value` as a double-quoted logfmt value with `"`, `\` and newlines escaped.
-inline std::string logfmt_quote(const std::string& value) {
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
+/// `value` as a double-quoted logfmt value on one line: `"` and `\` backslash-escaped, line
+/// feed, carriage return and tab as `\n`, `\r`, `\t`, every other control character (below
+/// 0x20, and DEL) as `\u00XX`. Other bytes (UTF-8) as they are.
+std::string logfmt_quote(const std::string& value);
+
+/// A logfmt value: as is when it needs no quotes, else logfmt_quote'd: empty values and values
+/// with a space, `=`, `"`, `\` or a control character.
+std::string logfmt_value(const std::string& value);
+
+/// Converts a logfmt fragment to JSON object members (without braces), e.g.
+/// `msg="a b" n=3` → `"msg":"a b","n":"3"`: the exact inverse of logfmt_quote and
+/// logfmt_value, so a JSON field holds the original value. Control characters come out as JSON
+/// escapes (DEL as `\u007f` too).
+std::string logfmt_to_json_members(const std::string& fragment);
 
 }  // namespace pmx
