@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "item_edits.h"
+#include "markdown_escape.h"
 #include "pmx/core/follow_up_reviews.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/core/repeat.h"
@@ -14,25 +15,6 @@ namespace pmx {
 namespace {
 
 using nlohmann::json;
-
-/// A Markdown table cell: `|` and `\` escaped (so a cell never splits), line breaks as spaces.
-std::string cell(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;  // one space for CRLF
-    if (c == '|' || c == '\\') out += '\\';
-    out += (c == '\n' || c == '\r') ? ' ' : c;
-  }
-  return out;
-}
-
-/// Text on one line (for list items and headings).
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  std::replace(text.begin(), text.end(), '\r', ' ');
-  return text;
-}
 
 std::string date_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
 
@@ -163,8 +145,7 @@ void list_or_todo(Out& out, const std::vector<std::string>& items, const std::st
                   bool numbered = false) {
   if (items.empty()) return todo(out, prompt);
   for (std::size_t i = 0; i < items.size(); ++i) {
-    out << (numbered ? std::to_string(i + 1) + ". " : std::string("- ")) << one_line(items[i])
-        << "\n";
+    out << (numbered ? std::to_string(i + 1) + ". " : std::string("- ")) << items[i] << "\n";
   }
 }
 
@@ -174,14 +155,16 @@ void text_section(Out& out, const char* title, const json& doc, const char* key,
   heading(out, title);
   const std::string text = text_of(doc, key);
   if (text.empty()) return todo(out, prompt);
-  out << (flat ? one_line(text) : text) << "\n";
+  out << (flat ? markdown_inline(text) : markdown_block(text)) << "\n";
 }
 
 /// A section listing the document's `key` (a list of texts), else a prompt.
 void list_section(Out& out, const char* title, const json& doc, const char* key,
                   const std::string& prompt, bool numbered = false) {
   heading(out, title);
-  list_or_todo(out, list_of(doc, key), prompt, numbered);
+  std::vector<std::string> items = list_of(doc, key);
+  for (auto& item : items) item = markdown_inline(item);
+  list_or_todo(out, items, prompt, numbered);
 }
 
 /// When the impact began: the RCA's `impact_started_at`, else its earliest timeline entry.
@@ -226,9 +209,9 @@ std::string severity_text(const Incident& incident, const Rca* rca) {
     alerts.push_back(label_of(incident, "severity"));
   }
   const std::string graded = rca ? rca->severity : "";
-  std::string text = cell(join(alerts, ", "));
+  std::string text = markdown_inline(join(alerts, ", "));
   if (!graded.empty() && !incident.severities.count(graded)) {
-    text += (text.empty() ? "" : "; ") + std::string("RCA grades it ") + cell(graded);
+    text += (text.empty() ? "" : "; ") + std::string("RCA grades it ") + markdown_inline(graded);
   }
   return text.empty() ? "_TODO: severity_" : text;
 }
@@ -236,7 +219,7 @@ std::string severity_text(const Incident& incident, const Rca* rca) {
 std::string people(const json& doc, const char* key, const char* prompt) {
   std::vector<std::string> names = list_of(doc, key);
   if (names.empty() && !text_of(doc, key).empty()) names.push_back(text_of(doc, key));
-  return names.empty() ? std::string("_TODO: ") + prompt + "_" : cell(join(names, ", "));
+  return names.empty() ? std::string("_TODO: ") + prompt + "_" : markdown_inline(join(names, ", "));
 }
 
 void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
@@ -246,8 +229,8 @@ void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now)
   const json& doc = document_of(rca);
   const auto start = impact_start(doc);
   out << "| Field | Value |\n|---|---|\n";
-  row("Incident", "`" + incident.id + "`");
-  row("Source", cell(incident.source));
+  row("Incident", "`" + markdown_code(incident.id) + "`");
+  row("Source", markdown_inline(incident.source));
   row("State", to_string(incident.state));
   row("Severity", severity_text(incident, rca));
   row("Impact started", start ? stamp(start->at) + " (" + start->basis + ")"
@@ -269,8 +252,10 @@ void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now)
   row("Occurrences", std::to_string(incident.occurrences));
   std::string status = "draft (no RCA linked yet)";
   if (rca) {
-    status = std::string(to_string(rca->status)) + " (RCA `" + cell(rca->id) + "`)";
-    if (rca->status == RcaStatus::kWaived) status += ": " + cell(text_of(doc, "waiver_reason"));
+    status = std::string(to_string(rca->status)) + " (RCA `" + markdown_code(rca->id) + "`)";
+    if (rca->status == RcaStatus::kWaived) {
+      status += ": " + markdown_inline(text_of(doc, "waiver_reason"));
+    }
   }
   row("Post-mortem status", status);
   row("Incident commander", people(doc, "incident_commander", "who led the response"));
@@ -288,7 +273,7 @@ void impact(Out& out, const json& doc) {
   std::vector<std::string> lines;
   if (auto n = number("users_affected")) lines.push_back("Users affected: " + *n);
   if (auto n = number("revenue_loss")) {
-    lines.push_back("Revenue lost: " + *n + " " + text_of(impact, "currency"));
+    lines.push_back("Revenue lost: " + *n + " " + markdown_inline(text_of(impact, "currency")));
   }
   if (const json* v = member(impact, "sla_breached"); v && v->is_boolean()) {
     lines.push_back(std::string("SLA breached: ") + (v->get<bool>() ? "yes" : "no"));
@@ -297,7 +282,9 @@ void impact(Out& out, const json& doc) {
     lines.push_back("Error budget consumed: " + *n + "%");
   }
   if (auto n = number("support_tickets")) lines.push_back("Support tickets: " + *n);
-  if (!text_of(impact, "description").empty()) lines.push_back(text_of(impact, "description"));
+  if (!text_of(impact, "description").empty()) {
+    lines.push_back(markdown_inline(text_of(impact, "description")));
+  }
   list_or_todo(out, lines,
                "who and what was hurt, and how much: users affected, revenue lost, SLA breached, "
                "error budget consumed, support tickets.");
@@ -317,10 +304,10 @@ void timeline_table(Out& out, const Incident& incident, const std::vector<Timeli
       gap_row = rows.size();
     }
     rows.push_back({event.at, stamp(event.at), stamp(event.received_at),
-                    cell(event_text(incident, event)), "postmortem-exporter"});
+                    markdown_inline(event_text(incident, event)), "postmortem-exporter"});
   }
   if (gap_row && impact_start(doc)) {
-    rows[*gap_row].event += " **← detection gap: " + cell(detection_gap(incident, doc)) + "**";
+    rows[*gap_row].event += " **← detection gap: " + detection_gap(incident, doc) + "**";
   }
   const json* entries = member(doc, "timeline");
   const std::size_t rca_entries = entries && entries->is_array() ? entries->size() : 0;
@@ -329,8 +316,9 @@ void timeline_table(Out& out, const Incident& incident, const std::vector<Timeli
     const std::string time = text_of(entry, "time");
     const std::optional<UnixNanos> at = rca_date_time(time);
     const std::string source = text_of(entry, "source");
-    rows.push_back({at, at ? stamp(*at) : cell(time), "—", cell(text_of(entry, "event")),
-                    "RCA" + (source.empty() ? "" : ": " + cell(source))});
+    rows.push_back({at, at ? stamp(*at) : markdown_inline(time), "—",
+                    markdown_inline(text_of(entry, "event")),
+                    "RCA" + (source.empty() ? "" : ": " + markdown_inline(source))});
   }
   std::stable_sort(rows.begin(), rows.end(), [](const TimelineRow& a, const TimelineRow& b) {
     return a.at.has_value() != b.at.has_value() ? a.at.has_value()
@@ -361,11 +349,11 @@ void action_items(Out& out, const Rca* rca) {
     return;
   }
   for (const auto& item : rca->action_items) {
-    out << "| " << cell(item.id) << " | " << cell(item.title) << " | " << to_string(item.type)
-        << " | " << to_string(item.priority) << " | " << cell(item.owner) << " | " << cell(item.due)
-        << " | " << to_string(item.status) << " | "
-        << (item.completed_at ? stamp(*item.completed_at) : "—") << " | "
-        << (item.ticket.empty() ? "—" : cell(item.ticket)) << " |\n";
+    out << "| " << markdown_inline(item.id) << " | " << markdown_inline(item.title) << " | "
+        << to_string(item.type) << " | " << to_string(item.priority) << " | "
+        << markdown_inline(item.owner) << " | " << markdown_inline(item.due) << " | "
+        << to_string(item.status) << " | " << (item.completed_at ? stamp(*item.completed_at) : "—")
+        << " | " << (item.ticket.empty() ? "—" : markdown_inline(item.ticket)) << " |\n";
   }
 }
 
@@ -396,28 +384,29 @@ void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixN
 /// that were done, which is what did not hold.
 void earlier_rca(Out& out, const Rca& rca, bool ineffective_fix) {
   const std::size_t open = rca.open_action_items();
-  out << "\n### " << one_line(rca.title) << " (`" << rca.id << "`)\n\n"
+  out << "\n### " << markdown_inline(rca.title) << " (`" << markdown_code(rca.id) << "`)\n\n"
       << "Status: " << to_string(rca.status) << ". " << open << " of " << rca.action_items.size()
       << " action items still open" << (open ? ":" : ".") << "\n";
   if (rca.status == RcaStatus::kWaived) {
-    out << "Waived: " << one_line(text_of(rca.document, "waiver_reason")) << "\n";
+    out << "Waived: " << markdown_inline(text_of(rca.document, "waiver_reason")) << "\n";
   }
   if (const std::string cause = text_of(rca.document, "root_cause"); !cause.empty()) {
-    out << "Root cause: " << one_line(cause) << "\n";
+    out << "Root cause: " << markdown_inline(cause) << "\n";
   }
   if (open) out << "\n";
   for (const auto& item : rca.action_items) {
     if (item.closed()) continue;
-    out << "- " << item.id << ": " << one_line(item.title) << " (owner " << one_line(item.owner)
-        << ", due " << item.due << ", " << to_string(item.status) << ")\n";
+    out << "- " << markdown_inline(item.id) << ": " << markdown_inline(item.title) << " (owner "
+        << markdown_inline(item.owner) << ", due " << markdown_inline(item.due) << ", "
+        << to_string(item.status) << ")\n";
   }
   if (!ineffective_fix) return;
   bool first = true;
   for (const auto& item : rca.action_items) {
     if (item.status != ActionItemStatus::kDone) continue;
-    out << (first ? "\nDone, and it came back anyway:\n\n" : "") << "- " << item.id << ": "
-        << one_line(item.title) << " (" << to_string(item.type) << ", owner "
-        << one_line(item.owner)
+    out << (first ? "\nDone, and it came back anyway:\n\n" : "") << "- " << markdown_inline(item.id)
+        << ": " << markdown_inline(item.title) << " (" << to_string(item.type) << ", owner "
+        << markdown_inline(item.owner)
         << (item.completed_at ? ", completed " + stamp(*item.completed_at) : std::string())
         << ")\n";
     first = false;
@@ -428,7 +417,9 @@ void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca
   out << "This is the " << ordinal(repeat.ordinal)
       << " incident of this source in the repeat window.\n";
   if (!repeat.earlier_incidents.empty()) {
-    out << "\nEarlier incidents: `" << join(repeat.earlier_incidents, "`, `") << "`.\n";
+    std::vector<std::string> ids;
+    for (const auto& id : repeat.earlier_incidents) ids.push_back("`" + markdown_code(id) + "`");
+    out << "\nEarlier incidents: " << join(ids, ", ") << ".\n";
   }
   if (repeat.ineffective_fix) {
     out << "\n**Every action item of the earlier RCAs was closed before this incident opened: the "
@@ -441,7 +432,7 @@ void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca
   for (const auto& rca : earlier_rcas) earlier_rca(out, rca, repeat.ineffective_fix);
   if (earlier_rcas.empty()) {
     for (const auto& related : repeat.rcas) {  // as they stood when this incident opened
-      out << "\n- " << one_line(related.title) << " (`" << related.id
+      out << "\n- " << markdown_inline(related.title) << " (`" << markdown_code(related.id)
           << "`): " << related.open_action_items << " of " << related.action_items
           << " action items open when this incident opened\n";
     }
@@ -470,13 +461,13 @@ std::string render_postmortem_markdown(const Incident& incident,
   const Rca* rca = linked_rcas.empty() ? nullptr : &linked_rcas.front();
   const json& doc = document_of(rca);
   Out out;
-  out << "# Post-mortem: " << one_line(draft_title(incident, rca)) << " (" << incident.id
-      << ")\n\n";
+  out << "# Post-mortem: " << markdown_inline(draft_title(incident, rca)) << " ("
+      << markdown_inline(incident.id) << ")\n\n";
   if (rca) {
-    out << "RCA: **" << one_line(rca->title) << "** (`" << rca->id << "`, "
+    out << "RCA: **" << markdown_inline(rca->title) << "** (`" << markdown_code(rca->id) << "`, "
         << to_string(rca->status) << ").";
     for (std::size_t i = 1; i < linked_rcas.size(); ++i) {
-      out << (i == 1 ? " Also linked: " : ", ") << "`" << linked_rcas[i].id << "`";
+      out << (i == 1 ? " Also linked: " : ", ") << "`" << markdown_code(linked_rcas[i].id) << "`";
     }
     out << "\n\n";
   }

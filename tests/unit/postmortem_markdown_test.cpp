@@ -241,7 +241,8 @@ TEST(PostmortemMarkdown, TimelineDescribesEveryKindOfEvent) {
   EXPECT_EQ(rows[1][2], "incident reopened");
   EXPECT_EQ(rows[2][2], "flagged as repeat: 2nd incident of this source in 180d");
   EXPECT_EQ(rows[3][2], "RCA linked: RCA-7");
-  EXPECT_EQ(rows[4][2], "action item changed: AI-1 open -> done");
+  // The detail names the item (from the RCA), so it is escaped: `>` as an entity.
+  EXPECT_EQ(rows[4][2], "action item changed: AI-1 open -&gt; done");
 }
 
 TEST(PostmortemMarkdown, ActionItemsTableEscapesCells) {
@@ -354,7 +355,7 @@ TEST(PostmortemMarkdown, ItemEditsCollapseToOneLinePerItem) {
       "open → done due 2026-06-01 → 2026-06-08 (3 edits)",
       "2026-05-01T10:00:05Z action item changed: action item AI-2 'Alert on saturation': edited "
       "back as it was (2 edits)",
-      "2026-05-01T10:00:06Z action item changed: AI-9 open -> done",
+      "2026-05-01T10:00:06Z action item changed: AI-9 open -&gt; done",  // `>` escaped
   };
   EXPECT_EQ(shown, expected);
 }

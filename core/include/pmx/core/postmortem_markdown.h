@@ -25,8 +25,9 @@ namespace pmx {
 /// `earlier_rcas` are the current state of the RCAs of the earlier incidents (incident.repeat),
 /// whose still-open action items are listed.
 ///
-/// Pure and deterministic: the clock is never read (`now` is passed in). Table cells are
-/// escaped (`|` -> `\|`, line breaks -> spaces).
+/// Pure and deterministic: the clock is never read (`now` is passed in). Every value from an
+/// alert (labels, annotations, source key) or an RCA is inert Markdown: it shows as text, never
+/// as a heading, list, table row, link, image, code or HTML (core/src/markdown_escape.h).
 std::string render_postmortem_markdown(const Incident& incident,
                                        const std::vector<TimelineEvent>& timeline,
                                        const std::vector<Rca>& linked_rcas,
