@@ -298,8 +298,18 @@ int run(const Flags& f) {
   Ingestor ingestor(*store, ingest_config, &activity);
   RcaService rcas(*store, &telemetry.publication(), &activity);
   Queries queries(*store);
+  // Runs at start and in the signal thread: nothing may escape it (an exception there would
+  // end the process); what goes wrong is logged and the daemon carries on with what it has.
   const auto reload_rcas = [&] {
-    if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, queries, rcas, wall_clock_now());
+    if (f.rca_dir.empty()) return;
+    try {
+      load_rca_dir(f.rca_dir, f.max_request_bytes, queries, rcas, wall_clock_now());
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"--rca.dir not loaded\" dir={} err={}", logfmt_quote(f.rca_dir),
+                    logfmt_quote(e.what()));
+    } catch (...) {
+      spdlog::error("msg=\"--rca.dir not loaded\" dir={}", logfmt_quote(f.rca_dir));
+    }
   };
   reload_rcas();
   HttpConfig http;
