@@ -171,6 +171,11 @@ TEST(RcaDir, OnlyRegularFilesInsideTheDirectoryLoad) {
   json big = rca_document("rca-big", "Too big");
   big["x-padding"] = std::string(2 * kMaxBytes, 'p');
   write_file(dir, "big.json", big.dump());
+  // Nested far deeper than the limit (under the size cap): refused while read, no crash.
+  std::string deep = rca_document("rca-deep", "Too deep").dump();
+  deep.pop_back();
+  write_file(dir, "deep.json",
+             deep + R"(,"x-deep":)" + std::string(6000, '[') + std::string(6000, ']') + "}");
   // Unreadable: skipped when we are not root (root reads it all the same).
   write_file(dir, "unreadable.json", rca_document("rca-unreadable", "Unreadable").dump());
   ASSERT_EQ(::chmod((dir + "/unreadable.json").c_str(), 0), 0);
@@ -186,7 +191,7 @@ TEST(RcaDir, OnlyRegularFilesInsideTheDirectoryLoad) {
   EXPECT_EQ(api.list_ids(), good) << api.list().body << daemon.log_tail();
   for (const char* file : {"passwd.json", "escape.json", "loop-a.json", "loop-b.json",
                            "dangling.json", "fifo.json", "directory.json", "big.json",
-                           "not-json.json"}) {
+                           "not-json.json", "deep.json"}) {
     EXPECT_TRUE(logged_skip(daemon, file)) << file << " is not logged as skipped\n"
                                            << whole_log(daemon);
   }
@@ -202,6 +207,7 @@ TEST(RcaDir, OnlyRegularFilesInsideTheDirectoryLoad) {
   EXPECT_TRUE(IsOk(daemon.get("/-/healthy")));
   EXPECT_TRUE(IsStatus(api.get("rca-outside"), 404));
   EXPECT_TRUE(IsStatus(api.get("rca-big"), 404));
+  EXPECT_TRUE(IsStatus(api.get("rca-deep"), 404));
 
   const std::string log = whole_log(daemon);
   EXPECT_EQ(log.find("OUTSIDE-SECRET-TOKEN"), std::string::npos) << log;
