@@ -2,7 +2,6 @@
 // an invalid file is logged by name and skipped, a removed file takes its RCA with it, and the
 // API refuses to change what a file owns.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,8 +133,8 @@ bool logged_skip(Daemon& daemon, const std::string& file) {
     for (std::size_t at = log.find(file); at != std::string::npos; at = log.find(file, at + 1)) {
       const auto begin = log.rfind('\n', at);
       const auto end = log.find('\n', at);
-      const std::string line =
-          log.substr(begin == std::string::npos ? 0 : begin, end == std::string::npos ? end : end - begin);
+      const std::string line = log.substr(begin == std::string::npos ? 0 : begin,
+                                          end == std::string::npos ? end : end - begin);
       if (line.find("skipped") != std::string::npos) return true;
     }
     return false;
@@ -189,9 +188,9 @@ TEST(RcaDir, OnlyRegularFilesInsideTheDirectoryLoad) {
   const Ids good = root ? Ids{"rca-configmap", "rca-file-valid", "rca-unreadable"}
                         : Ids{"rca-configmap", "rca-file-valid"};
   EXPECT_EQ(api.list_ids(), good) << api.list().body << daemon.log_tail();
-  for (const char* file : {"passwd.json", "escape.json", "loop-a.json", "loop-b.json",
-                           "dangling.json", "fifo.json", "directory.json", "big.json",
-                           "not-json.json", "deep.json"}) {
+  for (const char* file :
+       {"passwd.json", "escape.json", "loop-a.json", "loop-b.json", "dangling.json", "fifo.json",
+        "directory.json", "big.json", "not-json.json", "deep.json"}) {
     EXPECT_TRUE(logged_skip(daemon, file)) << file << " is not logged as skipped\n"
                                            << whole_log(daemon);
   }

@@ -124,9 +124,9 @@ TEST_F(RcaWritesTest, AHundredThousandNestedArraysAreRefusedWithoutACrash) {
   EXPECT_EQ(res->status, 422) << res->body.substr(0, 500);
   EXPECT_EQ(client_->Get("/api/v1/rcas/db-1")->body, stored);
   // The same in an action item PATCH.
-  const auto patched = client_->Patch("/api/v1/rcas/db-1/action-items/a",
-                                      with_deep_field(json{{"status", "done"}}, 100000),
-                                      "application/json");
+  const auto patched =
+      client_->Patch("/api/v1/rcas/db-1/action-items/a",
+                     with_deep_field(json{{"status", "done"}}, 100000), "application/json");
   ASSERT_TRUE(patched);
   EXPECT_EQ(patched->status, 422);
   EXPECT_EQ(item()["status"], "open");

@@ -25,14 +25,13 @@ std::string zeros(int count) {
 
 TEST(ParseJson, ADocumentAtTheDepthLimitParses) {
   // The object is level 1, its member's arrays 2 to kMaxJsonDepth.
-  const auto parsed =
-      parse_json(R"({"x-deep":)" + nested_arrays(kMaxJsonDepth - 1) + "}");
+  const auto parsed = parse_json(R"({"x-deep":)" + nested_arrays(kMaxJsonDepth - 1) + "}");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
   EXPECT_TRUE((*parsed)["x-deep"].is_array());
   // Scalars are not levels: a string inside the deepest array is fine.
-  EXPECT_TRUE(parse_json(std::string(kMaxJsonDepth, '[') + "\"leaf\"" +
-                         std::string(kMaxJsonDepth, ']'))
-                  .ok());
+  EXPECT_TRUE(
+      parse_json(std::string(kMaxJsonDepth, '[') + "\"leaf\"" + std::string(kMaxJsonDepth, ']'))
+          .ok());
 }
 
 TEST(ParseJson, OneLevelDeeperIsRefusedNamingTheValue) {
@@ -79,7 +78,8 @@ TEST(ParseJson, SyntaxErrorsNameTheByteButNotTheText) {
   EXPECT_TRUE(parsed.error().problems.empty()) << "a syntax error is not a rule broken";
   EXPECT_NE(parsed.error().message().find("invalid JSON at byte"), std::string::npos);
   EXPECT_EQ(parsed.error().message().find("root"), std::string::npos) << parsed.error().message();
-  EXPECT_EQ(parse_json(R"({"a":1e309})").error().message(), "invalid JSON: a number is out of range");
+  EXPECT_EQ(parse_json(R"({"a":1e309})").error().message(),
+            "invalid JSON: a number is out of range");
 }
 
 }  // namespace
