@@ -69,8 +69,9 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--web.basic-auth-password-file", f.basic_auth_password_file,
                  "File holding the basic auth password");
   app.add_option("--web.max-request-bytes", f.max_request_bytes,
-                 "Largest request body accepted; larger ones get 413")
-      ->capture_default_str()->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+                 "Largest request body accepted (larger ones get 413) and largest --rca.dir file")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   app.add_option("--web.telemetry-path", f.telemetry_path, "Path under which to expose metrics")
       ->capture_default_str();
   app.add_option("--web.max-connections", f.http_threads,
