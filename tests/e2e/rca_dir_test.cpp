@@ -194,7 +194,9 @@ TEST(RcaDir, OnlyRegularFilesInsideTheDirectoryLoad) {
     EXPECT_TRUE(logged_skip(daemon, file)) << file << " is not logged as skipped\n"
                                            << whole_log(daemon);
   }
-  if (!root) EXPECT_TRUE(logged_skip(daemon, "unreadable.json")) << whole_log(daemon);
+  if (!root) {
+    EXPECT_TRUE(logged_skip(daemon, "unreadable.json")) << whole_log(daemon);
+  }
 
   // SIGHUP reloads through the same entries: the daemon stays up and picks up a new file.
   write_file(dir, "rca-file-new.json", rca_document("rca-file-new", "Added later").dump());
