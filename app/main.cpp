@@ -69,8 +69,9 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--web.basic-auth-password-file", f.basic_auth_password_file,
                  "File holding the basic auth password");
   app.add_option("--web.max-request-bytes", f.max_request_bytes,
-                 "Largest request body accepted; larger ones get 413")
-      ->capture_default_str()->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+                 "Largest request body accepted (larger ones get 413) and largest --rca.dir file")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   app.add_option("--web.telemetry-path", f.telemetry_path, "Path under which to expose metrics")
       ->capture_default_str();
   app.add_option("--web.max-connections", f.http_threads,
@@ -298,8 +299,18 @@ int run(const Flags& f) {
   Ingestor ingestor(*store, ingest_config, &activity);
   RcaService rcas(*store, &telemetry.publication(), &activity);
   Queries queries(*store);
+  // Runs at start and in the signal thread: nothing may escape it (an exception there would
+  // end the process); what goes wrong is logged and the daemon carries on with what it has.
   const auto reload_rcas = [&] {
-    if (!f.rca_dir.empty()) load_rca_dir(f.rca_dir, queries, rcas, wall_clock_now());
+    if (f.rca_dir.empty()) return;
+    try {
+      load_rca_dir(f.rca_dir, f.max_request_bytes, queries, rcas, wall_clock_now());
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"--rca.dir not loaded\" dir={} err={}", logfmt_quote(f.rca_dir),
+                    logfmt_quote(e.what()));
+    } catch (...) {
+      spdlog::error("msg=\"--rca.dir not loaded\" dir={}", logfmt_quote(f.rca_dir));
+    }
   };
   reload_rcas();
   HttpConfig http;

@@ -1,22 +1,37 @@
-// libFuzzer target: an RCA document as the API and --rca.dir read it — JSON first (nlohmann,
-// exceptions off), then load_rca.
+// libFuzzer target: an RCA document as the API (PUT) and --rca.dir read it — parse_json with
+// its depth limit first, then load_rca, then rca_to_json back.
 //
 // Invariants beyond "no crash, no sanitizer finding, no exception escapes":
+//   - a document parse_json refuses for its depth has one problem naming a JSON Pointer;
+//     one it accepts is nested at most kMaxJsonDepth deep (so nothing below recurses further);
 //   - a rejected document has at least one problem, each with a message and a JSON Pointer
 //     path ("" or starting with '/');
 //   - an accepted one keeps the document as given, its due_at is rca_due_end(due), and
 //     rca_to_json of the fresh model is the document unchanged (nothing was read differently
 //     from what is written back); that document loads again to the same model.
+// Seeds: schema/examples and fuzz/rca_seeds (documents at, just over and far over the limit).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "fuzz_check.h"
 #include "pmx/core/rca_loader.h"
+#include "pmx/receiver/json_body.h"
 
 namespace {
+
+/// Levels of objects and arrays, the value itself counting as one (a scalar: 0). Recursive:
+/// only called on documents parse_json accepted, so at most kMaxJsonDepth deep.
+int depth(const nlohmann::json& value) {
+  if (!value.is_structured()) return 0;
+  int deepest = 0;
+  for (const auto& element : value) deepest = std::max(deepest, depth(element));
+  return deepest + 1;
+}
 
 bool same(const pmx::ActionItem& a, const pmx::ActionItem& b) {
   return a.id == b.id && a.title == b.title && a.type == b.type && a.priority == b.priority &&
@@ -40,8 +55,18 @@ bool same(const pmx::Rca& a, const pmx::Rca& b) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const nlohmann::json doc = nlohmann::json::parse(data, data + size, nullptr, false);
-  if (doc.is_discarded()) return 0;
+  const auto parsed = pmx::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!parsed) {
+    const auto& problems = parsed.error().problems;
+    PMX_FUZZ_CHECK(problems.size() <= 1);  // one for the depth, none for a syntax error
+    for (const auto& problem : problems) {
+      PMX_FUZZ_CHECK(!problem.path.empty() && problem.path.front() == '/');
+      PMX_FUZZ_CHECK(parsed.error().field == problem.path);
+    }
+    return 0;
+  }
+  const nlohmann::json& doc = *parsed;
+  PMX_FUZZ_CHECK(depth(doc) <= pmx::kMaxJsonDepth);
 
   auto loaded = pmx::load_rca(doc);
   if (!loaded) {

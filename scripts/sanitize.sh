@@ -126,7 +126,8 @@ step_fuzz() {
     fi
   }
   run_fuzzer webhook_decoder_fuzz json.dict "$ROOT/tests/fixtures/alertmanager-0.25"
-  run_fuzzer rca_loader_fuzz json.dict "$ROOT/schema/examples/valid" "$ROOT/schema/examples/invalid"
+  run_fuzzer rca_loader_fuzz json.dict "$ROOT/schema/examples/valid" "$ROOT/schema/examples/invalid" \
+    "$ROOT/fuzz/rca_seeds"
   run_fuzzer matcher_fuzz matcher.dict "$work/matcher-seeds"
   return "$failed"
 }

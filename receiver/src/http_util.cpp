@@ -80,7 +80,12 @@ bool authorized(const Authenticator& authenticator, const httplib::Request& req,
 std::optional<json> json_body(const std::string& body, httplib::Response& res) {
   auto parsed = parse_json(body);
   if (parsed) return std::move(*parsed);
-  send_error(res, 400, parsed.error().message());
+  // Not JSON: 400. JSON nested too deep: a document that breaks a rule, 422 naming where.
+  if (!parsed.error().problems.empty()) {
+    send_error(res, parsed.error());
+  } else {
+    send_error(res, 400, parsed.error().message());
+  }
   return std::nullopt;
 }
 

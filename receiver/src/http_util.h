@@ -31,7 +31,8 @@ bool known_params(const httplib::Request& req, httplib::Response& res,
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,
                 httplib::Response& res);
 
-/// Parses a JSON body; answers 400 naming the position itself and returns nullopt on bad JSON.
+/// Parses a JSON body; returns nullopt having answered 400 naming the position on bad JSON, or
+/// 422 naming the field of a document nested deeper than kMaxJsonDepth.
 std::optional<nlohmann::json> json_body(const std::string& body, httplib::Response& res);
 
 }  // namespace pmx

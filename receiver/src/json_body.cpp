@@ -1,9 +1,14 @@
 #include "pmx/receiver/json_body.h"
 
+#include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace pmx {
 namespace {
+
+using nlohmann::json;
 
 /// "syntax error while parsing value - invalid literal; last read: 'x'" → " (invalid literal)".
 std::string parse_reason(const std::string& what) {
@@ -15,23 +20,125 @@ std::string parse_reason(const std::string& what) {
   return reason.empty() ? std::string{} : " (" + reason + ")";
 }
 
+/// A SAX reader that builds nothing: it follows where it is in the document and stops at the
+/// first object or array deeper than the limit, or at the first syntax error. nlohmann's
+/// parser is iterative, so this pass is safe at any depth; only the tree built afterwards
+/// (and what recurses over it) needs the limit.
+class DepthCheck {
+ public:
+  explicit DepthCheck(int max_depth) : max_depth_(static_cast<std::size_t>(max_depth)) {}
+
+  /// The JSON Pointer of the first value too deep, once one was found.
+  const std::optional<std::string>& too_deep() const { return too_deep_; }
+  /// The 1-based byte and the library's message of the syntax error, once one was found.
+  std::size_t error_byte() const { return error_byte_; }
+  const std::string& error_what() const { return error_what_; }
+
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(json::number_integer_t) { return value(); }
+  bool number_unsigned(json::number_unsigned_t) { return value(); }
+  bool number_float(json::number_float_t, const json::string_t&) { return value(); }
+  bool string(json::string_t&) { return value(); }
+  bool binary(json::binary_t&) { return value(); }
+  bool start_object(std::size_t) { return open(false); }
+  bool start_array(std::size_t) { return open(true); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& name) {
+    levels_.back().key = name;
+    return true;
+  }
+  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& e) {
+    error_byte_ = byte;
+    error_what_ = e.what();
+    // Valid JSON text nlohmann cannot hold: a number beyond a double (`1e309`) comes as
+    // out_of_range, not as a parse_error.
+    out_of_range_ = dynamic_cast<const json::out_of_range*>(&e) != nullptr;
+    return false;
+  }
+  bool out_of_range() const { return out_of_range_; }
+
+ private:
+  struct Level {
+    bool array = false;
+    std::size_t elements = 0;  ///< array: values begun so far (the current one is elements - 1)
+    std::string key;           ///< object: the current member's name
+  };
+
+  bool value() {
+    if (!levels_.empty() && levels_.back().array) ++levels_.back().elements;
+    return true;
+  }
+  bool open(bool array) {
+    value();
+    if (levels_.size() >= max_depth_) {
+      too_deep_ = pointer();
+      return false;
+    }
+    levels_.push_back(Level{array, 0, {}});
+    return true;
+  }
+  bool close() {
+    levels_.pop_back();
+    return true;
+  }
+  std::string pointer() const {
+    json::json_pointer at;
+    for (const auto& level : levels_) {
+      if (level.array) {
+        at /= level.elements - 1;
+      } else {
+        at /= level.key;
+      }
+    }
+    return at.to_string();
+  }
+
+  std::size_t max_depth_;
+  std::vector<Level> levels_;
+  std::optional<std::string> too_deep_;
+  std::size_t error_byte_ = 0;
+  std::string error_what_;
+  bool out_of_range_ = false;
+};
+
+/// The sender's fault all the same: a 400, not the 500 an escaping exception would become.
+Error out_of_range() {
+  return Error(ErrorCode::kInvalid, "invalid JSON: a number is out of range");
+}
+
+Error invalid_at(std::size_t byte, const std::string& what) {
+  // The byte where parsing failed, said plainly, with the library's reason ("invalid string:
+  // ill-formed UTF-8 byte") but without its internal error id and without the input it quotes
+  // after "last read".
+  return Error(ErrorCode::kInvalid,
+               "invalid JSON at byte " + std::to_string(byte) + parse_reason(what));
+}
+
 }  // namespace
 
-Result<nlohmann::json> parse_json(std::string_view body) {
+Result<nlohmann::json> parse_json(std::string_view body, int max_depth) {
+  DepthCheck check(max_depth);
+  if (!json::sax_parse(body, &check)) {
+    if (check.too_deep()) {
+      const std::string& at = *check.too_deep();
+      const std::string limit = std::to_string(max_depth);
+      return Error(ErrorCode::kInvalid,
+                   "JSON nested deeper than " + limit + " levels at " +
+                       (at.empty() ? std::string("the top") : at),
+                   at, {Problem{at, "nested deeper than " + limit + " levels (the limit)"}});
+    }
+    if (check.out_of_range()) return out_of_range();
+    return invalid_at(check.error_byte(), check.error_what());
+  }
+  // The text was read through once already: these are for a library that changes its mind.
   try {
-    return nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is the 1-based offset where parsing failed; say it plainly, with the library's
-    // reason ("invalid string: ill-formed UTF-8 byte") but without its internal error id and
-    // without the input it quotes after "last read".
-    return Result<nlohmann::json>(
-        ErrorCode::kInvalid,
-        "invalid JSON at byte " + std::to_string(e.byte) + parse_reason(e.what()));
-  } catch (const nlohmann::json::exception&) {
-    // Valid JSON text nlohmann cannot hold: a number beyond a double (`1e309`) is out_of_range,
-    // not parse_error. The sender's fault all the same: a 400, not the 500 an escaping
-    // exception would become.
-    return Result<nlohmann::json>(ErrorCode::kInvalid, "invalid JSON: a number is out of range");
+    return json::parse(body);
+  } catch (const json::parse_error& e) {
+    return invalid_at(e.byte, e.what());
+  } catch (const json::exception&) {
+    return out_of_range();
   }
 }
 

@@ -2,11 +2,12 @@
 // an invalid file is logged by name and skipped, a removed file takes its RCA with it, and the
 // API refuses to change what a file owns.
 #include <gtest/gtest.h>
-
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "e2e.h"
@@ -120,6 +121,100 @@ TEST(RcaDir, FilesLoadReadOnlyAndReloadOnSighup) {
   ASSERT_TRUE(kept);
   EXPECT_EQ((*kept)["rca"].value("title", ""), "Changed in its file");
   EXPECT_TRUE(daemon.process().running()) << "SIGHUP must not stop the daemon";
+}
+
+/// The daemon's whole log so far.
+std::string whole_log(Daemon& daemon) { return daemon.process().log_tail(1 << 22); }
+
+/// True once the log holds a line naming `file` that says it was skipped.
+bool logged_skip(Daemon& daemon, const std::string& file) {
+  return poll_until([&] {
+    const std::string log = whole_log(daemon);
+    for (std::size_t at = log.find(file); at != std::string::npos; at = log.find(file, at + 1)) {
+      const auto begin = log.rfind('\n', at);
+      const auto end = log.find('\n', at);
+      const std::string line = log.substr(begin == std::string::npos ? 0 : begin,
+                                          end == std::string::npos ? end : end - begin);
+      if (line.find("skipped") != std::string::npos) return true;
+    }
+    return false;
+  });
+}
+
+// Only regular files inside the folder count: symlinks out of it (to /etc/passwd, say), loops,
+// dangling links, FIFOs and files over --web.max-request-bytes are logged by name and skipped,
+// without a word of their content; start-up and SIGHUP go on with the good files.
+TEST(RcaDir, OnlyRegularFilesInsideTheDirectoryLoad) {
+  namespace fs = std::filesystem;
+  constexpr std::size_t kMaxBytes = 16384;
+  const std::string dir = make_temp_dir("pmx-rca-dir");
+  const std::string outside = make_temp_dir("pmx-rca-outside");
+  write_file(outside, "passwd", "OUTSIDE-SECRET-TOKEN:x:0:0:root:/root:/bin/bash\n");
+  write_file(outside, "rca-outside.json", rca_document("rca-outside", "Outside the folder").dump());
+  write_file(dir, "rca-file-valid.json", valid_file_rca("Loaded from a file").dump());
+  write_file(dir, "not-json.json", "INSIDE-SECRET-TOKEN:x:0:0\n");
+  // A ConfigMap volume: the files are symlinks through ..data into a dot-directory: inside.
+  fs::create_directory(dir + "/..2026_11_30");
+  write_file(dir + "/..2026_11_30", "rca-configmap.json",
+             rca_document("rca-configmap", "From a ConfigMap").dump());
+  fs::create_directory_symlink("..2026_11_30", dir + "/..data");
+  fs::create_symlink("..data/rca-configmap.json", dir + "/rca-configmap.json");
+  // Out of the folder, in a loop, dangling, not a file, too big.
+  fs::create_symlink(outside + "/passwd", dir + "/passwd.json");
+  fs::create_symlink(outside + "/rca-outside.json", dir + "/escape.json");
+  fs::create_symlink("loop-b.json", dir + "/loop-a.json");
+  fs::create_symlink("loop-a.json", dir + "/loop-b.json");
+  fs::create_symlink("nowhere.json", dir + "/dangling.json");
+  ASSERT_EQ(::mkfifo((dir + "/fifo.json").c_str(), 0600), 0);
+  fs::create_directory(dir + "/directory.json");
+  json big = rca_document("rca-big", "Too big");
+  big["x-padding"] = std::string(2 * kMaxBytes, 'p');
+  write_file(dir, "big.json", big.dump());
+  // Nested far deeper than the limit (under the size cap): refused while read, no crash.
+  std::string deep = rca_document("rca-deep", "Too deep").dump();
+  deep.pop_back();
+  write_file(dir, "deep.json",
+             deep + R"(,"x-deep":)" + std::string(6000, '[') + std::string(6000, ']') + "}");
+  // Unreadable: skipped when we are not root (root reads it all the same).
+  write_file(dir, "unreadable.json", rca_document("rca-unreadable", "Unreadable").dump());
+  ASSERT_EQ(::chmod((dir + "/unreadable.json").c_str(), 0), 0);
+  const bool root = ::geteuid() == 0;
+
+  Daemon::Options options;
+  options.flags = {"--rca.dir=" + dir, "--web.max-request-bytes=" + std::to_string(kMaxBytes)};
+  Daemon daemon(options);
+  const RcaApi api(daemon);
+
+  const Ids good = root ? Ids{"rca-configmap", "rca-file-valid", "rca-unreadable"}
+                        : Ids{"rca-configmap", "rca-file-valid"};
+  EXPECT_EQ(api.list_ids(), good) << api.list().body << daemon.log_tail();
+  for (const char* file :
+       {"passwd.json", "escape.json", "loop-a.json", "loop-b.json", "dangling.json", "fifo.json",
+        "directory.json", "big.json", "not-json.json", "deep.json"}) {
+    EXPECT_TRUE(logged_skip(daemon, file)) << file << " is not logged as skipped\n"
+                                           << whole_log(daemon);
+  }
+  if (!root) {
+    EXPECT_TRUE(logged_skip(daemon, "unreadable.json")) << whole_log(daemon);
+  }
+
+  // SIGHUP reloads through the same entries: the daemon stays up and picks up a new file.
+  write_file(dir, "rca-file-new.json", rca_document("rca-file-new", "Added later").dump());
+  ASSERT_EQ(::kill(daemon.process().pid(), SIGHUP), 0);
+  ASSERT_TRUE(poll_until([&] { return api.listed("rca-file-new").has_value(); }, kReloadDeadline))
+      << api.list().body << "\n"
+      << whole_log(daemon);
+  EXPECT_TRUE(daemon.process().running()) << "SIGHUP must not stop the daemon";
+  EXPECT_TRUE(IsOk(daemon.get("/-/healthy")));
+  EXPECT_TRUE(IsStatus(api.get("rca-outside"), 404));
+  EXPECT_TRUE(IsStatus(api.get("rca-big"), 404));
+  EXPECT_TRUE(IsStatus(api.get("rca-deep"), 404));
+
+  const std::string log = whole_log(daemon);
+  EXPECT_EQ(log.find("OUTSIDE-SECRET-TOKEN"), std::string::npos) << log;
+  EXPECT_EQ(log.find("INSIDE-SECRET-TOKEN"), std::string::npos) << log;
+  EXPECT_EQ(log.find("ppppppppp"), std::string::npos) << log;
+  fs::permissions(dir + "/unreadable.json", fs::perms::owner_all);
 }
 
 }  // namespace

@@ -81,6 +81,57 @@ TEST_F(RcaWritesTest, CompletedAtCanBeBackfilledButNotInTheFuture) {
 
 // The histogram measures the post-mortems that were needed: a warning incident (no post-mortem
 // needed under the default policy) named by a published RCA is not observed; a critical one is.
+/// `{"x-deep": [[...]]}` merged into the document as text: `arrays` nested arrays.
+std::string with_deep_field(const json& doc, std::size_t arrays) {
+  std::string text = doc.dump();
+  text.pop_back();  // the closing brace
+  return text + R"(,"x-deep":)" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
+}
+
+TEST_F(RcaWritesTest, ADocumentDeeperThanTheLimitIsRefusedAndChangesNothing) {
+  // At the limit: the document is level 1, "x-deep" and its arrays levels 2 to 32.
+  const std::string at_limit = with_deep_field(published_without_date(), 31);
+  auto res = client_->Put("/api/v1/rcas/db-1", at_limit, "application/json");
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string stored = client_->Get("/api/v1/rcas/db-1")->body;
+
+  json changed = published_without_date();
+  changed["title"] = "Changed";
+  res = client_->Put("/api/v1/rcas/db-1", with_deep_field(changed, 32), "application/json");
+  ASSERT_EQ(res->status, 422) << res->body;
+  const json answer = json::parse(res->body);
+  std::string at = "/x-deep";
+  for (int level = 3; level <= 33; ++level) at += "/0";  // the array at level 33
+  EXPECT_EQ(answer["field"], at);
+  EXPECT_NE(answer["error"].get<std::string>().find("deeper than 32"), std::string::npos)
+      << res->body;
+  EXPECT_EQ(client_->Get("/api/v1/rcas/db-1")->body, stored) << "a refused write changes nothing";
+
+  // What was stored at the limit can be changed and deleted.
+  res = client_->Put("/api/v1/rcas/db-1", with_deep_field(changed, 31), "application/json");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(client_->Delete("/api/v1/rcas/db-1")->status, 204);
+}
+
+TEST_F(RcaWritesTest, AHundredThousandNestedArraysAreRefusedWithoutACrash) {
+  ASSERT_EQ(put(published_without_date())->status, 201);
+  const std::string stored = client_->Get("/api/v1/rcas/db-1")->body;
+  json changed = published_without_date();
+  changed["title"] = "Changed";
+  const auto res =
+      client_->Put("/api/v1/rcas/db-1", with_deep_field(changed, 100000), "application/json");
+  ASSERT_TRUE(res) << "no answer: the server died?";
+  EXPECT_EQ(res->status, 422) << res->body.substr(0, 500);
+  EXPECT_EQ(client_->Get("/api/v1/rcas/db-1")->body, stored);
+  // The same in an action item PATCH.
+  const auto patched =
+      client_->Patch("/api/v1/rcas/db-1/action-items/a",
+                     with_deep_field(json{{"status", "done"}}, 100000), "application/json");
+  ASSERT_TRUE(patched);
+  EXPECT_EQ(patched->status, 422);
+  EXPECT_EQ(item()["status"], "open");
+}
+
 TEST_F(RcaWritesTest, TimeToPostmortemIsObservedForIncidentsThatNeedOne) {
   for (const char* name : {"01-firing-group-checkout.json", "02-firing-group-auth.json",
                            "05-resolved-checkout.json", "06-resolved-auth.json"}) {

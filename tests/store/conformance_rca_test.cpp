@@ -263,6 +263,38 @@ TYPED_TEST(RcaConformance, DeleteRemovesTheRcaAndItsLinks) {
   EXPECT_EQ(this->rcas_of(i1), Ids{"rca-2"});
 }
 
+// The API and --rca.dir refuse documents nested deeper than kMaxJsonDepth (32, in
+// receiver/json_body.h); at that depth every operation works on every store (Redis' Lua
+// scripts decode the record with cjson, whose own limit is 1000 levels).
+TYPED_TEST(RcaConformance, AnRcaAtTheDepthLimitCanBeStoredReadChangedAndDeleted) {
+  constexpr int kMaxJsonDepth = 32;
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  this->ingest({firing("HighLatency", "checkout", "c1", kT0)}, kT0);
+  const std::string i1 = incident_id(checkout.id, 1);
+  // The document is level 1, "x-deep" and its arrays levels 2 to kMaxJsonDepth.
+  json deep = json::array();
+  for (int level = 3; level <= kMaxJsonDepth; ++level) deep = json::array({deep});
+  json doc = rca_document("rca-deep", {"service=\"checkout\""}, {i1});
+  doc["x-deep"] = deep;
+  ASSERT_EQ(this->put(rca_of(doc), 0).version, 1);
+  auto stored = this->get("rca-deep");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->document, doc);
+  EXPECT_EQ(this->rcas_of(i1), Ids{"rca-deep"});
+
+  doc["title"] = "Changed";
+  doc["x-deep-too"] = deep;
+  ASSERT_EQ(this->put(rca_of(doc), 1).version, 2);
+  stored = this->get("rca-deep");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->document, doc);
+  EXPECT_EQ(this->listed_ids(), Ids{"rca-deep"});
+
+  EXPECT_TRUE(this->value(this->store().delete_rca("rca-deep")));
+  EXPECT_FALSE(this->get("rca-deep").has_value());
+  EXPECT_TRUE(this->rcas_of(i1).empty());
+}
+
 TYPED_TEST(RcaConformance, ListsEveryRcaById) {
   EXPECT_TRUE(this->listed_ids().empty());
   for (const std::string id : {"rca-b", "RCA-2026-018", "rca-a", "rca.db_2", "rca-c"}) {

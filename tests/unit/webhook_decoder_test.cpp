@@ -56,6 +56,13 @@ TEST(WebhookDecoder, InvalidJsonNamesThePosition) {
   EXPECT_NE(error.detail.find("invalid JSON at byte"), std::string::npos) << error.detail;
 }
 
+TEST(WebhookDecoder, APayloadNestedTooDeepIsRefusedNamingWhere) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto error = expect_error(R"({"version":"4","alerts":[{"labels":{"a":)" + deep + "}}]}");
+  EXPECT_EQ(error.field.rfind("/alerts/0/labels/a/0", 0), 0u) << error.field;
+  EXPECT_NE(error.detail.find("nested deeper than"), std::string::npos) << error.detail;
+}
+
 TEST(WebhookDecoder, MissingOrWronglyTypedFieldsAreNamed) {
   EXPECT_EQ(expect_error(R"({"version":"4"})").field, "alerts");
   EXPECT_EQ(expect_error(R"({"version":"4","alerts":{}})").field, "alerts");
