@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 #include <utility>
@@ -59,10 +60,26 @@ void validate(const TlsConfig& tls) {
   }
 }
 
+/// httplib's default sets SO_REUSEPORT, with which a second daemon binds the same port and the
+/// kernel splits connections between the two. SO_REUSEADDR alone still allows a restart while
+/// old connections are in TIME_WAIT, but not a second listener.
+void reuse_address_only(httplib::Server& server) {
+  server.set_socket_options([](int sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+}
+
+std::unique_ptr<httplib::Server> plain_server() {
+  auto server = std::make_unique<httplib::Server>();
+  reuse_address_only(*server);
+  return server;
+}
+
 }  // namespace
 
 std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls) {
-  if (!tls.enabled()) return std::make_unique<httplib::Server>();
+  if (!tls.enabled()) return plain_server();
   if (tls.cert_file.empty() || tls.key_file.empty()) {
     throw std::invalid_argument("--web.tls-cert-file and --web.tls-key-file go together");
   }
@@ -72,6 +89,7 @@ std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls) {
     ERR_clear_error();
     throw std::runtime_error("cannot set up TLS with " + tls.cert_file + " and " + tls.key_file);
   }
+  reuse_address_only(*server);
   return server;
 }
 

@@ -20,7 +20,8 @@ struct TlsConfig {
 /// A plain server when `tls` is empty, else an HTTPS one. Throws std::invalid_argument (a
 /// start-up configuration error) when only one file is given, and std::runtime_error naming the
 /// flag and the file when a file cannot be read, holds no PEM certificate or key, or the key
-/// does not belong to the certificate. Messages never contain file contents.
+/// does not belong to the certificate. Messages never contain file contents. The listening
+/// socket never shares its port: binding a port another process listens on fails.
 std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls);
 
 }  // namespace pmx
