@@ -1,6 +1,7 @@
 #pragma once
 /// The server socket: plain HTTP, or HTTPS with a certificate and key from files
-/// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support.
+/// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support: TLS 1.2 and 1.3
+/// only, AEAD cipher suites with forward secrecy only, no renegotiation.
 #include <memory>
 #include <string>
 
