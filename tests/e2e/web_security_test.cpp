@@ -116,6 +116,36 @@ TEST(WebAuth, ReadAuthAcceptsBasicAuth) {
   EXPECT_EQ(get({}), 401);
 }
 
+// Credentials are compared as sent. cpp-httplib percent-decodes header values, which made a
+// token with `%41` in it unusable (it arrived as `A`) and let its encoded form (`%2541`) in.
+TEST(WebAuth, CredentialsAreComparedAsSentNotPercentDecoded) {
+  const std::string token = "s3cret%41token";
+  Daemon daemon(Daemon::Options{"", token, {}});
+  const std::string valid = read_fixture("01-firing-group-checkout.json");
+  EXPECT_TRUE(IsStatus(daemon.post_webhook(valid, "s3cret%2541token"), 401));
+  EXPECT_TRUE(IsStatus(daemon.post_webhook(valid, "s3cretAtoken"), 401));
+  EXPECT_TRUE(IsOk(daemon.post_webhook(valid, token)));
+}
+
+TEST(WebAuth, BasicAuthIsComparedAsSentNotPercentDecoded) {
+  const std::string dir = make_temp_dir("pmx-basic");
+  const std::string password_file = write_file(dir + "/password", "a>>>\n");
+  Daemon daemon(Daemon::Options{
+      "",
+      "",
+      {"--web.basic-auth-username=prom", "--web.basic-auth-password-file=" + password_file}});
+  const std::string encoded = base64("prom:a>>>");
+  ASSERT_EQ(encoded, "cHJvbTphPj4+");
+  const auto post = [&](const std::string& credentials) {
+    return pmx::testing::http_post(daemon.port(), "/api/v1/webhook",
+                                   read_fixture("01-firing-group-checkout.json"),
+                                   {{"Authorization", "Basic " + credentials}})
+        .status;
+  };
+  EXPECT_EQ(post("cHJvbTphPj4%2B"), 401);  // the `+` percent-encoded
+  EXPECT_EQ(post(encoded), 200);
+}
+
 TEST(WebAuth, ReadAuthWithoutCredentialsIsAStartUpError) {
   const auto result = run_command({pmx::testing::daemon_path(), "--web.listen-address=127.0.0.1:0",
                                    "--web.read-auth"},

@@ -1,7 +1,8 @@
 #pragma once
 /// The server socket: plain HTTP, or HTTPS with a certificate and key from files
 /// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support: TLS 1.2 and 1.3
-/// only, AEAD cipher suites with forward secrecy only, no renegotiation.
+/// only, AEAD cipher suites with forward secrecy only, no renegotiation. Either way handlers see
+/// the Authorization header as the client sent it (see raw_headers.h), not percent-decoded.
 #include <memory>
 #include <string>
 
