@@ -6,7 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -157,6 +160,11 @@ std::pair<std::string, int> split_listen_address(const std::string& address) {
   const int port = std::stoi(address.substr(colon + 1));
   if (port < 0 || port > 65535) throw std::invalid_argument("--web.listen-address: bad port");
   return {host, port};
+}
+
+std::string lower_case(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
 }
 
 AuthConfig auth_config(const Flags& f) {
@@ -323,9 +331,13 @@ int run(const Flags& f) {
       server, http,
       HttpDependencies{ingestor, queries, rcas, telemetry, authenticator, wall_clock_now});
 
+  errno = 0;
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
-    spdlog::critical("msg=\"cannot listen\" address={}", logfmt_value(f.listen_address));
+    // httplib reports failure only; errno still holds why bind or listen failed.
+    const std::string why = errno == 0 ? "unknown" : lower_case(std::strerror(errno));
+    spdlog::critical("msg=\"cannot listen\" address={} err={}", logfmt_value(f.listen_address),
+                     pmx::logfmt_quote(why));
     return 1;
   }
   std::thread signal_thread([&server, &reload_rcas, signals] {

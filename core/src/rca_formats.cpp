@@ -8,6 +8,8 @@
 #include <iterator>
 #include <string>
 
+#include "calendar.h"
+
 namespace pmx::rca_format {
 namespace {
 
@@ -45,24 +47,18 @@ bool is_js_space(char32_t c) {
   return std::find(std::begin(kSpaces), std::end(kSpaces), c) != std::end(kSpaces);
 }
 
-bool is_leap_year(int year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
-
 struct Date {
   int year = 0, month = 0, day = 0;
 };
 
 // ajv-formats `date`: /^(\d\d\d\d)-(\d\d)-(\d\d)$/ and a day that exists in that month.
 std::optional<Date> read_date(std::string_view text) {
-  static constexpr int kDaysInMonth[] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   Date d;
   if (text.size() != 10 || !read_digits(text, 0, 4, d.year) || text[4] != '-' ||
       !read_digits(text, 5, 2, d.month) || text[7] != '-' || !read_digits(text, 8, 2, d.day)) {
     return std::nullopt;
   }
-  if (d.month < 1 || d.month > 12 || d.day < 1) return std::nullopt;
-  if (d.day > (d.month == 2 && is_leap_year(d.year) ? 29 : kDaysInMonth[d.month])) {
-    return std::nullopt;
-  }
+  if (!is_calendar_date(d.year, d.month, d.day)) return std::nullopt;
   return d;
 }
 

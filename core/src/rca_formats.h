@@ -20,8 +20,8 @@ bool is_date(std::string_view text);
 /// `format: "date-time"` as ajv-formats checks it, which is a little wider than RFC 3339's
 /// grammar: the separator may be `T`, `t` or any JavaScript white space (a space, but also a tab
 /// or U+00A0); the offset may be `Z`, `z`, `+hh`, `+hhmm` or `+hh:mm`; any number of fraction
-/// digits; a leap second only where it is 23:59:60 in UTC. It is also narrower than
-/// parse_rfc3339 (which is lenient about days per month), hence this separate check.
+/// digits; a leap second only where it is 23:59:60 in UTC. Days per month are checked as in
+/// parse_rfc3339 (calendar.h), the rest differs, hence this separate check.
 bool is_date_time(std::string_view text);
 
 /// `format: "uri"`: an absolute URI (scheme required) per RFC 3986, ASCII only.

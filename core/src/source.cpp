@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "pmx/core/incident.h"
+#include "pmx/core/source_ids.h"
 
 namespace pmx {
 namespace {
@@ -33,11 +34,20 @@ bool valid_label_name(const std::string& name) {
 }  // namespace
 
 std::string source_id_for(const std::string& canonical) {
+  return source_id_candidate(canonical, 0);
+}
+
+std::string source_id_candidate(const std::string& canonical, unsigned attempt) {
   std::uint64_t hash = 14695981039346656037ull;  // FNV-1a 64: stable across builds and hosts
-  for (unsigned char c : canonical) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
+  const auto mix = [&hash](const std::string& bytes) {
+    for (unsigned char c : bytes) {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    }
+  };
+  // A canonical key holds no raw newline (values are escaped): no key starts with "<n>\n".
+  if (attempt > 0) mix(std::to_string(attempt) + "\n");
+  mix(canonical);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
   return buf;

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "calendar.h"
+
 namespace pmx {
 namespace {
 
@@ -38,7 +40,7 @@ std::optional<UnixNanos> parse_rfc3339(std::string_view text) {
       text[16] != ':' || !read_digits(text, 17, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  if (!is_calendar_date(year, month, day) || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   std::size_t pos = 19;

@@ -24,7 +24,11 @@ void list_rcas(Queries& queries, const httplib::Request& req, httplib::Response&
     }
     filter.has_open_items = value == "true";
   }
-  if (req.has_param("source")) filter.source_id = source_id_of(req.get_param_value("source"));
+  if (req.has_param("source")) {
+    auto source_id = queries.source_id_of(req.get_param_value("source"));
+    if (!source_id) return send_error(res, source_id.error());
+    filter.source_id = std::move(*source_id);
+  }
   const auto rcas = queries.rcas(filter);
   if (!rcas) return send_error(res, rcas.error());
   json list = json::array();

@@ -28,7 +28,11 @@ std::optional<std::size_t> limit_param(const httplib::Request& req, httplib::Res
 void list_incidents(Queries& queries, const httplib::Request& req, httplib::Response& res) {
   if (!known_params(req, res, {"source", "state", "limit"})) return;
   IncidentFilter filter;
-  if (req.has_param("source")) filter.source_id = source_id_of(req.get_param_value("source"));
+  if (req.has_param("source")) {
+    auto source_id = queries.source_id_of(req.get_param_value("source"));
+    if (!source_id) return send_error(res, source_id.error());
+    filter.source_id = std::move(*source_id);
+  }
   if (req.has_param("state")) {
     filter.state = incident_state_from(req.get_param_value("state"));
     if (!filter.state) return send_error(res, 400, "state must be \"open\" or \"resolved\"", "state");

@@ -50,6 +50,13 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
     const WebhookMessage& message = *decoded;
 
     const auto counts = deps.ingestor.ingest(message.alerts, received_at);
+    if (!counts && counts.error().code == ErrorCode::kInvalid) {
+      // A source whose every candidate id another source holds: permanent, so 4xx (no retry).
+      send_error(res, counts.error());
+      spdlog::warn("msg=\"webhook rejected\" reason={} remote={}",
+                   logfmt_quote(counts.error().message()), req.remote_addr);
+      return answer(422);
+    }
     if (!counts) {
       metrics.store_error();
       send_error(res, counts.error());

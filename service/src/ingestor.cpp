@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "pmx/core/source_ids.h"
+
 namespace pmx {
 namespace {
 
@@ -61,7 +63,11 @@ Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNano
     if (total.ignored++ == 0) tracked.assign(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(i));
   }
   auto pending = group_by_source(total.ignored > 0 ? tracked : alerts, config_.source_labels);
-  for (int round = 0; round < kMaxRounds && !pending.empty(); ++round) {
+  // The candidate id (pmx/core/source_ids.h) each source is at, when not its first.
+  std::map<std::string, unsigned> candidate;
+  std::vector<std::string> unplaced;  // sources whose every candidate is another source's
+  const int max_rounds = kMaxRounds + static_cast<int>(kSourceIdCandidates);
+  for (int round = 0; round < max_rounds && !pending.empty(); ++round) {
     std::vector<SourceLoad> loads;
     loads.reserve(pending.size());
     for (const auto& [key, source_alerts] : pending) {
@@ -81,9 +87,22 @@ Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNano
 
     std::vector<SourceCommit> commits;
     std::vector<SourceKey> committed_keys;
+    std::map<SourceKey, std::vector<Alert>> next_round;  // lost races, sources at a new id
     std::size_t i = 0;
-    for (const auto& [key, source_alerts] : pending) {
+    for (auto& [key, source_alerts] : pending) {
       const LoadedSource& source = loaded->sources[i++];
+      if (source.state.key.canonical != key.canonical) {
+        // Another source holds this id (a hash collision): never merge, try the next one.
+        const unsigned next = ++candidate[key.canonical];
+        if (next == kSourceIdCandidates) {
+          unplaced.push_back(key.canonical);
+          continue;
+        }
+        SourceKey moved = key;
+        moved.id = source_id_candidate(key.canonical, next);
+        next_round.emplace(std::move(moved), std::move(source_alerts));
+        continue;
+      }
       SourceUpdate update = apply_alerts(source.state, source_alerts, source.known_occurrences,
                                          received_at, config_, **rcas);
       if (!update.changed) {
@@ -93,23 +112,30 @@ Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNano
       committed_keys.push_back(key);
       commits.push_back(SourceCommit{source.state.version, std::move(update)});
     }
-    if (commits.empty()) return total;
-
-    auto applied = store_.commit(commits);
-    if (!applied) return applied.error();
-
-    std::map<SourceKey, std::vector<Alert>> lost_race;
-    for (std::size_t c = 0; c < commits.size(); ++c) {
-      if ((*applied)[c]) {
-        total += commits[c].update.counts;
-        tell_observer(commits[c].update);
-      } else {
-        lost_race[committed_keys[c]] = std::move(pending[committed_keys[c]]);
+    if (!commits.empty()) {
+      auto applied = store_.commit(commits);
+      if (!applied) return applied.error();
+      for (std::size_t c = 0; c < commits.size(); ++c) {
+        if ((*applied)[c]) {
+          total += commits[c].update.counts;
+          tell_observer(commits[c].update);
+        } else {
+          next_round[committed_keys[c]] = std::move(pending[committed_keys[c]]);
+        }
       }
     }
-    pending = std::move(lost_race);
+    pending = std::move(next_round);
   }
   if (!pending.empty()) return ErrorCode::kConflict;
+  if (!unplaced.empty()) {
+    // Permanent (a retry meets the same collisions), so not a 503. The batch's other sources
+    // are recorded.
+    return Error(ErrorCode::kInvalid,
+                 "every id source " + unplaced.front() +
+                     " could have is another source's (crafted hash collisions?): its alerts "
+                     "are not recorded",
+                 "alerts");
+  }
   return total;
 }
 

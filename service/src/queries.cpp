@@ -6,6 +6,7 @@
 #include "pmx/core/matcher.h"
 #include "pmx/core/postmortem_markdown.h"
 #include "pmx/core/repeat.h"
+#include "pmx/core/source_ids.h"
 
 namespace pmx {
 namespace {
@@ -34,19 +35,29 @@ Result<std::vector<SourceState>> Queries::sources(std::size_t limit) {
   return store_.list_sources(limit);
 }
 
-std::string source_id_of(const std::string& key_or_id) {
+Result<std::optional<SourceState>> Queries::find_source(const std::string& key_or_id) {
   const bool is_id = key_or_id.size() == 16 &&
                      key_or_id.find_first_not_of("0123456789abcdef") == std::string::npos;
-  return is_id ? key_or_id : source_id_for(key_or_id);
+  if (is_id) return store_.get_source(key_or_id);
+  for (unsigned attempt = 0; attempt < kSourceIdCandidates; ++attempt) {
+    auto source = store_.get_source(source_id_candidate(key_or_id, attempt));
+    if (!source || !*source || (*source)->key.canonical == key_or_id) return source;
+  }
+  return std::optional<SourceState>();
+}
+
+Result<std::string> Queries::source_id_of(const std::string& key_or_id) {
+  auto source = find_source(key_or_id);
+  if (!source) return std::move(source).error();
+  return *source ? (*source)->key.id : std::string();
 }
 
 Result<SourceHistory> Queries::source(const std::string& key_or_id, std::size_t incident_limit) {
-  const std::string source_id = source_id_of(key_or_id);
-  auto source = store_.get_source(source_id);
+  auto source = find_source(key_or_id);
   if (!source) return std::move(source).error();
   if (!*source) return not_found("no source " + key_or_id, "key");
   IncidentFilter filter;
-  filter.source_id = source_id;
+  filter.source_id = (*source)->key.id;
   filter.limit = incident_limit;
   auto incidents = store_.list_incidents(filter);
   if (!incidents) return std::move(incidents).error();

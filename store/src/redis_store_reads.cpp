@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 
+#include "pmx/core/source_ids.h"
 #include "pmx/store/redis_store.h"
 #include "redis_alert_records.h"
 #include "redis_connection.h"
@@ -155,25 +157,40 @@ Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
   return incidents;
 }
 
-// The sources with these canonical keys, in one round trip. The id in the key is derived from
-// the canonical form (SourceKey::id is source_id_for(canonical)), so the indices hold only it.
+// The sources with these canonical keys, in their order. The indices hold only the canonical
+// form: a source's id is the first of its candidate ids (pmx/core/source_ids.h) whose state
+// holds that key. One round trip, and one more per further candidate for the rare keys whose first
+// id is another source's (a hash collision).
 Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
                                                const std::vector<std::string>& canonicals) {
-  std::vector<SourceState> sources;
-  if (canonicals.empty()) return sources;
-  std::vector<RedisCommand> commands;
-  for (const auto& canonical : canonicals) {
-    commands.push_back({"GET", keys::state(source_id_for(canonical))});
+  std::vector<std::optional<SourceState>> found(canonicals.size());
+  std::vector<std::size_t> wanted(canonicals.size());
+  for (std::size_t i = 0; i < wanted.size(); ++i) wanted[i] = i;
+  for (unsigned attempt = 0; attempt < kSourceIdCandidates && !wanted.empty(); ++attempt) {
+    std::vector<RedisCommand> commands;
+    for (const std::size_t i : wanted) {
+      commands.push_back({"GET", keys::state(source_id_candidate(canonicals[i], attempt))});
+    }
+    const auto answers = pool.run(commands);
+    if (!answers) return ErrorCode::kUnavailable;
+    std::vector<std::size_t> elsewhere;
+    for (std::size_t a = 0; a < answers->size(); ++a) {
+      const redisReply* answer = (*answers)[a].get();
+      if (answer->type == REDIS_REPLY_NIL) continue;
+      if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer, commands[a][1]);
+      auto state = replies::decode(answer, source_state_from_json);
+      if (!state) return replies::corrupt(commands[a][1]);
+      if (state->key.canonical == canonicals[wanted[a]]) {
+        found[wanted[a]] = std::move(*state);
+      } else {
+        elsewhere.push_back(wanted[a]);
+      }
+    }
+    wanted = std::move(elsewhere);
   }
-  const auto answers = pool.run(commands);
-  if (!answers) return ErrorCode::kUnavailable;
-  for (std::size_t i = 0; i < answers->size(); ++i) {
-    const redisReply* answer = (*answers)[i].get();
-    if (answer->type == REDIS_REPLY_NIL) continue;
-    if (answer->type != REDIS_REPLY_STRING) return replies::error_for(answer, commands[i][1]);
-    auto state = replies::decode(answer, source_state_from_json);
-    if (!state) return replies::corrupt(commands[i][1]);
-    sources.push_back(std::move(*state));
+  std::vector<SourceState> sources;
+  for (auto& source : found) {
+    if (source) sources.push_back(std::move(*source));
   }
   std::vector<SourceState*> all;
   for (auto& source : sources) all.push_back(&source);

@@ -1,6 +1,7 @@
 // Flags an operator sets in a deployment: they take effect, and a wrong value stops the daemon
 // at start-up with a message pointing at it instead of running with a surprise.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cctype>
 #include <fstream>
@@ -162,6 +163,23 @@ TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
     EXPECT_NE(lower(result.output).find(hint), std::string::npos)
         << bad << ": the message does not mention " << hint << ":\n" << result.output;
   }
+}
+
+// A second daemon on a port another one listens on must not start and share it (SO_REUSEPORT
+// would let both accept, splitting Alertmanager's webhooks between them).
+TEST(Flags, APortInUseStopsTheSecondDaemonAtStartUp) {
+  Daemon first;
+  const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(first.port());
+  const auto second = run_command({daemon_path(), listen}, "", std::chrono::seconds(10));
+  ASSERT_NE(second.status, -1) << "the second daemon still runs after 10 s";
+  EXPECT_TRUE(WIFEXITED(second.status) && WEXITSTATUS(second.status) == 1) << second.output;
+  EXPECT_NE(
+      second.output.find("msg=\"cannot listen\" address=127.0.0.1:" + std::to_string(first.port())),
+      std::string::npos)
+      << second.output;
+  EXPECT_NE(second.output.find("err=\"address already in use\""), std::string::npos)
+      << second.output;
+  EXPECT_TRUE(IsOk(first.get("/-/ready")));
 }
 
 /// The `redis://...` form a text gives right after `flag` (up to a space or a backtick).

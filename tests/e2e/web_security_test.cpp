@@ -116,6 +116,36 @@ TEST(WebAuth, ReadAuthAcceptsBasicAuth) {
   EXPECT_EQ(get({}), 401);
 }
 
+// Credentials are compared as sent. cpp-httplib percent-decodes header values, which made a
+// token with `%41` in it unusable (it arrived as `A`) and let its encoded form (`%2541`) in.
+TEST(WebAuth, CredentialsAreComparedAsSentNotPercentDecoded) {
+  const std::string token = "s3cret%41token";
+  Daemon daemon(Daemon::Options{"", token, {}});
+  const std::string valid = read_fixture("01-firing-group-checkout.json");
+  EXPECT_TRUE(IsStatus(daemon.post_webhook(valid, "s3cret%2541token"), 401));
+  EXPECT_TRUE(IsStatus(daemon.post_webhook(valid, "s3cretAtoken"), 401));
+  EXPECT_TRUE(IsOk(daemon.post_webhook(valid, token)));
+}
+
+TEST(WebAuth, BasicAuthIsComparedAsSentNotPercentDecoded) {
+  const std::string dir = make_temp_dir("pmx-basic");
+  const std::string password_file = write_file(dir + "/password", "a>>>\n");
+  Daemon daemon(Daemon::Options{
+      "",
+      "",
+      {"--web.basic-auth-username=prom", "--web.basic-auth-password-file=" + password_file}});
+  const std::string encoded = base64("prom:a>>>");
+  ASSERT_EQ(encoded, "cHJvbTphPj4+");
+  const auto post = [&](const std::string& credentials) {
+    return pmx::testing::http_post(daemon.port(), "/api/v1/webhook",
+                                   read_fixture("01-firing-group-checkout.json"),
+                                   {{"Authorization", "Basic " + credentials}})
+        .status;
+  };
+  EXPECT_EQ(post("cHJvbTphPj4%2B"), 401);  // the `+` percent-encoded
+  EXPECT_EQ(post(encoded), 200);
+}
+
 TEST(WebAuth, ReadAuthWithoutCredentialsIsAStartUpError) {
   const auto result = run_command({pmx::testing::daemon_path(), "--web.listen-address=127.0.0.1:0",
                                    "--web.read-auth"},
@@ -251,6 +281,49 @@ TEST_F(WebTls, PlainHttpAndUntrustedClientsFail) {
   EXPECT_EQ(untrusted.status, 0) << "a certificate from another CA was accepted";
   // And the daemon is fine after both.
   EXPECT_TRUE(IsOk(daemon.get("/-/healthy")));
+}
+
+/// `openssl s_client` to the daemon with `options` (protocol, cipher), `input` on its stdin: it
+/// succeeds when the handshake does.
+pmx::testing::CommandResult s_client(int port, const std::string& ca_file,
+                                     const std::vector<std::string>& options,
+                                     const std::string& input = "") {
+  std::vector<std::string> argv{
+      "openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-CAfile", ca_file};
+  argv.insert(argv.end(), options.begin(), options.end());
+  return run_command(argv, input, std::chrono::seconds(10));
+}
+
+// TLS 1.2 and 1.3 only, TLS 1.2 with AEAD suites with forward secrecy only (no CBC, no SHA-1
+// MAC, no static RSA key exchange), and no renegotiation started by a client.
+TEST_F(WebTls, OnlyTls12UpWithAeadSuitesAndNoClientRenegotiation) {
+  const auto owned = tls_daemon();
+  const int port = owned->port();
+  for (const std::string cipher : {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA",
+                                   "ECDHE-ECDSA-AES128-SHA256", "AES128-SHA"}) {
+    const auto refused = s_client(port, cert_.cert, {"-tls1_2", "-cipher", cipher});
+    EXPECT_FALSE(refused.succeeded()) << cipher << " was accepted:\n" << refused.output;
+  }
+  // Old protocols, even with a client willing to use them.
+  for (const std::string protocol : {"-tls1", "-tls1_1"}) {
+    const auto refused = s_client(port, cert_.cert, {protocol, "-cipher", "DEFAULT@SECLEVEL=0"});
+    EXPECT_FALSE(refused.succeeded()) << protocol << " was accepted:\n" << refused.output;
+  }
+  for (const std::string cipher : {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                                   "ECDHE-ECDSA-CHACHA20-POLY1305"}) {
+    const auto accepted = s_client(port, cert_.cert, {"-tls1_2", "-cipher", cipher});
+    EXPECT_TRUE(accepted.succeeded()) << cipher << " was refused:\n" << accepted.output;
+    EXPECT_NE(accepted.output.find("Cipher is " + cipher), std::string::npos) << accepted.output;
+  }
+  const auto tls13 = s_client(port, cert_.cert, {"-tls1_3"});
+  EXPECT_TRUE(tls13.succeeded()) << tls13.output;
+  EXPECT_NE(tls13.output.find("TLSv1.3"), std::string::npos) << tls13.output;
+  // "R" on its input makes s_client renegotiate; the daemon answers no_renegotiation.
+  const auto renegotiation = s_client(port, cert_.cert, {"-tls1_2"}, "R\n");
+  EXPECT_NE(renegotiation.output.find("RENEGOTIATING"), std::string::npos) << renegotiation.output;
+  EXPECT_NE(renegotiation.output.find("no renegotiation"), std::string::npos)
+      << renegotiation.output;
+  EXPECT_TRUE(IsOk(owned->get("/-/healthy")));
 }
 
 TEST_F(WebTls, BadTlsFlagsAreStartUpErrorsNamingTheFile) {

@@ -162,6 +162,10 @@ TEST_F(HttpApiTest, BadPayloadIs400NamingTheFieldAndStoresNothing) {
   auto res = post_webhook(R"({"version":"4","alerts":[{"status":"firing"}]})");
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(json::parse(res->body)["field"], "alerts[0].labels");
+  res = post_webhook(
+      R"({"version":"4","alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"2026-02-30T10:00:00Z","fingerprint":"f"}]})");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["field"], "alerts[0].startsAt");
   res = post_webhook("{not json");
   EXPECT_EQ(res->status, 400);
   EXPECT_NE(json::parse(res->body)["error"].get<std::string>().find("byte"), std::string::npos);

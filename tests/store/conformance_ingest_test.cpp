@@ -1,11 +1,14 @@
 // Store conformance, write side: the Ingestor on each store counts occurrences once, moves
 // incidents through their lifecycle, and keeps counts exact under compare-and-set races.
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "conformance.h"
 #include "pmx/core/matcher.h"
+#include "pmx/core/source_ids.h"
 #include "pmx/service/ingestor.h"
+#include "pmx/service/queries.h"
 
 namespace pmx::store_test {
 namespace {
@@ -337,6 +340,91 @@ TYPED_TEST(IngestConformance, TwoDaemonsIngestingTheSameWebhooksKeepExactCounts)
   EXPECT_EQ(this->value(count_open_incidents(this->store())), std::uint64_t{kSources});
   EXPECT_EQ(this->value(this->store().list_incidents(IncidentFilter{})).size(),
             std::size_t{kSources});
+}
+
+const std::set<std::string> kNoneKnown;  // no occurrence recorded yet
+const IngestConfig kDefaults;
+
+// Source ids are a 64-bit hash of the canonical key, and crafted label values can make two keys
+// hash alike. A source stored under the id another key hashes to must stay itself, and the
+// other key gets a source of its own with its own counts, found by its key.
+TYPED_TEST(IngestConformance, SourcesWhoseIdsCollideNeverMerge) {
+  const SourceKey victim = source_of("HighLatency", "checkout");
+  SourceState squatter;
+  squatter.key = source_of("Crafted", "collision");
+  squatter.key.id = victim.id;  // what a hash collision amounts to
+  const std::vector<Alert> crafted{firing("Crafted", "collision", "fpx", kT0)};
+  const SourceUpdate planted = apply_alerts(squatter, crafted, kNoneKnown, kT0, kDefaults);
+  const std::vector<SourceCommit> commits{SourceCommit{0, planted}};
+  const auto applied = this->store().commit(commits);
+  ASSERT_TRUE(applied.ok()) << applied.error().message();
+  ASSERT_EQ(*applied, std::vector<bool>{true});
+
+  const std::vector<Alert> webhook{firing("HighLatency", "checkout", "fp1", kT0 + kSecond),
+                                   firing("HighLatency", "checkout", "fp2", kT0 + 2 * kSecond)};
+  EXPECT_EQ(this->ingest(webhook, kT0 + 3 * kSecond).occurrences, 2u);
+  const IngestCounts again = this->ingest(webhook, kT0 + 4 * kSecond);
+  EXPECT_EQ(again.occurrences, 0u);
+  EXPECT_EQ(again.duplicates, 2u);
+
+  const SourceState at_hashed_id = this->source(victim);
+  EXPECT_EQ(at_hashed_id.key.canonical, squatter.key.canonical);
+  EXPECT_EQ(at_hashed_id.occurrences, 1u);
+  EXPECT_EQ(at_hashed_id.incident_count, 1u);
+
+  Queries queries(this->store());
+  const auto found = queries.source(victim.canonical, 10);
+  ASSERT_TRUE(found.ok()) << found.error().message();
+  EXPECT_EQ(found->source.key.canonical, victim.canonical);
+  EXPECT_NE(found->source.key.id, victim.id);
+  EXPECT_EQ(found->source.occurrences, 2u);
+  ASSERT_EQ(found->incidents.size(), 1u);
+  EXPECT_EQ(found->incidents[0].source, victim.canonical);
+  EXPECT_EQ(found->incidents[0].occurrences, 2u);
+
+  std::map<std::string, std::uint64_t> listed;
+  for (const auto& source : this->value(this->store().list_sources(10))) {
+    listed[source.key.canonical] = source.occurrences;
+  }
+  // The planted squatter is listed by MemoryStore only: RedisStore finds listed keys at their
+  // candidate ids, and this one's key does not hash to where it was planted (a real collision's
+  // would).
+  EXPECT_EQ(listed[victim.canonical], 2u);
+}
+
+// A source whose every candidate id is taken (only crafted collisions get there) is refused
+// with kInvalid (422, not a retried 503), and the batch's other sources are recorded.
+TYPED_TEST(IngestConformance, ASourceWithEveryIdTakenIsRefusedOthersRecorded) {
+  const SourceKey victim = source_of("HighLatency", "checkout");
+  std::vector<SourceCommit> planted;
+  for (unsigned attempt = 0; attempt < kSourceIdCandidates; ++attempt) {
+    const std::string service = "collision-" + std::to_string(attempt);
+    SourceState squatter;
+    squatter.key = source_of("Crafted", service);
+    squatter.key.id = source_id_candidate(victim.canonical, attempt);
+    const std::vector<Alert> crafted{firing("Crafted", service, "fpx", kT0)};
+    planted.push_back(SourceCommit{0, apply_alerts(squatter, crafted, kNoneKnown, kT0, kDefaults)});
+  }
+  const auto applied = this->store().commit(planted);
+  ASSERT_TRUE(applied.ok()) << applied.error().message();
+  ASSERT_EQ(*applied, std::vector<bool>(kSourceIdCandidates, true));
+
+  Ingestor ingestor(this->store(), kDefaults);
+  const auto counts = ingestor.ingest(
+      {firing("HighLatency", "checkout", "fp1", kT0), firing("Other", "checkout", "fp2", kT0)},
+      kT0 + kSecond);
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.error().code, ErrorCode::kInvalid);
+  EXPECT_NE(counts.error().message().find(victim.canonical), std::string::npos)
+      << counts.error().message();
+  Queries queries(this->store());
+  const auto found = queries.source(victim.canonical, 10);
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(this->source(source_of("Other", "checkout")).occurrences, 1u);
+  for (const auto& source : this->value(this->store().list_sources(100))) {
+    EXPECT_NE(source.key.canonical, victim.canonical);
+  }
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
+
+#include "pmx/core/source_ids.h"
 
 namespace pmx {
 namespace {
@@ -41,6 +44,21 @@ TEST(SourceKey, IdIsStableAcrossRuns) {
   // FNV-1a 64 of the canonical key: part of the Redis key layout, so it must never change.
   EXPECT_EQ(source_id_for(""), "cbf29ce484222325");
   EXPECT_EQ(source_id_for("a"), "af63dc4c8601ec8c");
+}
+
+// The later candidate ids of a key (taken only when another source holds its first): distinct
+// and stable, and candidate 0 is the id a source always had.
+TEST(SourceKey, CandidateIdsAreDistinctAndStable) {
+  EXPECT_EQ(source_id_candidate("a", 0), source_id_for("a"));
+  std::set<std::string> ids;
+  for (unsigned attempt = 0; attempt < kSourceIdCandidates; ++attempt) {
+    const std::string id = source_id_candidate(R"(alertname="HighLatency")", attempt);
+    EXPECT_EQ(id.size(), 16u);
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), std::size_t{kSourceIdCandidates});
+  EXPECT_EQ(source_id_candidate("a", 1), source_id_candidate("a", 1));
+  EXPECT_NE(source_id_candidate("a", 1), source_id_candidate("b", 1));
 }
 
 TEST(Occurrence, IdentifiedByFingerprintAndStartsAt) {

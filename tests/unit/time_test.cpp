@@ -23,6 +23,25 @@ TEST(Rfc3339, RejectsWhatIsNotATimestamp) {
   }
 }
 
+// A day that is not in its month is not a timestamp: 2026-02-30 once read as 2026-03-02.
+TEST(Rfc3339, RejectsDaysTheMonthDoesNotHave) {
+  for (const char* bad : {"2026-02-29T10:00:00Z", "2026-02-30T10:00:00Z", "2100-02-29T10:00:00Z",
+                          "2026-04-31T10:00:00Z", "2026-06-31T10:00:00Z", "2026-09-31T10:00:00Z",
+                          "2026-11-31T10:00:00Z", "2026-01-32T10:00:00Z", "2026-01-00T10:00:00Z",
+                          "0001-02-30T00:00:00Z"}) {
+    EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
+  }
+  // Leap years: divisible by 4, but not by 100 unless by 400.
+  EXPECT_EQ(parse_rfc3339("2028-02-29T00:00:00Z"),
+            parse_rfc3339("2028-03-01T00:00:00Z").value() - kNanosPerDay);
+  EXPECT_TRUE(parse_rfc3339("2000-02-29T00:00:00Z").has_value());
+  EXPECT_TRUE(parse_rfc3339("2024-02-29T23:59:59Z").has_value());
+  for (const char* last : {"2026-01-31T00:00:00Z", "2026-02-28T00:00:00Z", "2026-03-31T00:00:00Z",
+                           "2026-04-30T00:00:00Z", "2026-12-31T00:00:00Z"}) {
+    EXPECT_TRUE(parse_rfc3339(last).has_value()) << last;
+  }
+}
+
 TEST(Rfc3339, FormatRoundTrips) {
   for (UnixNanos t : {UnixNanos{1795419853852409315}, UnixNanos{1795419853000000000},
                       UnixNanos{1795419853120000000}}) {

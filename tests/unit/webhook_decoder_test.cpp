@@ -83,6 +83,19 @@ TEST(WebhookDecoder, MissingOrWronglyTypedFieldsAreNamed) {
   EXPECT_EQ(expect_error(R"({"version":"4","alerts":[],"truncatedAlerts":-1})").field, "truncatedAlerts");
 }
 
+TEST(WebhookDecoder, ImpossibleDatesAreNamed) {
+  const auto alert = [](const std::string& starts, const std::string& ends) {
+    return R"({"version":"4","alerts":[{"status":"resolved","labels":{"a":"b"},"startsAt":")" +
+           starts + R"(","endsAt":")" + ends + R"(","fingerprint":"f"}]})";
+  };
+  const auto starts = expect_error(alert("2026-02-30T10:00:00Z", "2026-03-01T10:00:00Z"));
+  EXPECT_EQ(starts.field, "alerts[0].startsAt");
+  EXPECT_NE(starts.detail.find("alerts[0].startsAt"), std::string::npos) << starts.detail;
+  EXPECT_EQ(expect_error(alert("2026-04-30T10:00:00Z", "2026-04-31T10:00:00Z")).field,
+            "alerts[0].endsAt");
+  EXPECT_TRUE(decode_webhook(alert("2028-02-29T10:00:00Z", "2028-03-01T10:00:00Z")).ok());
+}
+
 TEST(WebhookDecoder, UnknownVersionIsRejected) {
   const auto error = expect_error(R"({"version":"3","alerts":[]})");
   EXPECT_EQ(error.field, "version");

@@ -1,6 +1,8 @@
 #pragma once
 /// The server socket: plain HTTP, or HTTPS with a certificate and key from files
-/// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support.
+/// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support: TLS 1.2 and 1.3
+/// only, AEAD cipher suites with forward secrecy only, no renegotiation. Either way handlers see
+/// the Authorization header as the client sent it (see raw_headers.h), not percent-decoded.
 #include <memory>
 #include <string>
 
@@ -20,7 +22,8 @@ struct TlsConfig {
 /// A plain server when `tls` is empty, else an HTTPS one. Throws std::invalid_argument (a
 /// start-up configuration error) when only one file is given, and std::runtime_error naming the
 /// flag and the file when a file cannot be read, holds no PEM certificate or key, or the key
-/// does not belong to the certificate. Messages never contain file contents.
+/// does not belong to the certificate. Messages never contain file contents. The listening
+/// socket never shares its port: binding a port another process listens on fails.
 std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls);
 
 }  // namespace pmx

@@ -29,7 +29,9 @@ class Ingestor {
       : store_(store), config_(std::move(config)), observer_(observer) {}
 
   /// Records the alerts. On error nothing is counted and the caller answers 5xx, so
-  /// Alertmanager retries; whatever was written before the error is deduplicated then.
+  /// Alertmanager retries; whatever was written before the error is deduplicated then. The
+  /// exception is permanent: kInvalid when a source's every candidate id is another source's
+  /// (pmx/core/source_ids.h); the batch's other sources are recorded, and the caller answers 4xx.
   Result<IngestCounts> ingest(const std::vector<Alert>& alerts, UnixNanos received_at);
 
   const IngestConfig& config() const { return config_; }

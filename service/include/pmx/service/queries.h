@@ -25,10 +25,6 @@ struct RcaFilter {
   std::optional<std::string> source_id;
 };
 
-/// The id of a source addressed by its 16-hex id or by its canonical key, as the API and the
-/// web UI address them.
-std::string source_id_of(const std::string& key_or_id);
-
 class Queries {
  public:
   /// `store` must outlive the Queries. Thread-safe if the store is.
@@ -38,6 +34,9 @@ class Queries {
   Result<IncidentDetail> incident(const std::string& id);
   /// Sources, most recently seen first.
   Result<std::vector<SourceState>> sources(std::size_t limit);
+  /// The id of a source addressed by its 16-hex id or by its canonical key, as the API and the
+  /// web UI address them; "" (the id of nothing) when no source has that key.
+  Result<std::string> source_id_of(const std::string& key_or_id);
   /// The source (by id or canonical key) and up to `incident_limit` of its incidents.
   Result<SourceHistory> source(const std::string& key_or_id, std::size_t incident_limit);
   /// RCAs by id.
@@ -50,6 +49,10 @@ class Queries {
   bool ready() { return store_.healthy(); }
 
  private:
+  /// The source addressed by id or canonical key; nullopt when there is none. A key is looked
+  /// for at its candidate ids (pmx/core/source_ids.h) until one holds it or is free: one get_source
+  /// each, so one unless its first id is another source's.
+  Result<std::optional<SourceState>> find_source(const std::string& key_or_id);
   /// The RCAs with these ids, skipping any deleted since they were referenced.
   Result<std::vector<Rca>> rcas_by_id(const std::vector<std::string>& ids);
   /// For a repeat, every RCA that bears on the earlier incidents as of now: those that name one
