@@ -36,7 +36,7 @@ struct Flags {
   std::string basic_auth_password_file;
   std::size_t max_request_bytes = 8 * 1024 * 1024;
   std::string telemetry_path = "/metrics";
-  std::size_t http_threads = 16;
+  std::size_t max_connections = 512;
   bool read_auth = false;
   std::string read_timeout = "10s";
   std::string tls_cert_file;
@@ -77,15 +77,17 @@ void add_flags(CLI::App& app, Flags& f) {
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   app.add_option("--web.telemetry-path", f.telemetry_path, "Path under which to expose metrics")
       ->capture_default_str();
-  app.add_option("--web.max-connections", f.http_threads,
-                 "Worker threads; each open connection holds one")
-      ->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  app.add_option("--web.max-connections", f.max_connections,
+                 "Connections served at once, each on a thread of its own; at the maximum, "
+                 "new ones wait to be accepted")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16384}));
   app.add_flag("--web.read-auth", f.read_auth,
                "GET of the API and of the telemetry path need the credentials too "
                "(health endpoints stay open)");
   app.add_option("--web.read-timeout", f.read_timeout,
-                 "How long a read or write on a connection may stall, and an idle keep-alive "
-                 "connection may stay open, before it is closed")
+                 "How long a whole request may take to arrive, a write may stall, and an idle "
+                 "keep-alive connection may stay open, before the connection is closed")
       ->capture_default_str();
   app.add_option("--web.tls-cert-file", f.tls_cert_file,
                  "PEM certificate (and chain) to serve HTTPS with; needs --web.tls-key-file");
@@ -324,7 +326,7 @@ int run(const Flags& f) {
   HttpConfig http;
   http.telemetry_path = f.telemetry_path;
   http.max_request_bytes = f.max_request_bytes;
-  http.threads = f.http_threads;
+  http.max_connections = f.max_connections;
   http.io_timeout = std::chrono::microseconds(read_timeout / 1000);
   http.read_auth = f.read_auth;
   install_http_api(

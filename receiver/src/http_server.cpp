@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "guarded_server.h"
 #include "http_util.h"
 #include "pmx/core/logfmt.h"
 #include "pmx/receiver/http_api.h"
@@ -26,8 +27,36 @@ post-mortem KPIs.</p>
 </body></html>
 )";
 
+/// The daemon's own servers (guarded_server.h) refuse from the head alone what must not be read:
+/// a body without credentials, or one over the limit. A plain httplib::Server (in-process
+/// tests) gets a pool; the handlers check credentials and the limit either way.
+void guard_connections(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  auto* guarded = dynamic_cast<GuardedConnections*>(&server);
+  if (guarded == nullptr) {
+    server.new_task_queue = [n = config.max_connections] { return new httplib::ThreadPool(n); };
+    return;
+  }
+  RequestRules rules;
+  rules.max_body_bytes = config.max_request_bytes;
+  rules.max_connections = config.max_connections;
+  if (deps.authenticator.enabled()) {
+    rules.authorized = [&authenticator = deps.authenticator](const std::string& authorization) {
+      return authenticator.allows(authorization);
+    };
+  }
+  rules.on_refused = [&metrics = deps.telemetry.ingest()](const RequestHead& head,
+                                                          const std::string& remote,
+                                                          const Refusal& refusal) {
+    if (head.method != "POST" || head.path() != "/api/v1/webhook") return;
+    metrics.webhook_answered(refusal.status);
+    spdlog::warn("msg=\"webhook rejected\" reason={} remote={}",
+                 refusal.status == 401 ? "unauthorized" : logfmt_quote(refusal.message),
+                 logfmt_value(remote));
+  };
+  guarded->guard(std::move(rules));
+}
+
 void install_limits(httplib::Server& server, const HttpConfig& config) {
-  server.new_task_queue = [threads = config.threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(config.max_request_bytes);
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config.io_timeout);
   const auto micros = (config.io_timeout - seconds).count();
@@ -118,6 +147,7 @@ void install_health(httplib::Server& server, const HttpConfig& config, HttpDepen
 }  // namespace
 
 void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  guard_connections(server, config, deps);
   install_limits(server, config);
   install_error_handling(server);
   install_read_auth(server, config, deps);

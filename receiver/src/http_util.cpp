@@ -72,7 +72,7 @@ bool known_params(const httplib::Request& req, httplib::Response& res,
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,
                 httplib::Response& res) {
   if (authenticator.allows(req.get_header_value("Authorization"))) return true;
-  res.set_header("WWW-Authenticate", "Bearer realm=\"postmortem-exporter\"");
+  res.set_header("WWW-Authenticate", kAuthChallenge);
   send_error(res, 401, "missing or invalid credentials");
   return false;
 }

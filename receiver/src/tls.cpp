@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "files.h"
-#include "raw_headers.h"
+#include "guarded_server.h"
 
 namespace pmx {
 namespace {
@@ -73,7 +73,7 @@ void reuse_address_only(httplib::Server& server) {
 }
 
 std::unique_ptr<httplib::Server> plain_server() {
-  auto server = std::make_unique<RawAuthorizationServer>();
+  auto server = std::make_unique<GuardedServer>();
   reuse_address_only(*server);
   return server;
 }
@@ -109,8 +109,7 @@ std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls) {
     throw std::invalid_argument("--web.tls-cert-file and --web.tls-key-file go together");
   }
   validate(tls);
-  auto server =
-      std::make_unique<RawAuthorizationSslServer>(tls.cert_file.c_str(), tls.key_file.c_str());
+  auto server = std::make_unique<GuardedSslServer>(tls.cert_file.c_str(), tls.key_file.c_str());
   if (!server->is_valid()) {
     ERR_clear_error();
     throw std::runtime_error("cannot set up TLS with " + tls.cert_file + " and " + tls.key_file);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,13 @@
 #include <thread>
 
 namespace pmx::testing {
+namespace {
+
+/// A server may refuse a request and close while a test still sends its body: the test sees a
+/// failed send, not a SIGPIPE that kills the whole test binary.
+const bool kSigpipeIgnored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+
+}  // namespace
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
     : log_path_(std::move(log_path)) {
@@ -35,6 +43,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
     setpgid(0, 0);
     // If the test binary dies mid-test, take the child with it: no orphaned servers.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    std::signal(SIGPIPE, SIG_DFL);  // an ignored signal would stay ignored across exec
     execvp(args[0], args.data());
     _exit(127);
   }

@@ -7,6 +7,9 @@
 
 namespace pmx {
 
+/// The challenge of every 401 (WWW-Authenticate).
+inline constexpr const char* kAuthChallenge = "Bearer realm=\"postmortem-exporter\"";
+
 struct AuthConfig {
   std::optional<std::string> bearer_token;
   std::optional<std::string> basic_user;

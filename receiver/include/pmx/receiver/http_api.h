@@ -22,12 +22,10 @@ namespace pmx {
 struct HttpConfig {
   std::string telemetry_path = "/metrics";
   std::size_t max_request_bytes = 8 * 1024 * 1024;
-  /// Worker threads; cpp-httplib holds one per open connection, keep-alive included.
-  std::size_t threads = 16;
-  /// How long one read or write on a connection may wait, and how long an idle keep-alive
-  /// connection is kept (--web.read-timeout): a client that stalls holds a worker this long.
-  /// cpp-httplib applies it to each read, not to the whole request, so a client that trickles
-  /// a byte just faster than this keeps its worker (README, "Limits").
+  /// Connections served at once, each on a thread of its own (--web.max-connections).
+  std::size_t max_connections = 512;
+  /// How long a whole request may take to arrive, a write may stall, and an idle keep-alive
+  /// connection is kept (--web.read-timeout).
   std::chrono::microseconds io_timeout = std::chrono::seconds(10);
   /// --web.read-auth: GET/HEAD of the API and of the telemetry path need the credentials too.
   /// The health endpoints and the landing page stay open for probes.

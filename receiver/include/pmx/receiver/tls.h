@@ -2,7 +2,8 @@
 /// The server socket: plain HTTP, or HTTPS with a certificate and key from files
 /// (--web.tls-cert-file, --web.tls-key-file), on cpp-httplib's OpenSSL support: TLS 1.2 and 1.3
 /// only, AEAD cipher suites with forward secrecy only, no renegotiation. Either way handlers see
-/// the Authorization header as the client sent it (see raw_headers.h), not percent-decoded.
+/// the Authorization header as the client sent it, not percent-decoded, and every connection is
+/// guarded before httplib reads it (see guarded_server.h).
 #include <memory>
 #include <string>
 
