@@ -92,7 +92,7 @@ step_fuzz() {
   install_missing clang libclang-rt-14-dev
   local dir="$ROOT/build-fuzz"
   CC=clang CXX=clang++ configure_and_build "$dir" \
-    "webhook_decoder_fuzz rca_loader_fuzz matcher_fuzz" \
+    "webhook_decoder_fuzz rca_loader_fuzz matcher_fuzz request_fuzz" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" \
     -DPMX_WERROR=ON -DPMX_FUZZ=ON -DPMX_BUILD_TESTS=OFF
   local work="$dir/fuzz-run"
@@ -129,6 +129,7 @@ step_fuzz() {
   run_fuzzer rca_loader_fuzz json.dict "$ROOT/schema/examples/valid" "$ROOT/schema/examples/invalid" \
     "$ROOT/fuzz/rca_seeds"
   run_fuzzer matcher_fuzz matcher.dict "$work/matcher-seeds"
+  run_fuzzer request_fuzz http.dict "$ROOT/fuzz/request_seeds"
   return "$failed"
 }
 

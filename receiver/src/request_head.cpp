@@ -110,6 +110,12 @@ std::variant<RequestHead, Refusal> parse_request_head(std::string_view text) {
 
   RequestHead head;
   const std::string_view request_line = lines.front();
+  if (std::any_of(request_line.begin(), request_line.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 32 || u == 127;
+      })) {
+    return bad_request("control character in the request line");
+  }
   const std::size_t first = request_line.find(' ');
   const std::size_t second =
       request_line.find(' ', first == std::string_view::npos ? 0 : first + 1);
