@@ -119,6 +119,16 @@ A generated secret value that survives upgrades: the value of `key` in the exist
 {{- if and .Values.rca.existingConfigMap .Values.rca.files }}
 {{- fail "rca.files and rca.existingConfigMap are mutually exclusive" }}
 {{- end }}
+{{- $np := .Values.networkPolicy }}
+{{- if and $np.enabled (eq .Values.mode "standalone") }}
+{{- $peers := 0 }}
+{{- range $name := list "alertmanager" "prometheus" }}
+{{- if hasKey (get $np $name | default dict) "podSelector" }}{{ $peers = add1 $peers }}{{ end }}
+{{- end }}
+{{- if and (eq $peers 0) (not $np.extraIngress) }}
+{{- fail "networkPolicy.enabled but no peer is left (alertmanager.podSelector, prometheus.podSelector and extraIngress are all unset): an ingress rule without peers would admit every source. Add a peer to networkPolicy.extraIngress, or set networkPolicy.enabled=false." }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The webhook URL Alertmanager posts to. */}}

@@ -29,6 +29,8 @@ type Expectation struct {
 	RCAs            int                          `yaml:"rcas"`
 	RenderError     string                       `yaml:"renderError"`
 	SchemaError     bool                         `yaml:"schemaError"`
+	// NetworkPolicies by name (networkpolicy.go); none rendered when absent.
+	NetworkPolicies map[string]NetworkPolicyExpectation `yaml:"networkPolicies"`
 }
 
 // Object is one rendered Kubernetes object.
@@ -134,6 +136,7 @@ func runCheck(c CheckConfig) bool {
 	report.check("workload selectors match their pod labels", checkWorkloadSelectors(r))
 	report.check("every Service selects its pods and their ports", checkServices(r))
 	report.check("ServiceMonitor selects the daemon's Service and port", checkServiceMonitor(r))
+	report.check("NetworkPolicies: one pod set each, its ports, the expected peers", checkNetworkPolicies(r, expect))
 	report.check("StatefulSet: serviceName, claims, append-only Redis", checkStatefulSets(r))
 	report.check("secure securityContext on every container", checkSecurity(r))
 	report.check("daemon container: probes on /-/healthy and /-/ready, resources", checkDaemonContainer(r))
