@@ -97,7 +97,8 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
 
   auto awaiting = gauge_family(
       "postmortem_incidents_awaiting_postmortem",
-      "Resolved incidents that need a post-mortem and have no published RCA; overdue=\"true\" "
+      "Resolved incidents that need a post-mortem and have no published or waived RCA; "
+      "overdue=\"true\" "
       "once past --postmortem.due.");
   add(awaiting, static_cast<double>(kpis.awaiting_overdue), {{"overdue", "true"}});
   add(awaiting, static_cast<double>(kpis.awaiting - kpis.awaiting_overdue), {{"overdue", "false"}});
@@ -106,7 +107,7 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   auto coverage = gauge_family(
       "postmortem_coverage_ratio",
       "Incidents resolved in the KPI window that need a post-mortem: share with a published "
-      "RCA. Absent when none needed one.");
+      "or waived RCA. Absent when none needed one.");
   if (kpis.coverage_ratio) add(coverage, *kpis.coverage_ratio);
   families.push_back(std::move(coverage));
 
