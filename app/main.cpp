@@ -342,6 +342,7 @@ int run(const Flags& f) {
                      pmx::logfmt_quote(why));
     return 1;
   }
+  raise_listen_backlog(server);
   std::thread signal_thread([&server, &reload_rcas, signals] {
     int signal = 0;
     while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {

@@ -388,20 +388,17 @@ ConnectionLimits limits_of(time_t keep_alive_sec, time_t read_sec, time_t read_u
                           to_millis(read_sec, read_usec), to_millis(write_sec, write_usec)};
 }
 
-/// Every connection on a thread of its own (connection_threads.h), and a listen backlog that
-/// does not drop connections arriving together (httplib listens with a backlog of 5).
+/// Every connection on a thread of its own (connection_threads.h).
 template <typename Server>
-void use_connection_threads(Server& server, std::atomic<socket_t>& listening,
-                            const RequestRules& rules) {
-  server.new_task_queue = [&listening, &rules] {
-    ::listen(listening, SOMAXCONN);
-    return new ConnectionThreads(rules.max_connections);
-  };
+void use_connection_threads(Server& server, const RequestRules& rules) {
+  server.new_task_queue = [&rules] { return new ConnectionThreads(rules.max_connections); };
 }
 
 }  // namespace
 
-GuardedServer::GuardedServer() { use_connection_threads(*this, svr_sock_, rules_); }
+GuardedServer::GuardedServer() { use_connection_threads(*this, rules_); }
+
+void GuardedServer::raise_backlog() { ::listen(svr_sock_, SOMAXCONN); }
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   const ConnectionLimits limits =
@@ -424,8 +421,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
 
 GuardedSslServer::GuardedSslServer(const char* cert_path, const char* private_key_path)
     : httplib::SSLServer(cert_path, private_key_path) {
-  use_connection_threads(*this, svr_sock_, rules_);
+  use_connection_threads(*this, rules_);
 }
+
+void GuardedSslServer::raise_backlog() { ::listen(svr_sock_, SOMAXCONN); }
 
 bool GuardedSslServer::process_and_close_socket(socket_t sock) {
   const ConnectionLimits limits =

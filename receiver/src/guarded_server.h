@@ -38,12 +38,16 @@ class GuardedConnections {
  public:
   virtual ~GuardedConnections() = default;
   virtual void guard(RequestRules rules) = 0;
+  /// Listens with the system's largest backlog (httplib's is 5, and connections arriving
+  /// together beyond it wait a SYN retry, a second). Call once bound, before serving.
+  virtual void raise_backlog() = 0;
 };
 
 class GuardedServer final : public httplib::Server, public GuardedConnections {
  public:
   GuardedServer();
   void guard(RequestRules rules) override { rules_ = std::move(rules); }
+  void raise_backlog() override;
 
  private:
   bool process_and_close_socket(socket_t sock) override;
@@ -54,6 +58,7 @@ class GuardedSslServer final : public httplib::SSLServer, public GuardedConnecti
  public:
   GuardedSslServer(const char* cert_path, const char* private_key_path);
   void guard(RequestRules rules) override { rules_ = std::move(rules); }
+  void raise_backlog() override;
 
  private:
   bool process_and_close_socket(socket_t sock) override;

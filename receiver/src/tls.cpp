@@ -119,4 +119,8 @@ std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls) {
   return server;
 }
 
+void raise_listen_backlog(httplib::Server& server) {
+  if (auto* guarded = dynamic_cast<GuardedConnections*>(&server)) guarded->raise_backlog();
+}
+
 }  // namespace pmx

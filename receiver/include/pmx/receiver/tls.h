@@ -27,4 +27,8 @@ struct TlsConfig {
 /// socket never shares its port: binding a port another process listens on fails.
 std::unique_ptr<httplib::Server> make_http_server(const TlsConfig& tls);
 
+/// Once a server of make_http_server() is bound, and before it serves or anything can stop it:
+/// listens with the system's largest backlog instead of httplib's 5.
+void raise_listen_backlog(httplib::Server& server);
+
 }  // namespace pmx
