@@ -3,7 +3,6 @@
 // Expect: 100-continue. Each attack is a bounded loop; the daemon must refuse it from the
 // request head, keep its peak memory under 64 MB, and keep answering its probes and webhooks.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "alertmanager.h"
+#include "compression.h"
 #include "e2e.h"
 #include "raw_connection.h"
 
@@ -19,6 +19,7 @@ namespace pmx::e2e {
 namespace {
 
 using pmx::testing::kFixtureToken;
+using pmx::testing::compress;
 using pmx::testing::RawConnection;
 using pmx::testing::RawResponse;
 using pmx::testing::read_fixture;
@@ -33,21 +34,6 @@ constexpr bool kSanitized = true;  // shadow memory: only the growth is comparab
 #else
 constexpr bool kSanitized = false;
 #endif
-
-/// gzip of `data` (what `Content-Encoding: gzip` carries).
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 std::string chunk(const std::string& data) {
   char size[32];
@@ -124,7 +110,7 @@ TEST_F(UnauthenticatedClients, AChunkedBodyIsRefusedWith401BeforeAnyByteOfItIsRe
 }
 
 TEST_F(UnauthenticatedClients, ACompressedBodyIsRefusedBeforeItIsDecompressed) {
-  const std::string bomb = gzip(std::string(200 * kMiB, '\0'));  // ~200 KB on the wire
+  const std::string bomb = compress(std::string(200 * kMiB, '\0'));  // ~200 KB on the wire
   RawConnection connection(daemon_.port());
   const RawResponse answer =
       refused_from_head(connection,
@@ -142,7 +128,7 @@ TEST_F(UnauthenticatedClients, TheLimitAppliesToTheBodyAfterDechunkingAndDecompr
   const std::string auth = "Authorization: Bearer " + kFixtureToken + "\r\n";
   const std::string webhook = read_fixture("01-firing-group-checkout.json");
   {  // A small gzip webhook is decompressed and stored.
-    const std::string body = gzip(webhook);
+    const std::string body = compress(webhook);
     RawConnection connection(daemon_.port());
     connection.send("POST /api/v1/webhook HTTP/1.1\r\nHost: x\r\n" + auth +
                     "Content-Encoding: gzip\r\nContent-Type: application/json\r\n"
@@ -166,7 +152,7 @@ TEST_F(UnauthenticatedClients, TheLimitAppliesToTheBodyAfterDechunkingAndDecompr
   {  // 200 KB of gzip that would be 3 MB of JSON: 413 while decompressing, and closed.
     std::string padded = webhook;
     padded.insert(padded.rfind('}'), ",\"x\":\"" + std::string(3 * kMiB, 'a') + "\"");
-    const std::string body = gzip(padded);
+    const std::string body = compress(padded);
     ASSERT_LT(body.size(), kMaxRequestBytes);
     RawConnection connection(daemon_.port());
     connection.send("POST /api/v1/webhook HTTP/1.1\r\nHost: x\r\n" + auth +
