@@ -18,8 +18,8 @@
 namespace pmx::e2e {
 namespace {
 
-using pmx::testing::kFixtureToken;
 using pmx::testing::compress;
+using pmx::testing::kFixtureToken;
 using pmx::testing::RawConnection;
 using pmx::testing::RawResponse;
 using pmx::testing::read_fixture;

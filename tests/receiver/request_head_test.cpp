@@ -1,5 +1,7 @@
 // The request head and body as the connection guard reads them (receiver/src/request_head.h,
 // request_body.h): the decisions taken before httplib sees a request, one rule per test.
+#include "request_head.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 
 #include "compression.h"
 #include "request_body.h"
-#include "request_head.h"
 
 namespace pmx {
 namespace {
@@ -79,9 +80,13 @@ TEST(RequestHead, RefusesWhatCannotBeServedFromTheHeadAlone) {
   std::string many = "GET / HTTP/1.1\r\n";
   for (int i = 0; i <= 100; ++i) many += "X: y\r\n";
   EXPECT_EQ(refusal_status(many + "\r\n"), 431);
-  EXPECT_EQ(refusal_status("GET / HTTP/1.1\r\nX: " + std::string(65 * 1024, 'a') + "\r\n\r\n"), 431);
-  EXPECT_EQ(refusal_status("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"), 400);
-  EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
+  EXPECT_EQ(refusal_status("GET / HTTP/1.1\r\nX: " + std::string(65 * 1024, 'a') + "\r\n\r\n"),
+            431);
+  EXPECT_EQ(refusal_status("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+            400);
+  EXPECT_EQ(
+      refusal_status("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      400);
   EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400);
   EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), 501);
   EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nContent-Encoding: br\r\n\r\n"), 415);
