@@ -54,7 +54,8 @@ void ActivityLog::incident_step(const Incident& incident, const TimelineEvent& s
     case TimelineEventType::kResolved:
       // From the first firing: a reopened incident's duration includes its earlier spells.
       log_info("incident resolved",
-               {id, source,
+               {id,
+                source,
                 {"duration", log_seconds(static_cast<double>(step.at - incident.opened_at) /
                                          kNanosPerSecond)}});
       return;

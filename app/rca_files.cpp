@@ -20,7 +20,8 @@ using nlohmann::json;
 
 void log_problems(const fs::path& file, const Error& error) {
   if (error.problems.empty()) {
-    log_error("RCA file skipped", {{"file", quoted(file.string())}, {"err", quoted(error.message())}});
+    log_error("RCA file skipped",
+              {{"file", quoted(file.string())}, {"err", quoted(error.message())}});
   }
   for (const auto& problem : error.problems) {
     log_error("RCA file skipped", {{"file", quoted(file.string())},

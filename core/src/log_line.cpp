@@ -10,8 +10,8 @@ namespace {
 /// `text` as a JSON string. nlohmann escapes the controls below 0x20 but lets DEL through
 /// raw, as JSON allows; escape it too, so no format writes a raw control byte.
 std::string json_string(std::string_view text) {
-  const std::string dumped = nlohmann::json(std::string(text)).dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string dumped = nlohmann::json(std::string(text))
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out;
   out.reserve(dumped.size());
   for (const char c : dumped) {

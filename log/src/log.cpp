@@ -17,8 +17,10 @@ std::atomic<LogFormat> g_format{LogFormat::kLogfmt};
 /// `%L` replacement: level names as Prometheus components write them (warn, not warning).
 class LevelFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    static constexpr std::string_view kNames[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr std::string_view kNames[] = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
     const std::string_view name = kNames[static_cast<int>(msg.level)];
     dest.append(name.data(), name.data() + name.size());
   }

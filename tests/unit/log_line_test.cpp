@@ -63,9 +63,10 @@ TEST(LogLine, LogfmtAlwaysQuotesQuotedValues) {
 TEST(LogLine, NumbersAndBooleansAreWrittenAsSuch) {
   const std::size_t alerts = 12;
   const std::int64_t version = -3;
-  EXPECT_EQ(render_log_entry(LogFormat::kLogfmt, "x",
-                             {{"alerts", alerts}, {"version", version}, {"tls", true}, {"on", false}}),
-            R"(msg="x" alerts=12 version=-3 tls=true on=false)");
+  EXPECT_EQ(
+      render_log_entry(LogFormat::kLogfmt, "x",
+                       {{"alerts", alerts}, {"version", version}, {"tls", true}, {"on", false}}),
+      R"(msg="x" alerts=12 version=-3 tls=true on=false)");
   // Strings in JSON too, as in earlier releases: a consumer's field types do not change.
   EXPECT_EQ(render_log_entry(LogFormat::kJson, "x", {{"alerts", alerts}, {"tls", true}}),
             R"("msg":"x","alerts":"12","tls":"true")");
