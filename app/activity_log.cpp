@@ -1,12 +1,11 @@
 #include "activity_log.h"
 
 #include <spdlog/fmt/fmt.h>
-#include <spdlog/spdlog.h>
 
 #include <set>
 #include <vector>
 
-#include "pmx/core/logfmt.h"
+#include "pmx/log/log.h"
 
 namespace pmx {
 namespace {
@@ -30,13 +29,13 @@ std::vector<std::string> rca_ids(const std::vector<RelatedRca>& rcas) {
 void log_repeat(const Incident& incident) {
   // Flagged only when it opened as a repeat, so repeat is set; an empty one is still a line.
   const RepeatInfo repeat = incident.repeat.value_or(RepeatInfo{});
-  spdlog::info(
-      "msg=\"incident flagged repeat\" incident={} source={} occurrence={} earlier={} rcas={} "
-      "open_action_items={} ineffective_fix={}",
-      logfmt_value(incident.id), logfmt_quote(incident.source), repeat.ordinal,
-      logfmt_value(joined(repeat.earlier_incidents, ",")),
-      logfmt_value(joined(rca_ids(repeat.rcas), ",")), repeat.open_action_items,
-      repeat.ineffective_fix);
+  log_info("incident flagged repeat", {{"incident", incident.id},
+                                       {"source", quoted(incident.source)},
+                                       {"occurrence", repeat.ordinal},
+                                       {"earlier", joined(repeat.earlier_incidents, ",")},
+                                       {"rcas", joined(rca_ids(repeat.rcas), ",")},
+                                       {"open_action_items", repeat.open_action_items},
+                                       {"ineffective_fix", repeat.ineffective_fix}});
 }
 
 }  // namespace
@@ -46,22 +45,22 @@ std::string log_seconds(double seconds) {
 }
 
 void ActivityLog::incident_step(const Incident& incident, const TimelineEvent& step) {
-  const std::string id = logfmt_value(incident.id);
-  const std::string source = logfmt_quote(incident.source);
+  const LogField id("incident", incident.id);
+  const LogField source("source", quoted(incident.source));
   switch (step.type) {
     case TimelineEventType::kOpened:
-      spdlog::info("msg=\"incident opened\" incident={} source={} severity={}", id, source,
-                   logfmt_value(joined(incident.severities)));
+      log_info("incident opened", {id, source, {"severity", joined(incident.severities)}});
       return;
     case TimelineEventType::kResolved:
       // From the first firing: a reopened incident's duration includes its earlier spells.
-      spdlog::info(
-          "msg=\"incident resolved\" incident={} source={} duration={}", id, source,
-          log_seconds(static_cast<double>(step.at - incident.opened_at) / kNanosPerSecond));
+      log_info("incident resolved",
+               {id,
+                source,
+                {"duration", log_seconds(static_cast<double>(step.at - incident.opened_at) /
+                                         kNanosPerSecond)}});
       return;
     case TimelineEventType::kReopened:
-      spdlog::info("msg=\"incident reopened\" incident={} source={} reopened={}", id, source,
-                   incident.reopened);
+      log_info("incident reopened", {id, source, {"reopened", incident.reopened}});
       return;
     case TimelineEventType::kFlaggedRepeat:
       log_repeat(incident);
@@ -72,25 +71,26 @@ void ActivityLog::incident_step(const Incident& incident, const TimelineEvent& s
 }
 
 void ActivityLog::rca_written(const RcaWritten& write) {
-  spdlog::info("msg=\"RCA stored\" rca={} version={} write={} origin={} changed={}",
-               logfmt_value(write.id), write.version, to_string(write.kind),
-               to_string(write.origin),
-               logfmt_quote(write.changes.empty() ? "nothing" : joined(write.changes, "; ")));
+  log_info("RCA stored",
+           {{"rca", write.id},
+            {"version", write.version},
+            {"write", to_string(write.kind)},
+            {"origin", to_string(write.origin)},
+            {"changed", quoted(write.changes.empty() ? "nothing" : joined(write.changes, "; "))}});
 }
 
 void ActivityLog::rca_deleted(const std::string& id, std::int64_t version, RcaOrigin origin) {
-  spdlog::info("msg=\"RCA deleted\" rca={} version={} origin={}", logfmt_value(id), version,
-               to_string(origin));
+  log_info("RCA deleted", {{"rca", id}, {"version", version}, {"origin", to_string(origin)}});
 }
 
 void log_store_availability(const RedisAvailability& change) {
   if (!change.available) {
-    spdlog::warn("msg=\"store unavailable\" address={} error={}", logfmt_value(change.address),
-                 logfmt_quote(change.error));
+    log_warn("store unavailable", {{"address", change.address}, {"error", quoted(change.error)}});
     return;
   }
-  spdlog::info("msg=\"store available again\" address={} after={}", logfmt_value(change.address),
-               log_seconds(static_cast<double>(change.outage.count()) / 1000));
+  log_info("store available again",
+           {{"address", change.address},
+            {"after", log_seconds(static_cast<double>(change.outage.count()) / 1000)}});
 }
 
 }  // namespace pmx

@@ -1,6 +1,6 @@
 #pragma once
 // The lines an operator can rely on (README, "Logs"): what the use cases changed and when the
-// store comes and goes, one info line each, written with spdlog as logfmt fragments.
+// store comes and goes, one info line each, written through pmx/log/log.h.
 #include <string>
 
 #include "pmx/service/ingestor.h"

@@ -3,7 +3,6 @@
 #include <httplib.h>
 #include <malloc.h>
 #include <signal.h>
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cctype>
@@ -14,8 +13,7 @@
 #include <thread>
 
 #include "activity_log.h"
-#include "logging.h"
-#include "pmx/core/logfmt.h"
+#include "pmx/log/log.h"
 #include "pmx/receiver/http_api.h"
 #include "pmx/receiver/tls.h"
 #include "pmx/store/memory_store.h"
@@ -198,8 +196,8 @@ UnixNanos duration_flag(const std::string& flag, const std::string& value) {
 
 std::unique_ptr<Store> make_store(const Flags& f) {
   if (f.redis_url.empty() && f.redis_sentinels.empty()) {
-    spdlog::warn("msg=\"no --redis.url: using the embedded store; state is NOT persisted and is "
-                 "lost on restart\"");
+    log_warn("no --redis.url: using the embedded store; state is NOT persisted and is lost on "
+             "restart");
     return std::make_unique<MemoryStore>();
   }
   RedisConfig config;
@@ -220,9 +218,9 @@ std::unique_ptr<Store> make_store(const Flags& f) {
     throw std::invalid_argument("--redis.wait-timeout must be at least 1ms");
   }
   if (!config.sentinels.empty()) {
-    spdlog::info("msg=\"Redis through Sentinel\" sentinels={} master={} wait_replicas={}",
-                 logfmt_quote(config.sentinels), logfmt_quote(config.sentinel_master),
-                 config.wait_replicas);
+    log_info("Redis through Sentinel", {{"sentinels", quoted(config.sentinels)},
+                                        {"master", quoted(config.sentinel_master)},
+                                        {"wait_replicas", config.wait_replicas}});
   }
   return std::make_unique<RedisStore>(config);
 }
@@ -256,16 +254,21 @@ UnixNanos wall_clock_now() {
 /// The start-up line: where it listens, and every flag that decides what counts (windows,
 /// policy, what is ignored), so a log says which settings produced that run's numbers.
 void log_listening(const Flags& f, const std::string& host, int port, const IngestConfig& ingest) {
-  spdlog::info(
-      "msg=\"listening\" address={} tls={} read_auth={} version={} store={} source_labels={} "
-      "reopen_window={} repeat_window={} kpi_window={} postmortem_due={} required_severities={} "
-      "require_repeats={} incident_ignore={} top_sources={}",
-      logfmt_value(host + ":" + std::to_string(port)), !f.tls_cert_file.empty(), f.read_auth,
-      PMX_VERSION, f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis",
-      logfmt_value(f.source_labels), logfmt_value(f.reopen_window), logfmt_value(f.repeat_window),
-      logfmt_value(f.kpi_window), logfmt_quote(to_string(ingest.postmortem.due)),
-      logfmt_value(f.required_severities), ingest.postmortem.require_repeats,
-      logfmt_quote(to_string(ingest.ignore)), f.top_sources);
+  log_info("listening",
+           {{"address", host + ":" + std::to_string(port)},
+            {"tls", !f.tls_cert_file.empty()},
+            {"read_auth", f.read_auth},
+            {"version", PMX_VERSION},
+            {"store", f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis"},
+            {"source_labels", f.source_labels},
+            {"reopen_window", f.reopen_window},
+            {"repeat_window", f.repeat_window},
+            {"kpi_window", f.kpi_window},
+            {"postmortem_due", quoted(to_string(ingest.postmortem.due))},
+            {"required_severities", f.required_severities},
+            {"require_repeats", ingest.postmortem.require_repeats},
+            {"incident_ignore", quoted(to_string(ingest.ignore))},
+            {"top_sources", f.top_sources}});
 }
 
 int run(const Flags& f) {
@@ -292,7 +295,7 @@ int run(const Flags& f) {
       make_http_server(TlsConfig{f.tls_cert_file, f.tls_key_file});
   httplib::Server& server = *server_ptr;
   if (!authenticator.enabled()) {
-    spdlog::warn("msg=\"no --web.auth-token-file: anyone who can reach the port can post alerts\"");
+    log_warn("no --web.auth-token-file: anyone who can reach the port can post alerts");
   }
 
   // Signals are handled by one thread with sigwait; block them before any thread starts.
@@ -316,10 +319,9 @@ int run(const Flags& f) {
     try {
       load_rca_dir(f.rca_dir, f.max_request_bytes, queries, rcas, wall_clock_now());
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"--rca.dir not loaded\" dir={} err={}", logfmt_quote(f.rca_dir),
-                    logfmt_quote(e.what()));
+      log_error("--rca.dir not loaded", {{"dir", quoted(f.rca_dir)}, {"err", quoted(e.what())}});
     } catch (...) {
-      spdlog::error("msg=\"--rca.dir not loaded\" dir={}", logfmt_quote(f.rca_dir));
+      log_error("--rca.dir not loaded", {{"dir", quoted(f.rca_dir)}});
     }
   };
   reload_rcas();
@@ -338,19 +340,17 @@ int run(const Flags& f) {
   if (bound < 0) {
     // httplib reports failure only; errno still holds why bind or listen failed.
     const std::string why = errno == 0 ? "unknown" : lower_case(std::strerror(errno));
-    spdlog::critical("msg=\"cannot listen\" address={} err={}", logfmt_value(f.listen_address),
-                     pmx::logfmt_quote(why));
+    log_critical("cannot listen", {{"address", f.listen_address}, {"err", quoted(why)}});
     return 1;
   }
   raise_listen_backlog(server);
   std::thread signal_thread([&server, &reload_rcas, signals] {
     int signal = 0;
     while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
-      spdlog::info("msg=\"SIGHUP: reloading --rca.dir\"");
+      log_info("SIGHUP: reloading --rca.dir");
       reload_rcas();
     }
-    spdlog::info("msg=\"shutting down: finishing in-flight requests\" signal={}",
-                 logfmt_value(strsignal(signal)));
+    log_info("shutting down: finishing in-flight requests", {{"signal", strsignal(signal)}});
     server.stop();
   });
   log_listening(f, host, bound, ingest_config);
@@ -358,7 +358,7 @@ int run(const Flags& f) {
   // Wake the signal thread if listen ended for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
-  spdlog::info("msg=\"stopped\"");
+  log_info("stopped");
   return 0;
 }
 
@@ -380,7 +380,7 @@ int main(int argc, char** argv) {
     pmx::setup_logging(flags.log_level, flags.log_format);
     return pmx::run(flags);
   } catch (const std::exception& e) {
-    spdlog::critical("msg=\"cannot start\" err={}", pmx::logfmt_quote(e.what()));
+    pmx::log_critical("cannot start", {{"err", pmx::quoted(e.what())}});
     return 1;
   }
 }

@@ -1,7 +1,6 @@
 #include "rca_files.h"
 
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +9,7 @@
 #include <filesystem>
 #include <set>
 
-#include "pmx/core/logfmt.h"
+#include "pmx/log/log.h"
 #include "pmx/receiver/json_body.h"
 
 namespace pmx {
@@ -21,19 +20,19 @@ using nlohmann::json;
 
 void log_problems(const fs::path& file, const Error& error) {
   if (error.problems.empty()) {
-    spdlog::error("msg=\"RCA file skipped\" file={} err={}", logfmt_quote(file.string()),
-                  logfmt_quote(error.message()));
+    log_error("RCA file skipped",
+              {{"file", quoted(file.string())}, {"err", quoted(error.message())}});
   }
   for (const auto& problem : error.problems) {
-    spdlog::error("msg=\"RCA file skipped\" file={} field={} err={}", logfmt_quote(file.string()),
-                  logfmt_quote(problem.path), logfmt_quote(problem.message));
+    log_error("RCA file skipped", {{"file", quoted(file.string())},
+                                   {"field", quoted(problem.path)},
+                                   {"err", quoted(problem.message)}});
   }
 }
 
 /// An entry that is not loaded: named, with why, never with its content.
 void log_skip(const fs::path& file, const std::string& why) {
-  spdlog::warn("msg=\"RCA file skipped\" file={} err={}", logfmt_quote(file.string()),
-               logfmt_quote(why));
+  log_warn("RCA file skipped", {{"file", quoted(file.string())}, {"err", quoted(why)}});
 }
 
 /// True when `path` (canonical) lies inside `dir` (canonical), at any depth.
@@ -140,8 +139,7 @@ RcaDirReport load_rca_dir(const std::string& dir, std::size_t max_file_bytes, Qu
   const std::set<fs::path> entries = ec ? std::set<fs::path>{} : json_entries(root, ec);
   if (ec) {
     // Nothing is removed either: a folder that cannot be read says nothing about its files.
-    spdlog::error("msg=\"cannot read --rca.dir\" dir={} err={}", logfmt_quote(dir),
-                  logfmt_quote(ec.message()));
+    log_error("cannot read --rca.dir", {{"dir", quoted(dir)}, {"err", quoted(ec.message())}});
     return report;
   }
   std::set<std::string> present;
@@ -174,8 +172,11 @@ RcaDirReport load_rca_dir(const std::string& dir, std::size_t max_file_bytes, Qu
       if (rcas.remove(rca.id, RcaOrigin::kFile)) ++report.removed;
     }
   }
-  spdlog::info("msg=\"RCA files loaded\" dir={} loaded={} unchanged={} invalid={} removed={}",
-               logfmt_quote(dir), report.loaded, report.unchanged, report.invalid, report.removed);
+  log_info("RCA files loaded", {{"dir", quoted(dir)},
+                                {"loaded", report.loaded},
+                                {"unchanged", report.unchanged},
+                                {"invalid", report.invalid},
+                                {"removed", report.removed}});
   return report;
 }
 

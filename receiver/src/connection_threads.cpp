@@ -1,9 +1,9 @@
 #include "connection_threads.h"
 
-#include <spdlog/spdlog.h>
-
 #include <system_error>
 #include <thread>
+
+#include "pmx/log/log.h"
 
 namespace pmx {
 
@@ -28,10 +28,8 @@ void ConnectionThreads::enqueue(std::function<void()> serve_connection) {
     }).detach();
   } catch (const std::system_error& e) {
     // No thread to be had (process limits): serve it here rather than drop it.
-    spdlog::warn(
-        "msg=\"cannot start a connection thread; serving it on the accept thread\" "
-        "err=\"{}\"",
-        e.code().value());
+    log_warn("cannot start a connection thread; serving it on the accept thread",
+             {{"err", quoted(std::to_string(e.code().value()))}});
     serve_connection();
     finished();
   }

@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -21,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connection_threads.h"
-#include "pmx/core/logfmt.h"
+#include "pmx/log/log.h"
 #include "pmx/receiver/auth.h"
 #include "request_body.h"
 
@@ -264,9 +263,11 @@ void report_refusal(const RequestRules& rules, const ConnectionStream& stream,
   std::string remote;
   int port = 0;
   stream.get_remote_ip_and_port(remote, port);
-  spdlog::debug("msg=\"request refused\" code={} method={} path={} remote={} reason={}",
-                refusal.status, logfmt_value(head.method), logfmt_quote(head.path()),
-                logfmt_value(remote), logfmt_quote(refusal.message));
+  log_debug("request refused", {{"code", refusal.status},
+                                {"method", head.method},
+                                {"path", quoted(head.path())},
+                                {"remote", remote},
+                                {"reason", quoted(refusal.message)}});
   if (rules.on_refused) rules.on_refused(head, remote, refusal);
 }
 

@@ -1,11 +1,10 @@
 #include <httplib.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "guarded_server.h"
 #include "http_util.h"
-#include "pmx/core/logfmt.h"
+#include "pmx/log/log.h"
 #include "pmx/receiver/http_api.h"
 #include "routes.h"
 
@@ -49,9 +48,11 @@ void guard_connections(httplib::Server& server, const HttpConfig& config, HttpDe
                                                           const Refusal& refusal) {
     if (head.method != "POST" || head.path() != "/api/v1/webhook") return;
     metrics.webhook_answered(refusal.status);
-    spdlog::warn("msg=\"webhook rejected\" reason={} remote={}",
-                 refusal.status == 401 ? "unauthorized" : logfmt_quote(refusal.message),
-                 logfmt_value(remote));
+    // "unauthorized" unquoted, as the route's own line writes it.
+    log_warn("webhook rejected",
+             {refusal.status == 401 ? LogField("reason", "unauthorized")
+                                    : LogField("reason", quoted(refusal.message)),
+              {"remote", remote}});
   };
   guarded->guard(std::move(rules));
 }
@@ -96,11 +97,10 @@ void install_error_handling(httplib::Server& server) {
     try {
       if (ep) std::rethrow_exception(ep);
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"handler failed\" method={} path={} err={}", logfmt_value(req.method),
-                    logfmt_quote(req.path), logfmt_quote(e.what()));
+      log_error("handler failed",
+                {{"method", req.method}, {"path", quoted(req.path)}, {"err", quoted(e.what())}});
     } catch (...) {
-      spdlog::error("msg=\"handler failed\" method={} path={}", logfmt_value(req.method),
-                    logfmt_quote(req.path));
+      log_error("handler failed", {{"method", req.method}, {"path", quoted(req.path)}});
     }
     send_error(res, 500, "internal error");
   });

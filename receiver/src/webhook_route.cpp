@@ -1,7 +1,5 @@
-#include <spdlog/spdlog.h>
-
 #include "http_util.h"
-#include "pmx/core/logfmt.h"
+#include "pmx/log/log.h"
 #include "pmx/receiver/webhook_decoder.h"
 #include "routes.h"
 
@@ -33,8 +31,7 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
     }
 
     if (!authorized(deps.authenticator, req, res)) {
-      spdlog::warn("msg=\"webhook rejected\" reason=unauthorized remote={}",
-                   logfmt_value(req.remote_addr));
+      log_warn("webhook rejected", {{"reason", "unauthorized"}, {"remote", req.remote_addr}});
       return answer(401);
     }
     const auto decoded = decode_webhook(body);
@@ -43,8 +40,8 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
       // payload this receiver cannot take (and 4xx is final: no retry).
       const Error& error = decoded.error();
       send_error(res, 400, error.message(), error.field);
-      spdlog::warn("msg=\"webhook rejected\" reason={} remote={}", logfmt_quote(error.message()),
-                   logfmt_value(req.remote_addr));
+      log_warn("webhook rejected",
+               {{"reason", quoted(error.message())}, {"remote", req.remote_addr}});
       return answer(400);
     }
     const WebhookMessage& message = *decoded;
@@ -53,27 +50,28 @@ void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
     if (!counts && counts.error().code == ErrorCode::kInvalid) {
       // A source whose every candidate id another source holds: permanent, so 4xx (no retry).
       send_error(res, counts.error());
-      spdlog::warn("msg=\"webhook rejected\" reason={} remote={}",
-                   logfmt_quote(counts.error().message()), req.remote_addr);
+      log_warn("webhook rejected",
+               {{"reason", quoted(counts.error().message())}, {"remote", req.remote_addr}});
       return answer(422);
     }
     if (!counts) {
       metrics.store_error();
       send_error(res, counts.error());
-      spdlog::error("msg=\"webhook not stored, Alertmanager will retry\" err={} alerts={}",
-                    logfmt_quote(counts.error().message()), message.alerts.size());
+      log_error("webhook not stored, Alertmanager will retry",
+                {{"err", quoted(counts.error().message())}, {"alerts", message.alerts.size()}});
       return answer(503);
     }
     // Counted only once stored: a 503'd webhook comes back and must not count twice.
     metrics.alerts_ingested(*counts);
     if (message.truncated_alerts > 0) {
       metrics.alerts_truncated(message.truncated_alerts);
-      spdlog::warn("msg=\"Alertmanager truncated a notification (max_alerts); those alerts are "
-                   "not seen here\" truncated={} group_key={}",
-                   message.truncated_alerts, logfmt_quote(message.group_key));
+      log_warn("Alertmanager truncated a notification (max_alerts); those alerts are not seen here",
+               {{"truncated", message.truncated_alerts}, {"group_key", quoted(message.group_key)}});
     }
-    spdlog::debug("msg=\"webhook stored\" alerts={} occurrences={} duplicates={} ignored={}",
-                  message.alerts.size(), counts->occurrences, counts->duplicates, counts->ignored);
+    log_debug("webhook stored", {{"alerts", message.alerts.size()},
+                                 {"occurrences", counts->occurrences},
+                                 {"duplicates", counts->duplicates},
+                                 {"ignored", counts->ignored}});
     send_json(res, 200,
               {{"status", "ok"},
                {"alerts", message.alerts.size()},

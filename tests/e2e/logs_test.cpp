@@ -257,5 +257,31 @@ TEST(Logs, HostileLabelValuesReadBackExactlyFromJson) {
   EXPECT_FALSE(opened[0].contains("b")) << "no field invented from the value: " << opened[0].dump();
 }
 
+// A value the daemon only reads from the request (here the webhook version, quoted in the
+// rejection's reason) comes out of the JSON format as one object per line whose field is the
+// original text: no logfmt in between to lose or invent anything.
+TEST(Logs, HostileRejectionReasonsReadBackExactlyFromJson) {
+  Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {"--log.format=json"}});
+  const std::string version = "4\nb c=d \x1b[31m \"q\" back\\ \x7f"s + std::string(1, '\0');
+  const std::string body = json{{"version", version}, {"alerts", json::array()}}.dump();
+  ASSERT_TRUE(IsStatus(daemon.post_webhook(body), 400)) << daemon.log_tail();
+  std::vector<nlohmann::ordered_json> rejected;
+  for (const auto& line : log_lines(daemon)) {
+    const auto entry = nlohmann::ordered_json::parse(line, nullptr, false);
+    ASSERT_TRUE(entry.is_object()) << line;
+    if (entry.value("msg", "") == "webhook rejected") rejected.push_back(entry);
+  }
+  ASSERT_EQ(rejected.size(), 1u) << daemon.log_tail();
+  const auto& entry = rejected[0];
+  std::vector<std::string> keys;
+  for (const auto& field : entry.items()) keys.push_back(field.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"ts", "level", "msg", "reason", "remote"}))
+      << entry.dump();
+  EXPECT_EQ(entry["level"], "warn");
+  EXPECT_EQ(entry["reason"], "unsupported webhook version \"" + version + "\" (expected \"4\")")
+      << entry.dump();
+  EXPECT_EQ(entry["remote"], "127.0.0.1") << entry.dump();
+}
+
 }  // namespace
 }  // namespace pmx::e2e

@@ -1,16 +1,12 @@
 // Log values from outside (labels, paths, file names, errors) are inert: quoted logfmt values
-// carry no raw control byte, never split into invented fields, and the JSON format reads them
-// back to exactly the original value.
+// carry no raw control byte and never split into invented fields. Whole entries in both formats:
+// log_line_test.cpp.
 #include "pmx/core/logfmt.h"
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 namespace pmx {
 namespace {
-
-using nlohmann::json;
 
 const std::vector<std::string> kHostile = {
     "a\nb",
@@ -30,8 +26,6 @@ const std::vector<std::string> kHostile = {
     "=",
     "msg=\"forged\"",
 };
-
-json parse_members(const std::string& members) { return json::parse("{" + members + "}"); }
 
 bool has_raw_control(const std::string& text) {
   for (unsigned char c : text) {
@@ -64,27 +58,6 @@ TEST(Logfmt, ValuesWithSpacesEqualsQuotesOrControlsAreQuoted) {
   EXPECT_EQ(logfmt_value("a\x1b"), R"("a\u001b")");
   EXPECT_EQ(logfmt_value(std::string("a\0", 2)), R"("a\u0000")");
   EXPECT_EQ(logfmt_value("a\x7f"), R"("a\u007f")");
-}
-
-TEST(Logfmt, JsonReadsEveryQuotedValueBackExactly) {
-  for (const auto& value : kHostile) {
-    const std::string line =
-        "msg=\"x\" quoted=" + logfmt_quote(value) + " value=" + logfmt_value(value) + " n=3";
-    const std::string members = logfmt_to_json_members(line);
-    EXPECT_FALSE(has_raw_control(members)) << members;
-    const json fields = parse_members(members);
-    EXPECT_EQ(fields.size(), 4u) << "no invented field: " << members;
-    EXPECT_EQ(fields["msg"], "x") << members;
-    EXPECT_EQ(fields["quoted"], value) << members;
-    EXPECT_EQ(fields["value"], value) << members;
-    EXPECT_EQ(fields["n"], "3") << members;
-  }
-}
-
-TEST(Logfmt, JsonKeepsFieldOrderAndMessage) {
-  EXPECT_EQ(logfmt_to_json_members(R"(msg="a b" n=3)"), R"("msg":"a b","n":"3")");
-  EXPECT_EQ(logfmt_to_json_members("n=3"), R"("n":"3","msg":"")");
-  EXPECT_EQ(logfmt_to_json_members(R"(msg="a\nb")"), R"("msg":"a\nb")");
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #pragma once
 /// logfmt for log lines: quoting values (label values, paths, file names and errors come from
-/// outside and may hold quotes, spaces or newlines) and reading a fragment back as JSON members
-/// for the JSON log format.
+/// outside and may hold quotes, spaces or newlines). pmx/core/log_line.h renders whole entries.
 #include <string>
 
 namespace pmx {
@@ -14,11 +13,5 @@ std::string logfmt_quote(const std::string& value);
 /// A logfmt value: as is when it needs no quotes, else logfmt_quote'd: empty values and values
 /// with a space, `=`, `"`, `\` or a control character.
 std::string logfmt_value(const std::string& value);
-
-/// Converts a logfmt fragment to JSON object members (without braces), e.g.
-/// `msg="a b" n=3` → `"msg":"a b","n":"3"`: the exact inverse of logfmt_quote and
-/// logfmt_value, so a JSON field holds the original value. Control characters come out as JSON
-/// escapes (DEL as `\u007f` too).
-std::string logfmt_to_json_members(const std::string& fragment);
 
 }  // namespace pmx
