@@ -223,6 +223,40 @@ TEST_F(SqliteStoreTest, UsesWalAndCreatesSchemaVersion1) {
   sqlite3_close(db);
 }
 
+// A webhook's commit is one transaction: when any write of it fails, nothing of it stays (no
+// source, no occurrence, no KPI), and the retry of the webhook then counts everything once.
+TEST_F(SqliteStoreTest, AFailedCommitLeavesNothingHalfWritten) {
+  SqliteStore store(config());
+  // A failure injected into the last writes of the commit: the timeline rows of a second source.
+  raw("CREATE TRIGGER injected BEFORE INSERT ON timeline WHEN NEW.incident_id LIKE '" +
+      source_of("HighLatency", "payments").id + "%' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  const std::vector<Alert> batch{firing("HighLatency", "checkout", "a", kT0),
+                                 firing("HighLatency", "payments", "b", kT0)};
+  Ingestor ingestor(store, IngestConfig{});
+  const auto failed = ingestor.ingest(batch, kT0 + kSecond);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(mentions(failed.error().message(), "injected"));
+  for (const char* service : {"checkout", "payments"}) {
+    const auto source = store.get_source(source_of("HighLatency", service).id);
+    ASSERT_TRUE(source.ok());
+    EXPECT_FALSE(source->has_value()) << service;
+  }
+  const auto open = count_open_incidents(store);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(*open, 0u);
+  EXPECT_EQ(raw_integer("SELECT count(*) FROM occurrences"), 0);
+  EXPECT_EQ(raw_integer("SELECT count(*) FROM kpi_index"), 0);
+
+  raw("DROP TRIGGER injected");
+  const auto retried = ingestor.ingest(batch, kT0 + 2 * kSecond);
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->occurrences, 2u);
+  EXPECT_EQ(retried->duplicates, 0u);
+  const auto reopened = count_open_incidents(store);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*reopened, 2u);
+}
+
 // A document that does not decode is kCorrupt, and the detail says where it is.
 TEST_F(SqliteStoreTest, ACorruptDocumentIsReportedWithItsRow) {
   const SourceKey checkout = source_of("HighLatency", "checkout");
