@@ -21,7 +21,7 @@
 #include "metrics_text.h"
 #include "pmx/core/source.h"
 #include "pmx/receiver/http_api.h"
-#include "conformance.h"  // the two backends
+#include "conformance.h"  // the backends
 
 namespace pmx {
 namespace {

@@ -1,7 +1,8 @@
 #pragma once
 // The Store conformance suite's fixture: every test in conformance_*_test.cpp runs against
-// MemoryStore and against RedisStore on a real redis-server. Tests drive the Ingestor the way
-// the webhook handler does, then check the Store reads the API and /metrics use.
+// MemoryStore, SqliteStore (a fresh database file per test) and RedisStore on a real
+// redis-server. Tests drive the Ingestor the way the webhook handler does, then check the
+// Store reads the API and /metrics use.
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -59,11 +60,12 @@ class StoreConformance : public ::testing::Test {
 struct BackendNames {
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, MemoryBackend> ? "Memory" : "Redis";
+    if (std::is_same_v<T, MemoryBackend>) return "Memory";
+    return std::is_same_v<T, SqliteBackend> ? "Sqlite" : "Redis";
   }
 };
 
-using Backends = ::testing::Types<MemoryBackend, RedisBackend>;
+using Backends = ::testing::Types<MemoryBackend, SqliteBackend, RedisBackend>;
 
 /// The types of a timeline's lifecycle events, in order. Repeat flags are left out: whether an
 /// incident is a repeat is core's rule (tests/unit); here the question is whether the store keeps

@@ -1,8 +1,8 @@
-// RedisStore against MemoryStore, read for read: the same pseudo-random history of webhooks
-// (firings, resolves, refires inside and outside the reopen window, re-sends) goes into both,
-// and every read must give the same documents. Comparing whole JSON documents covers every
-// field core's codec writes, including ones added after these tests were written. RCAs are
-// written, replaced and deleted along the way, so repeat flags from RCA matchers, incident
+// RedisStore and SqliteStore against MemoryStore, read for read: the same pseudo-random history
+// of webhooks (firings, resolves, refires inside and outside the reopen window, re-sends) goes
+// into both, and every read must give the same documents. Comparing whole JSON documents covers
+// every field core's codec writes, including ones added after these tests were written. RCAs
+// are written, replaced and deleted along the way, so repeat flags from RCA matchers, incident
 // links and RCA timeline entries are compared too.
 #include <algorithm>
 #include <map>
@@ -115,11 +115,11 @@ Rca rca(const std::string& id, const std::string& matcher,
 
 /// The RCA writes at some batches of the history: the same calls on both stores, which must
 /// answer the same.
-void write_rcas(std::size_t batch, UnixNanos now, Store& redis_store, Store& memory_store) {
+void write_rcas(std::size_t batch, UnixNanos now, Store& tested, Store& memory_store) {
   const std::string svc0_1 = incident_id(source_of("HighLatency", "svc0").id, 1);
   const std::string svc1_1 = incident_id(source_of("HighLatency", "svc1").id, 1);
   const TimelineEvent linked{TimelineEventType::kRcaLinked, now, now, "", "rca"};
-  for (Store* store : {&redis_store, &memory_store}) {
+  for (Store* store : {&tested, &memory_store}) {
     Result<RcaWrite> write = ErrorCode::kUnavailable;
     Result<bool> deleted = false;
     switch (batch) {
@@ -170,28 +170,24 @@ json top_json(Store& store) {
   return out;
 }
 
-class RedisMatchesMemory : public ::testing::TestWithParam<unsigned> {};
-
-TEST_P(RedisMatchesMemory, ReadForRead) {
-  testing::RedisServer redis;
-  RedisConfig config;
-  config.url = redis.url();
-  RedisStore redis_store(config);
+/// The same history into `tested` (RedisStore or SqliteStore) and into a MemoryStore;
+/// every read must agree.
+void read_for_read(Store& tested, unsigned seed) {
   MemoryStore memory_store;
   IngestConfig rules;
   rules.reopen_window = 2 * 60 * kSecond;  // some refires reopen, some open the next incident
 
-  const auto batches = history(60, 6, GetParam());
-  Ingestor into_redis(redis_store, rules);
+  const auto batches = history(60, 6, seed);
+  Ingestor into_tested(tested, rules);
   Ingestor into_memory(memory_store, rules);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     const UnixNanos received_at = kT0 + static_cast<UnixNanos>(b) * 45 * kSecond + kSecond;
-    write_rcas(b, received_at, redis_store, memory_store);
-    const auto in_redis = into_redis.ingest(batches[b], received_at);
+    write_rcas(b, received_at, tested, memory_store);
+    const auto in_tested = into_tested.ingest(batches[b], received_at);
     const auto in_memory = into_memory.ingest(batches[b], received_at);
-    ASSERT_TRUE(in_redis.ok() && in_memory.ok()) << "batch " << b;
-    EXPECT_EQ(in_redis->occurrences, in_memory->occurrences) << "batch " << b;
-    EXPECT_EQ(in_redis->duplicates, in_memory->duplicates) << "batch " << b;
+    ASSERT_TRUE(in_tested.ok() && in_memory.ok()) << "batch " << b;
+    EXPECT_EQ(in_tested->occurrences, in_memory->occurrences) << "batch " << b;
+    EXPECT_EQ(in_tested->duplicates, in_memory->duplicates) << "batch " << b;
   }
 
   std::vector<IncidentFilter> filters(1);
@@ -209,7 +205,7 @@ TEST_P(RedisMatchesMemory, ReadForRead) {
     filters.back().limit = 2;
   }
   for (const auto& filter : filters) {
-    EXPECT_EQ(incidents_json(redis_store, filter), incidents_json(memory_store, filter))
+    EXPECT_EQ(incidents_json(tested, filter), incidents_json(memory_store, filter))
         << (filter.source_id ? *filter.source_id : "all") << " "
         << (filter.state ? to_string(*filter.state) : "any");
   }
@@ -229,14 +225,33 @@ TEST_P(RedisMatchesMemory, ReadForRead) {
   EXPECT_GT(std::count_if(all.begin(), all.end(), [](const json& i) { return !i["rcas"].empty(); }),
             0)
       << "linked incidents";
-  EXPECT_EQ(rcas_json(redis_store), rcas_json(memory_store));
-  EXPECT_EQ(sources_json(redis_store), sources);
-  EXPECT_EQ(top_json(redis_store), top_json(memory_store));
-  EXPECT_EQ(value_json(count_open_incidents(redis_store)),
+  EXPECT_EQ(rcas_json(tested), rcas_json(memory_store));
+  EXPECT_EQ(sources_json(tested), sources);
+  EXPECT_EQ(top_json(tested), top_json(memory_store));
+  EXPECT_EQ(value_json(count_open_incidents(tested)),
             value_json(count_open_incidents(memory_store)));
 }
 
+class RedisMatchesMemory : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(RedisMatchesMemory, ReadForRead) {
+  testing::RedisServer redis;
+  RedisConfig config;
+  config.url = redis.url();
+  RedisStore redis_store(config);
+  read_for_read(redis_store, GetParam());
+}
+
+class SqliteMatchesMemory : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(SqliteMatchesMemory, ReadForRead) {
+  SqliteBackend sqlite;
+  sqlite.reset();
+  read_for_read(sqlite.store(), GetParam());
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, RedisMatchesMemory, ::testing::Values(1u, 2u, 3u));
+INSTANTIATE_TEST_SUITE_P(Seeds, SqliteMatchesMemory, ::testing::Values(1u, 2u, 3u));
 
 }  // namespace
 }  // namespace pmx::store_test

@@ -1,7 +1,8 @@
 #pragma once
-// Shared by the store tests: alert builders and the two backends the conformance suite runs on.
+// Shared by the store tests: alert builders and the three backends the conformance suite runs on.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "pmx/core/source.h"
 #include "pmx/store/memory_store.h"
 #include "pmx/store/redis_store.h"
+#include "pmx/store/sqlite_store.h"
+#include "process.h"
 #include "redis_server.h"
 #include "store_reads.h"
 
@@ -72,6 +75,34 @@ struct RedisBackend {
 
   std::unique_ptr<RedisStore> store_;
   std::unique_ptr<RedisStore> other_;
+};
+
+/// SqliteStore on a fresh database file in a fresh temporary directory per test (removed when
+/// the next test starts or the fixture ends). "Another daemon" on the same data is the same
+/// store: a second process cannot open the file (SqliteStore's lock), so two daemons never
+/// share one.
+struct SqliteBackend {
+  static void SetUpTestSuite() {}
+  static void TearDownTestSuite() {}
+  ~SqliteBackend() { clear(); }
+  void reset() {
+    clear();
+    dir_ = testing::make_temp_dir("pmx-sqlite");
+    SqliteConfig config;
+    config.path = dir_ + "/pmx.db";
+    config.sync = SqliteSync::kNormal;  // the suite is about behaviour; durability has its own tests
+    store_ = std::make_unique<SqliteStore>(config);
+  }
+  void clear() {
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    dir_.clear();
+  }
+  Store& store() { return *store_; }
+  Store& other_daemon_store() { return *store_; }
+
+  std::string dir_;
+  std::unique_ptr<SqliteStore> store_;
 };
 
 }  // namespace pmx::store_test

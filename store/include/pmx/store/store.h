@@ -1,11 +1,12 @@
 #pragma once
-/// The store seam: everything the daemon keeps goes through this interface. Two
-/// implementations pass one conformance suite: MemoryStore (embedded, not persisted) and
-/// RedisStore (production; several daemons may share one Redis).
+/// The store seam: everything the daemon keeps goes through this interface. Three
+/// implementations pass one conformance suite: MemoryStore (embedded, not persisted),
+/// SqliteStore (embedded, one durable database file) and RedisStore (production; several
+/// daemons may share one Redis).
 ///
 /// Thread-safety: every member may be called from any number of threads at once; a store
-/// serialises what must be serialised itself (MemoryStore with a mutex, RedisStore with one
-/// connection per caller and atomic scripts).
+/// serialises what must be serialised itself (MemoryStore and SqliteStore with a mutex,
+/// RedisStore with one connection per caller and atomic scripts).
 ///
 /// Round trips: each member costs one round trip to the backend, whatever the number of
 /// sources, commits or ranges it is given (pipelined), except where its comment says

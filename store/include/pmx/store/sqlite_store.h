@@ -1,0 +1,93 @@
+#pragma once
+/// The durable embedded store: one SQLite database file (Debian's libsqlite3), for a daemon
+/// that runs on one machine with a disk and no Redis. The tables are documented in
+/// schema/sqlite.md.
+///
+/// Durability: WAL journal; every commit(), put_rca() and delete_rca() is one transaction
+/// (BEGIN IMMEDIATE, compare-and-set on the versions inside it, all or nothing). With
+/// SqliteSync::kFull (the default) a transaction is on disk when the call returns; with kNormal
+/// it survives a crash of the process, but the last transactions may be lost on an OS crash or
+/// power loss.
+///
+/// Thread-safety: every member may be called from any thread. One connection, guarded by one
+/// mutex: SQLite has a single writer anyway, and at this step the reads are not worth a pool of
+/// read connections (a later step may add them, or group commits).
+///
+/// Exclusivity: the constructor takes an exclusive flock on `<path>.lock` for the store's
+/// lifetime, so a second daemon on the same file fails at start-up instead of writing beside
+/// the first. Not SQLite's locking_mode=EXCLUSIVE: that would also keep `sqlite3 <path>
+/// ".backup …"` out while the daemon runs.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "pmx/store/store.h"
+
+namespace pmx {
+
+namespace sqlite_db {
+class Db;
+}
+
+enum class SqliteSync {
+  kFull,    ///< PRAGMA synchronous=FULL: fsync at every commit
+  kNormal,  ///< PRAGMA synchronous=NORMAL: survives a process crash, not always an OS crash
+};
+
+struct SqliteConfig {
+  std::string path;  ///< the database file; created with its schema if absent
+  SqliteSync sync = SqliteSync::kFull;
+  /// How long a statement waits for a lock held by another connection (a backup, the sqlite3
+  /// shell) before the call fails with kUnavailable.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+class SqliteStore final : public Store {
+ public:
+  /// The schema version this code writes (PRAGMA user_version).
+  static constexpr int kSchemaVersion = 1;
+
+  /// Opens or creates the database. Throws std::runtime_error, naming the file, when it cannot
+  /// be opened or created (unwritable directory), is not a database or not ours, has a newer
+  /// schema, or is locked by another process.
+  explicit SqliteStore(SqliteConfig config);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<LoadResult> load(const std::vector<SourceLoad>& sources) override;
+  Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
+  Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
+  Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
+  Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
+  Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
+                                std::size_t top_sources) override;
+  Result<RcaWrite> put_rca(
+      const Rca& rca, std::int64_t expected_version,
+      const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;
+  Result<std::optional<Rca>> get_rca(const std::string& id) override;
+  Result<std::vector<Rca>> list_rcas() override;
+  Result<bool> delete_rca(const std::string& id) override;
+  bool healthy() override;
+
+ private:
+  SqliteConfig config_;
+  int lock_fd_ = -1;
+  std::mutex mutex_;
+  std::unique_ptr<sqlite_db::Db> db_;  // guarded by mutex_
+
+  // Helpers (sqlite_store*.cpp), called with mutex_ held and inside a transaction where they
+  // write.
+  Incident linked(Incident incident);
+  SourceState linked(SourceState source);
+  void fill_alerts(Incident& incident);
+  std::vector<TimelineEvent> timeline_of(const std::string& incident_id);
+  void append_timeline(const std::string& incident_id, const std::vector<TimelineEvent>& events);
+  /// The RCA of a stored row; nullopt when its document does not load (any more).
+  static std::optional<Rca> decode_rca(std::int64_t version, bool from_file,
+                                       const std::string& document);
+};
+
+}  // namespace pmx

@@ -1,0 +1,333 @@
+// SqliteStore: opening (lock, pragmas, schema), the write path (load + commit, one transaction
+// each) and health. Reads are in sqlite_store_reads.cpp, RCAs in sqlite_store_rcas.cpp; the
+// tables in schema/sqlite.md.
+#include "pmx/store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "pmx/core/json_codec.h"
+#include "sqlite_db.h"
+#include "sqlite_kpi.h"
+
+namespace pmx {
+namespace {
+
+using sqlite_db::Db;
+using sqlite_db::Transaction;
+
+// Schema version 1 (PRAGMA user_version = 1). A change gets version 2 and a migration from 1
+// in open_schema(), never an edit of this text. Times are Unix nanoseconds; documents are the
+// JSON of core/json_codec, as RedisStore stores them.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY,
+  canonical TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  occurrences INTEGER NOT NULL,
+  current_open INTEGER NOT NULL,
+  state TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sources_by_seen ON sources (last_seen DESC, canonical);
+CREATE INDEX sources_by_occurrences ON sources (occurrences DESC, canonical);
+CREATE TABLE occurrences (
+  source_id TEXT NOT NULL,
+  occurrence TEXT NOT NULL,
+  PRIMARY KEY (source_id, occurrence)
+) WITHOUT ROWID;
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  source_id TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  document TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX incidents_by_opening ON incidents (opened_at, id);
+CREATE INDEX incidents_of_source ON incidents (source_id, opened_at, id);
+CREATE TABLE alert_records (
+  incident_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (incident_id, fingerprint)
+) WITHOUT ROWID;
+CREATE TABLE timeline (
+  incident_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  PRIMARY KEY (incident_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE rcas (
+  id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  from_file INTEGER NOT NULL,
+  document TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE incident_rcas (
+  incident_id TEXT NOT NULL,
+  rca_id TEXT NOT NULL,
+  PRIMARY KEY (incident_id, rca_id)
+) WITHOUT ROWID;
+CREATE INDEX incident_rcas_by_rca ON incident_rcas (rca_id);
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE kpi_index (
+  name TEXT NOT NULL,
+  member TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (name, member)
+) WITHOUT ROWID;
+CREATE INDEX kpi_index_by_time ON kpi_index (name, at);
+CREATE TABLE kpi_item_counts (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE kpi_resolved (
+  incident_id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL,
+  due INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE kpi_links (
+  incident_id TEXT PRIMARY KEY,
+  links INTEGER NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+// The exclusive lock on `<path>.lock`, held (by its descriptor) as long as the store lives.
+int lock_or_throw(const std::string& path) {
+  const std::string lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw std::runtime_error("cannot open SQLite database " + path +
+                             ": cannot create its lock file " + lock_path + ": " +
+                             std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      throw std::runtime_error("SQLite database " + path +
+                               " is in use by another process (it holds the lock on " + lock_path +
+                               "); two daemons cannot share one database");
+    }
+    throw std::runtime_error("cannot lock SQLite database " + path + " (" + lock_path +
+                             "): " + std::strerror(error));
+  }
+  return fd;
+}
+
+// The schema is checked before anything is written: a file that is not ours is left as it was.
+// Then the pragmas, then the schema is created in an empty file. (No race between the check
+// and the creation: the lock file keeps other daemons out.)
+void open_schema(Db& db, const SqliteConfig& config) {
+  sqlite3_busy_timeout(db.handle(), static_cast<int>(config.busy_timeout.count()));
+  // The first statement that reads the file: a file that is not a database fails here.
+  const std::int64_t version = db.integer("PRAGMA user_version");
+  if (version == 0 && db.integer("SELECT count(*) FROM sqlite_schema") != 0) {
+    throw sqlite_db::Failure("SQLite database " + db.path() +
+                                 " has tables but no schema version: not a postmortem-exporter "
+                                 "database",
+                             false);
+  }
+  if (version != 0 && version != SqliteStore::kSchemaVersion) {
+    throw sqlite_db::Failure("SQLite database " + db.path() + " has schema version " +
+                                 std::to_string(version) + "; this daemon knows version " +
+                                 std::to_string(SqliteStore::kSchemaVersion),
+                             false);
+  }
+  const std::string mode = db.text("PRAGMA journal_mode = WAL");
+  if (mode != "wal") {
+    throw sqlite_db::Failure(
+        "SQLite database " + db.path() + ": cannot use WAL mode (journal mode " + mode + ")",
+        false);
+  }
+  db.exec(config.sync == SqliteSync::kFull ? "PRAGMA synchronous = FULL"
+                                           : "PRAGMA synchronous = NORMAL");
+  if (version == 0) {
+    Transaction transaction(db, Transaction::Mode::kWrite);
+    db.exec(kSchemaV1);
+    transaction.commit();
+  }
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(SqliteConfig config) : config_(std::move(config)) {
+  lock_fd_ = lock_or_throw(config_.path);
+  try {
+    db_ = std::make_unique<Db>(config_.path);
+    open_schema(*db_, config_);
+  } catch (const std::exception& error) {
+    db_.reset();
+    ::close(lock_fd_);
+    throw std::runtime_error(error.what());
+  }
+}
+
+SqliteStore::~SqliteStore() {
+  db_.reset();  // closed (WAL checkpointed) before another process may take the lock
+  ::close(lock_fd_);
+}
+
+bool SqliteStore::healthy() {
+  std::lock_guard lock(mutex_);
+  try {
+    return db_->integer("SELECT 1") == 1;
+  } catch (const sqlite_db::Failure&) {
+    return false;
+  }
+}
+
+Result<LoadResult> SqliteStore::load(const std::vector<SourceLoad>& sources) {
+  std::lock_guard lock(mutex_);
+  return sqlite_db::guarded([&]() -> Result<LoadResult> {
+    Transaction transaction(*db_, Transaction::Mode::kRead);  // one snapshot for the batch
+    LoadResult result;
+    result.rca_revision = sqlite_counters::read(*db_, sqlite_counters::kRcaRevision);
+    result.sources.reserve(sources.size());
+    for (const auto& request : sources) {
+      LoadedSource loaded;
+      auto& state = db_->query("SELECT state FROM sources WHERE id = ?1").bind(1, request.key.id);
+      if (state.step()) {
+        const auto doc = nlohmann::json::parse(state.text(0), nullptr, false);
+        auto decoded = source_state_from_json(doc);
+        if (!decoded) sqlite_db::corrupt(db_->path(), "sources row " + request.key.id);
+        loaded.state = std::move(*decoded);
+        if (loaded.state.current) {
+          loaded.state.current->alerts.clear();
+          for (const auto& fingerprint : request.fingerprints) {
+            auto& record = db_->query(
+                                  "SELECT record FROM alert_records "
+                                  "WHERE incident_id = ?1 AND fingerprint = ?2")
+                               .bind(1, loaded.state.current->id)
+                               .bind(2, fingerprint);
+            if (!record.step()) continue;
+            auto alert =
+                alert_record_from_json(nlohmann::json::parse(record.text(0), nullptr, false));
+            if (!alert) {
+              sqlite_db::corrupt(
+                  db_->path(), "alert_records row " + loaded.state.current->id + " " + fingerprint);
+            }
+            loaded.state.current->alerts.emplace(fingerprint, std::move(*alert));
+          }
+        }
+      } else {
+        loaded.state.key = request.key;
+      }
+      for (const auto& id : request.occurrence_ids) {
+        auto& known =
+            db_->query("SELECT 1 FROM occurrences WHERE source_id = ?1 AND occurrence = ?2")
+                .bind(1, request.key.id)
+                .bind(2, id);
+        if (known.step()) loaded.known_occurrences.insert(id);
+      }
+      result.sources.push_back(std::move(loaded));
+    }
+    transaction.commit();
+    return result;
+  });
+}
+
+Result<std::vector<bool>> SqliteStore::commit(const std::vector<SourceCommit>& commits) {
+  std::lock_guard lock(mutex_);
+  return sqlite_db::guarded([&]() -> Result<std::vector<bool>> {
+    std::vector<bool> applied;
+    applied.reserve(commits.size());
+    if (commits.empty()) return applied;
+    // One transaction for the whole batch: all or nothing, stricter than the interface asks.
+    Transaction transaction(*db_, Transaction::Mode::kWrite);
+    for (const auto& commit : commits) {
+      const SourceState& next = commit.update.state;
+      auto& stored_row = db_->query("SELECT version, current_open FROM sources WHERE id = ?1")
+                             .bind(1, next.key.id);
+      const bool exists = stored_row.step();
+      const std::int64_t current_version = exists ? stored_row.integer(0) : 0;
+      const bool was_open = exists && stored_row.integer(1) != 0;
+      stored_row.reset();
+      if (current_version != commit.expected_version) {
+        applied.push_back(false);
+        continue;
+      }
+      const bool is_open = next.current && next.current->state == IncidentState::kOpen;
+      if (is_open != was_open) {
+        sqlite_counters::add(*db_, sqlite_counters::kOpenIncidents, is_open ? 1 : -1);
+      }
+
+      SourceState stored = next;
+      stored.version = commit.expected_version + 1;
+      if (stored.current) stored.current->alerts.clear();  // they live in alert_records only
+      db_->query(
+             "INSERT OR REPLACE INTO sources "
+             "(id, canonical, version, last_seen, occurrences, current_open, state) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+          .bind(1, next.key.id)
+          .bind(2, next.key.canonical)
+          .bind(3, stored.version)
+          .bind(4, next.last_seen)
+          .bind(5, static_cast<std::int64_t>(next.occurrences))
+          .bind(6, std::int64_t{is_open ? 1 : 0})
+          .bind(7, sqlite_db::dump(to_json(stored, AlertRecords::kOmit)))
+          .run();
+      for (const auto& occurrence : commit.update.new_occurrences) {
+        db_->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
+            .bind(1, next.key.id)
+            .bind(2, occurrence)
+            .run();
+      }
+      for (const auto& incident : commit.update.incidents) {
+        db_->query(
+               "INSERT OR REPLACE INTO incidents (id, source_id, opened_at, state, document) "
+               "VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(1, incident.id)
+            .bind(2, incident.source_id)
+            .bind(3, incident.opened_at)
+            .bind(4, std::string(to_string(incident.state)))
+            .bind(5, sqlite_db::dump(to_json(incident, AlertRecords::kOmit)))
+            .run();
+        // The update carries the records it loaded or changed: the others stand.
+        for (const auto& [fingerprint, record] : incident.alerts) {
+          db_->query(
+                 "INSERT OR REPLACE INTO alert_records (incident_id, fingerprint, record) "
+                 "VALUES (?1, ?2, ?3)")
+              .bind(1, incident.id)
+              .bind(2, fingerprint)
+              .bind(3, sqlite_db::dump(to_json(record)))
+              .run();
+        }
+      }
+      for (const auto& [incident_id, events] : commit.update.timeline) {
+        append_timeline(incident_id, events);
+      }
+      sqlite_kpi::apply(*db_, commit.update.kpi_ops);
+      applied.push_back(true);
+    }
+    transaction.commit();
+    return applied;
+  });
+}
+
+void SqliteStore::append_timeline(const std::string& incident_id,
+                                  const std::vector<TimelineEvent>& events) {
+  if (events.empty()) return;
+  auto& last = db_->query("SELECT coalesce(max(seq), 0) FROM timeline WHERE incident_id = ?1")
+                   .bind(1, incident_id);
+  std::int64_t seq = last.step() ? last.integer(0) : 0;
+  last.reset();
+  for (const auto& event : events) {
+    db_->query("INSERT INTO timeline (incident_id, seq, event) VALUES (?1, ?2, ?3)")
+        .bind(1, incident_id)
+        .bind(2, ++seq)
+        .bind(3, sqlite_db::dump(to_json(event)))
+        .run();
+  }
+}
+
+}  // namespace pmx

@@ -1,0 +1,279 @@
+// SqliteStore's own tests, beyond the conformance suite: what it keeps across a restart, the
+// lock that keeps a second daemon out, and the start-up errors that name the file.
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "pmx/core/json_codec.h"
+#include "pmx/core/rca_loader.h"
+#include "pmx/service/ingestor.h"
+#include "store_test_support.h"
+
+namespace pmx::store_test {
+namespace {
+
+using nlohmann::json;
+
+::testing::AssertionResult mentions(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << text << "' does not mention '" << part << "'";
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir("pmx-sqlite"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  SqliteConfig config() const {
+    SqliteConfig config;
+    config.path = path_();
+    return config;
+  }
+  std::string path_() const { return dir_ + "/pmx.db"; }
+
+  /// The message of the exception that opening `config` throws; empty if it opens.
+  static std::string open_error(const SqliteConfig& config) {
+    try {
+      SqliteStore store(config);
+    } catch (const std::exception& error) {
+      return error.what();
+    }
+    return {};
+  }
+
+  /// Runs `sql` on the file with the plain SQLite API (the store closed).
+  void raw(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_().c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  std::int64_t raw_integer(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    sqlite3_open(path_().c_str(), &db);
+    sqlite3_stmt* stmt = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
+
+  std::string dir_;
+};
+
+Rca published_rca(const std::string& incident) {
+  json doc{{"id", "rca-1"},
+           {"title", "checkout latency"},
+           {"status", "published"},
+           {"published_at", "2026-11-24T10:00:00Z"},
+           {"root_cause", "a missing latency budget"},
+           {"matchers", {"service=\"checkout\""}},
+           {"incidents", {incident}},
+           {"action_items", json::array({{{"id", "a1"},
+                                          {"title", "fix"},
+                                          {"type", "prevent"},
+                                          {"priority", "P1"},
+                                          {"owner", "ann"},
+                                          {"due", "2026-12-01"},
+                                          {"status", "open"}}})}};
+  auto loaded = load_rca(doc);
+  EXPECT_TRUE(loaded.ok()) << loaded.error().message();
+  return loaded.ok() ? std::move(*loaded) : Rca{};
+}
+
+// Everything read back after a restart is what was read before it: incidents, timeline,
+// sources, RCAs, the KPI aggregates, and the occurrences that make a re-send a duplicate.
+TEST_F(SqliteStoreTest, KeepsEverythingAcrossARestart) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const std::string first = incident_id(checkout.id, 1);
+  const Alert a = firing("HighLatency", "checkout", "a", kT0);
+  const auto ranges = kpi_ranges(kT0 + 3 * kNanosPerDay, KpiWindows{});
+  json before;
+  {
+    SqliteStore store(config());
+    EXPECT_TRUE(store.healthy());
+    Ingestor ingestor(store, IngestConfig{});
+    ASSERT_TRUE(
+        ingestor.ingest({a, firing("HighLatency", "payments", "b", kT0)}, kT0 + kSecond).ok());
+    ASSERT_TRUE(ingestor.ingest({resolved(a, kT0 + 60 * kSecond)}, kT0 + 61 * kSecond).ok());
+    ASSERT_TRUE(store.put_rca(published_rca(first), 0, {}).ok());
+    const auto detail = store.get_incident(first);
+    const auto kpis = store.read_kpis(ranges, 10);
+    const auto sources = store.list_sources(10);
+    ASSERT_TRUE(detail.ok() && detail->has_value() && kpis.ok() && sources.ok());
+    before["incident"] = to_json((*detail)->incident);
+    for (const auto& event : (*detail)->timeline) before["timeline"].push_back(to_json(event));
+    for (const auto& source : *sources) before["sources"].push_back(to_json(source));
+    before["counts"] = kpis->range_counts;
+    before["items"] = kpis->action_items;
+    before["open"] = kpis->open_incidents;
+  }
+  EXPECT_EQ(raw_integer("PRAGMA user_version"), SqliteStore::kSchemaVersion);
+  EXPECT_EQ(raw_integer("SELECT count(*) FROM incidents"), 2);
+
+  SqliteStore store(config());
+  const auto detail = store.get_incident(first);
+  const auto kpis = store.read_kpis(ranges, 10);
+  const auto sources = store.list_sources(10);
+  ASSERT_TRUE(detail.ok() && detail->has_value() && kpis.ok() && sources.ok());
+  json after;
+  after["incident"] = to_json((*detail)->incident);
+  for (const auto& event : (*detail)->timeline) after["timeline"].push_back(to_json(event));
+  for (const auto& source : *sources) after["sources"].push_back(to_json(source));
+  after["counts"] = kpis->range_counts;
+  after["items"] = kpis->action_items;
+  after["open"] = kpis->open_incidents;
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after["open"], 1);  // payments is still firing
+  EXPECT_EQ((*detail)->incident.rcas, std::vector<std::string>{"rca-1"});
+  const auto rca = store.get_rca("rca-1");
+  ASSERT_TRUE(rca.ok() && rca->has_value());
+  EXPECT_EQ((*rca)->version, 1);
+
+  // The re-send of an alert recorded before the restart is a duplicate, not a new occurrence.
+  Ingestor ingestor(store, IngestConfig{});
+  const auto again =
+      ingestor.ingest({firing("HighLatency", "payments", "b", kT0)}, kT0 + 2 * kSecond);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->occurrences, 0u);
+  EXPECT_EQ(again->duplicates, 1u);
+}
+
+TEST_F(SqliteStoreTest, ASecondOpenOfTheSameFileFailsWhileTheFirstIsOpen) {
+  auto first = std::make_unique<SqliteStore>(config());
+  // In this process (a second store, as a second daemon would be)...
+  const std::string error = open_error(config());
+  EXPECT_TRUE(mentions(error, path_()));
+  EXPECT_TRUE(mentions(error, "in use by another process"));
+  // ... and in another process.
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string message = open_error(config());
+    _exit(message.find(path_()) != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the other process opened the database, or its error did not name the file";
+  EXPECT_TRUE(first->healthy());
+
+  first.reset();  // the lock goes with the store
+  EXPECT_EQ(open_error(config()), "");
+}
+
+TEST_F(SqliteStoreTest, AnUnwritableDirectoryIsAnErrorNamingTheFile) {
+  // A "directory" that is a file cannot hold a database, whoever runs the test (root too).
+  const std::string not_a_dir = dir_ + "/plain-file";
+  std::ofstream(not_a_dir) << "x";
+  SqliteConfig config;
+  config.path = not_a_dir + "/pmx.db";
+  EXPECT_TRUE(mentions(open_error(config), config.path));
+  config.path = dir_ + "/missing/pmx.db";
+  EXPECT_TRUE(mentions(open_error(config), config.path));
+}
+
+TEST_F(SqliteStoreTest, AFileThatIsNotADatabaseIsAnErrorNamingTheFile) {
+  std::ofstream(path_()) << std::string(8192, 'x');
+  const std::string error = open_error(config());
+  EXPECT_TRUE(mentions(error, path_()));
+  EXPECT_TRUE(mentions(error, "not a database"));
+}
+
+TEST_F(SqliteStoreTest, ADatabaseOfAnotherProgramIsRefused) {
+  raw("CREATE TABLE theirs (x INTEGER)");
+  const std::string error = open_error(config());
+  EXPECT_TRUE(mentions(error, path_()));
+  EXPECT_TRUE(mentions(error, "not a postmortem-exporter database"));
+  EXPECT_EQ(raw_integer("SELECT count(*) FROM sqlite_schema"), 1) << "nothing was added to it";
+}
+
+TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {
+  { SqliteStore store(config()); }
+  raw("PRAGMA user_version = 2");
+  const std::string error = open_error(config());
+  EXPECT_TRUE(mentions(error, path_()));
+  EXPECT_TRUE(mentions(error, "schema version 2"));
+}
+
+TEST_F(SqliteStoreTest, UsesWalAndCreatesSchemaVersion1) {
+  for (const auto sync : {SqliteSync::kFull, SqliteSync::kNormal}) {
+    SqliteConfig with = config();
+    with.sync = sync;
+    SqliteStore store(with);
+    EXPECT_TRUE(store.healthy());
+  }
+  EXPECT_EQ(raw_integer("PRAGMA user_version"), 1);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+// A webhook's commit is one transaction: when any write of it fails, nothing of it stays (no
+// source, no occurrence, no KPI), and the retry of the webhook then counts everything once.
+TEST_F(SqliteStoreTest, AFailedCommitLeavesNothingHalfWritten) {
+  SqliteStore store(config());
+  // A failure injected into the last writes of the commit: the timeline rows of a second source.
+  raw("CREATE TRIGGER injected BEFORE INSERT ON timeline WHEN NEW.incident_id LIKE '" +
+      source_of("HighLatency", "payments").id + "%' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  const std::vector<Alert> batch{firing("HighLatency", "checkout", "a", kT0),
+                                 firing("HighLatency", "payments", "b", kT0)};
+  Ingestor ingestor(store, IngestConfig{});
+  const auto failed = ingestor.ingest(batch, kT0 + kSecond);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(mentions(failed.error().message(), "injected"));
+  for (const char* service : {"checkout", "payments"}) {
+    const auto source = store.get_source(source_of("HighLatency", service).id);
+    ASSERT_TRUE(source.ok());
+    EXPECT_FALSE(source->has_value()) << service;
+  }
+  const auto open = count_open_incidents(store);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(*open, 0u);
+  EXPECT_EQ(raw_integer("SELECT count(*) FROM occurrences"), 0);
+  EXPECT_EQ(raw_integer("SELECT count(*) FROM kpi_index"), 0);
+
+  raw("DROP TRIGGER injected");
+  const auto retried = ingestor.ingest(batch, kT0 + 2 * kSecond);
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->occurrences, 2u);
+  EXPECT_EQ(retried->duplicates, 0u);
+  const auto reopened = count_open_incidents(store);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*reopened, 2u);
+}
+
+// A document that does not decode is kCorrupt, and the detail says where it is.
+TEST_F(SqliteStoreTest, ACorruptDocumentIsReportedWithItsRow) {
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  {
+    SqliteStore store(config());
+    Ingestor ingestor(store, IngestConfig{});
+    ASSERT_TRUE(ingestor.ingest({firing("HighLatency", "checkout", "a", kT0)}, kT0).ok());
+  }
+  raw("UPDATE sources SET state = '{\"not\": \"a state\"}'");
+  SqliteStore store(config());
+  const auto source = store.get_source(checkout.id);
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.error().code, ErrorCode::kCorrupt);
+  EXPECT_TRUE(mentions(source.error().message(), "sources row"));
+  EXPECT_TRUE(mentions(source.error().message(), path_()));
+  EXPECT_TRUE(store.healthy());
+}
+
+}  // namespace
+}  // namespace pmx::store_test
