@@ -19,7 +19,6 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "connection_threads.h"
 #include "pmx/log/log.h"
 #include "pmx/receiver/auth.h"
 #include "request_body.h"
@@ -389,15 +388,7 @@ ConnectionLimits limits_of(time_t keep_alive_sec, time_t read_sec, time_t read_u
                           to_millis(read_sec, read_usec), to_millis(write_sec, write_usec)};
 }
 
-/// Every connection on a thread of its own (connection_threads.h).
-template <typename Server>
-void use_connection_threads(Server& server, const RequestRules& rules) {
-  server.new_task_queue = [&rules] { return new ConnectionThreads(rules.max_connections); };
-}
-
 }  // namespace
-
-GuardedServer::GuardedServer() { use_connection_threads(*this, rules_); }
 
 void GuardedServer::raise_backlog() { ::listen(svr_sock_, SOMAXCONN); }
 
@@ -421,9 +412,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
 }
 
 GuardedSslServer::GuardedSslServer(const char* cert_path, const char* private_key_path)
-    : httplib::SSLServer(cert_path, private_key_path) {
-  use_connection_threads(*this, rules_);
-}
+    : httplib::SSLServer(cert_path, private_key_path) {}
 
 void GuardedSslServer::raise_backlog() { ::listen(svr_sock_, SOMAXCONN); }
 

@@ -24,7 +24,6 @@ namespace pmx {
 /// What a request must satisfy before its body is read.
 struct RequestRules {
   std::size_t max_body_bytes = 8 * 1024 * 1024;  ///< after de-chunking and decompression
-  std::size_t max_connections = 512;
   /// Whether the Authorization header (as sent; empty when absent) lets a request write or
   /// send a body. Writes (POST, PUT, PATCH, DELETE) and any request with a body need it.
   std::function<bool(const std::string& authorization)> authorized;
@@ -45,7 +44,6 @@ class GuardedConnections {
 
 class GuardedServer final : public httplib::Server, public GuardedConnections {
  public:
-  GuardedServer();
   void guard(RequestRules rules) override { rules_ = std::move(rules); }
   void raise_backlog() override;
 

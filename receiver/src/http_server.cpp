@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connection_threads.h"
 #include "guarded_server.h"
 #include "http_util.h"
 #include "pmx/log/log.h"
@@ -28,16 +29,15 @@ post-mortem KPIs.</p>
 
 /// The daemon's own servers (guarded_server.h) refuse from the head alone what must not be read:
 /// a body without credentials, or one over the limit. A plain httplib::Server (in-process
-/// tests) gets a pool; the handlers check credentials and the limit either way.
+/// tests) gets the same threads; the handlers check credentials and the limit either way.
 void guard_connections(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  // A thread per connection, started on demand (httplib's ThreadPool would start all 512 up
+  // front, each held by a connection for its whole life).
+  server.new_task_queue = [n = config.max_connections] { return new ConnectionThreads(n); };
   auto* guarded = dynamic_cast<GuardedConnections*>(&server);
-  if (guarded == nullptr) {
-    server.new_task_queue = [n = config.max_connections] { return new httplib::ThreadPool(n); };
-    return;
-  }
+  if (guarded == nullptr) return;
   RequestRules rules;
   rules.max_body_bytes = config.max_request_bytes;
-  rules.max_connections = config.max_connections;
   if (deps.authenticator.enabled()) {
     rules.authorized = [&authenticator = deps.authenticator](const std::string& authorization) {
       return authenticator.allows(authorization);
