@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "raw_control.h"
+
 namespace pmx {
 namespace {
 
@@ -31,13 +33,6 @@ const std::vector<std::string> kHostile = {
     "msg=\"forged\"",
     "\"}, \"level\": \"forged",
 };
-
-bool has_raw_control(const std::string& text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 /// A JSON entry as the sink writes it (members inside the braces), parsed in key order.
 ordered_json parse_json_entry(const std::string& members) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "raw_control.h"
+
 namespace pmx {
 namespace {
 
@@ -26,13 +28,6 @@ const std::vector<std::string> kHostile = {
     "=",
     "msg=\"forged\"",
 };
-
-bool has_raw_control(const std::string& text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 TEST(Logfmt, QuotedValuesHoldNoRawControlByte) {
   EXPECT_EQ(logfmt_quote("a\nb"), R"("a\nb")");
