@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
@@ -255,6 +256,45 @@ TEST_F(SqliteStoreTest, AFailedCommitLeavesNothingHalfWritten) {
   const auto reopened = count_open_incidents(store);
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(*reopened, 2u);
+}
+
+// Webhooks in flight are written together (group commit), each in a savepoint of its own:
+// one that fails does not take the others of its group with it, and every caller gets its own
+// answer.
+TEST_F(SqliteStoreTest, AFailingWebhookInAGroupLeavesTheOthersWritten) {
+  constexpr int kServices = 8;
+  constexpr int kWebhooks = 25;  // per service, each a new alert
+  SqliteStore store(config());
+  Ingestor ingestor(store, IngestConfig{});
+  raw("CREATE TRIGGER injected BEFORE INSERT ON timeline WHEN NEW.incident_id LIKE '" +
+      source_of("HighLatency", "svc-0").id + "%' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  std::vector<int> accepted(kServices, 0);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < kServices; ++s) {
+    threads.emplace_back([&, s] {
+      for (int w = 0; w < kWebhooks; ++w) {
+        const auto alert =
+            firing("HighLatency", "svc-" + std::to_string(s), "i-" + std::to_string(w), kT0);
+        if (ingestor.ingest({alert}, kT0 + kSecond).ok()) ++accepted[s];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  EXPECT_EQ(accepted[0], 0) << "the failing source's webhooks must all fail";
+  const auto failed = store.get_source(source_of("HighLatency", "svc-0").id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_FALSE(failed->has_value()) << "nothing of a failed webhook is written";
+  for (int s = 1; s < kServices; ++s) {
+    EXPECT_EQ(accepted[s], kWebhooks) << "svc-" << s;
+    const auto source = store.get_source(source_of("HighLatency", "svc-" + std::to_string(s)).id);
+    ASSERT_TRUE(source.ok());
+    ASSERT_TRUE(source->has_value()) << "svc-" << s;
+    EXPECT_EQ((*source)->occurrences, static_cast<std::uint64_t>(kWebhooks)) << "svc-" << s;
+  }
+  const auto open = count_open_incidents(store);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(*open, static_cast<std::size_t>(kServices - 1));
 }
 
 // A document that does not decode is kCorrupt, and the detail says where it is.
