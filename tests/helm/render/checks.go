@@ -133,6 +133,8 @@ func runCheck(c CheckConfig) bool {
 	if report.failed > 0 {
 		return false
 	}
+	report.check("every object (and sidecar block) valid against the Kubernetes and prometheus-operator API schemas",
+		checkAPISchemas(r, c))
 	report.check("kinds: "+strings.Join(expect.Kinds, ", "), checkKinds(r, expect))
 	report.check("standard labels, namespace and expected labels", checkLabels(r, expect))
 	report.check("workload selectors match their pod labels", checkWorkloadSelectors(r))
