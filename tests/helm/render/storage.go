@@ -111,6 +111,12 @@ func checkStorage(r *Rendered, expect Expectation) []string {
 	} else if len(claims) > 0 {
 		problems = append(problems, fmt.Sprintf("%d claims rendered for a %s", len(claims), want.Volume))
 	}
+	// An emptyDir goes with the pod: the user must be told plainly.
+	if want.Volume == "emptyDir" {
+		if notes, err := r.engine.Notes(); err != nil || !strings.Contains(notes, "DATA IS LOST WHEN THE POD GOES") {
+			problems = append(problems, "NOTES.txt does not say that the emptyDir's data is lost when the pod goes")
+		}
+	}
 	d := r.all("Deployment")[0]
 	if got := str(d, "spec", "strategy", "type"); got != "Recreate" {
 		problems = append(problems, fmt.Sprintf("Deployment strategy %q, want Recreate: a RollingUpdate would start a second pod on the store", got))
