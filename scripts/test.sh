@@ -10,6 +10,8 @@ install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server re
 # free loopback ports, so it is harmless.
 # The benchmark's smoke (ctest -L bench): its load generator and round-trip counter.
 install_missing wrk strace jq
+# The embedded store's backup test runs the sqlite3 shell, as README's backup command does.
+install_missing sqlite3
 # The Helm chart's checks (tests/helm): Go with Helm's template functions (sprig) and YAML,
 # offline from Debian's packages, and yamllint.
 install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint
