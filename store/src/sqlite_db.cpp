@@ -98,6 +98,10 @@ void Db::exec(const char* sql) {
   if (code != SQLITE_OK) fail(code, sql);
 }
 
+void Db::reset_statements() {
+  for (auto& [sql, statement] : statements_) statement->reset();
+}
+
 Statement& Db::query(const char* sql) {
   auto& statement = statements_[sql];
   if (!statement) {
@@ -123,10 +127,13 @@ Transaction::Transaction(Db& db, Mode mode) : db_(db) {
 }
 
 Transaction::~Transaction() {
-  if (open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!open_) return;
+  db_.reset_statements();
+  sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit() {
+  db_.reset_statements();
   db_.exec("COMMIT");
   open_ = false;
 }

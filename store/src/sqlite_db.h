@@ -77,6 +77,10 @@ class Db {
   /// The statement for `sql`, prepared once and reused (reset, parameters unbound). The same
   /// SQL must not be used again while its rows are still being stepped.
   Statement& query(const char* sql);
+  /// Resets every cached statement. A statement left on a row holds its read snapshot open,
+  /// even after COMMIT, and SQLite can then never checkpoint the -wal past it: the file grows
+  /// with every commit. Transaction calls this when it ends.
+  void reset_statements();
   /// A single integer of a statement without parameters ("PRAGMA user_version").
   std::int64_t integer(const char* sql);
   std::string text(const char* sql);
@@ -95,7 +99,8 @@ class Db {
 };
 
 /// A transaction: BEGIN IMMEDIATE (takes the write lock now, so the reads a compare-and-set
-/// makes cannot be overtaken) or BEGIN DEFERRED (reads); rolled back unless commit() ran.
+/// makes cannot be overtaken) or BEGIN DEFERRED (reads); rolled back unless commit() ran. Every
+/// read of the store is in one, so that its end releases the snapshot (Db::reset_statements).
 class Transaction {
  public:
   enum class Mode { kRead, kWrite };

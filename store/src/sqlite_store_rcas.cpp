@@ -89,6 +89,7 @@ Result<RcaWrite> SqliteStore::put_rca(
 Result<std::optional<Rca>> SqliteStore::get_rca(const std::string& id) {
   std::lock_guard lock(mutex_);
   return sqlite_db::guarded([&]() -> Result<std::optional<Rca>> {
+    Transaction transaction(*db_, Transaction::Mode::kRead);
     auto& row =
         db_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1").bind(1, id);
     if (!row.step()) return std::optional<Rca>();
@@ -102,6 +103,7 @@ Result<std::optional<Rca>> SqliteStore::get_rca(const std::string& id) {
 Result<std::vector<Rca>> SqliteStore::list_rcas() {
   std::lock_guard lock(mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<Rca>> {
+    Transaction transaction(*db_, Transaction::Mode::kRead);
     auto& rows = db_->query("SELECT id, version, from_file, document FROM rcas ORDER BY id");
     std::vector<Rca> rcas;
     while (rows.step()) {
