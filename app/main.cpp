@@ -19,6 +19,7 @@
 #include "pmx/store/memory_store.h"
 #include "pmx/store/redis_store.h"
 #include "rca_files.h"
+#include "storage_transfer.h"
 
 #ifndef PMX_VERSION
 #define PMX_VERSION "dev"
@@ -375,9 +376,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", PMX_VERSION);
   pmx::Flags flags;
   pmx::add_flags(app, flags);
+  pmx::TransferFlags transfer;
+  pmx::add_transfer_flags(app, transfer);
   CLI11_PARSE(app, argc, argv);
   try {
     pmx::setup_logging(flags.log_level, flags.log_format);
+    if (transfer.requested()) {
+      return pmx::run_transfer(transfer, [&flags] { return pmx::make_store(flags); });
+    }
     return pmx::run(flags);
   } catch (const std::exception& e) {
     pmx::log_critical("cannot start", {{"err", pmx::quoted(e.what())}});
