@@ -118,44 +118,140 @@ Result<Done> export_sources(RedisConnectionPool& pool, dump::Sink& sink) {
   });
 }
 
-// One incident from its document, alert record hash and timeline list.
-Result<Done> export_incident(dump::Sink& sink, const keys::IncidentRef& ref,
-                             const RedisReply* answers) {
-  const std::string key = keys::incident(ref.source_id, ref.number);
-  if (answers[0]->type == REDIS_REPLY_NIL) return Done{};  // indexed, never written: nothing
-  auto incident = replies::decode(answers[0].get(), incident_from_json);
-  if (!incident) return replies::corrupt(key);
-  // Records inline in a document of an older daemon, and the hash's, which win.
-  const auto added = redis_alert_records::add_all(*incident, answers[1].get(),
-                                                  keys::incident_alerts(ref.source_id, ref.number));
-  if (!added) return added.error();
-  std::vector<AlertRecord> records;
-  for (auto& entry : incident->alerts) records.push_back(std::move(entry.second));
+// The records of an incident as dump records, from the `incident` line on.
+class IncidentWriter {
+ public:
+  IncidentWriter(dump::Sink& sink, std::string id)
+      : id_(std::move(id)),
+        records_(transfer::chunker<AlertRecord>(sink, Records{id_})),
+        events_(transfer::chunker<TimelineEvent>(sink, Events{id_})) {}
+
+  Result<Done> add(AlertRecord record) { return records_.add(std::move(record)); }
+  Result<Done> end_records() { return records_.flush(); }
+  Result<Done> add(TimelineEvent event) { return events_.add(std::move(event)); }
+  Result<Done> end_events() { return events_.flush(); }
+
+ private:
+  struct Records {
+    std::string id;
+    dump::Record operator()(std::vector<AlertRecord> chunk) const {
+      return dump::AlertRecords{id, std::move(chunk)};
+    }
+  };
+  struct Events {
+    std::string id;
+    dump::Record operator()(std::vector<TimelineEvent> chunk) const {
+      return dump::Timeline{id, std::move(chunk)};
+    }
+  };
+  std::string id_;
+  transfer::Chunker<AlertRecord, Records> records_;
+  transfer::Chunker<TimelineEvent, Events> events_;
+};
+
+// Writes the `incident` line of a document; the alert records inline in a document of an older
+// daemon go first (the hash's records, written after them, win on import).
+Result<std::optional<IncidentWriter>> start_incident(dump::Sink& sink, const keys::IncidentRef& ref,
+                                                     const redisReply* document) {
+  if (document->type == REDIS_REPLY_NIL) return std::optional<IncidentWriter>();  // indexed only
+  auto incident = replies::decode(document, incident_from_json);
+  if (!incident) return replies::corrupt(keys::incident(ref.source_id, ref.number));
+  std::vector<AlertRecord> inline_records;
+  for (auto& entry : incident->alerts) inline_records.push_back(std::move(entry.second));
   incident->alerts.clear();
-  const std::string id = incident->id;
-  if (auto w = sink.write(dump::StoredIncident{std::move(*incident)}); !w) return w;
-  auto written =
-      transfer::write_chunked(sink, std::move(records), [&id](std::vector<AlertRecord> c) {
-        return dump::Record(dump::AlertRecords{id, std::move(c)});
-      });
-  if (!written) return written;
-  const std::string timeline_key = keys::timeline(ref.source_id, ref.number);
-  const redisReply* list = answers[2].get();
-  if (list->type != REDIS_REPLY_ARRAY) return replies::error_for(list, timeline_key);
-  std::vector<TimelineEvent> events;
-  for (std::size_t i = 0; i < list->elements; ++i) {
-    auto event = replies::decode(list->element[i], timeline_event_from_json);
-    if (!event) return replies::corrupt(timeline_key, "entry " + std::to_string(i));
-    events.push_back(std::move(*event));
+  IncidentWriter writer(sink, incident->id);
+  if (auto w = sink.write(dump::StoredIncident{std::move(*incident)}); !w) return w.error();
+  for (auto& record : inline_records) {
+    if (auto w = writer.add(std::move(record)); !w) return w.error();
   }
-  return transfer::write_chunked(sink, std::move(events), [&id](std::vector<TimelineEvent> c) {
-    return dump::Record(dump::Timeline{id, std::move(c)});
-  });
+  return std::optional<IncidentWriter>(std::move(writer));
 }
 
-// In pages of the incident index; the alert records of one incident are read at once (an
-// incident with a million fingerprints would be held in memory while it is written).
+Result<Done> add_records(IncidentWriter& writer, const std::vector<std::string>& flat,
+                         const std::string& key) {
+  for (std::size_t i = 1; i < flat.size(); i += 2) {
+    auto record = alert_record_from_json(json::parse(flat[i], nullptr, false));
+    if (!record) return replies::corrupt(key, "field " + flat[i - 1] + " is not an alert record");
+    if (auto w = writer.add(std::move(*record)); !w) return w;
+  }
+  return writer.end_records();
+}
+
+Result<Done> add_events(IncidentWriter& writer, const std::vector<std::string>& events,
+                        const std::string& key) {
+  for (const auto& text : events) {
+    auto event = timeline_event_from_json(json::parse(text, nullptr, false));
+    if (!event) return replies::corrupt(key, "an entry is not a timeline event");
+    if (auto w = writer.add(std::move(*event)); !w) return w;
+  }
+  return Done{};
+}
+
+// Incidents up to a few thousand records and entries: their hashes and lists in one pipeline
+// for many of them.
+Result<Done> export_small(
+    RedisConnectionPool& pool, dump::Sink& sink,
+    const std::vector<std::pair<keys::IncidentRef, const redisReply*>>& batch) {
+  if (batch.empty()) return Done{};
+  std::vector<RedisCommand> commands;
+  for (const auto& [ref, document] : batch) {
+    commands.push_back({"HGETALL", keys::incident_alerts(ref.source_id, ref.number)});
+    commands.push_back({"LRANGE", keys::timeline(ref.source_id, ref.number), "0", "-1"});
+  }
+  auto answers = run(pool, commands);
+  if (!answers) return answers.error();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto writer = start_incident(sink, batch[i].first, batch[i].second);
+    if (!writer) return writer.error();
+    if (!*writer) continue;
+    for (std::size_t part = 0; part < 2; ++part) {
+      const redisReply* reply = (*answers)[2 * i + part].get();
+      const auto strings = redis_transfer::strings_of(reply);
+      if (!strings) return replies::error_for(reply, commands[2 * i + part][1]);
+      auto added = part == 0 ? add_records(**writer, *strings, commands[2 * i][1])
+                             : add_events(**writer, *strings, commands[2 * i + 1][1]);
+      if (!added) return added;
+    }
+    if (auto w = (*writer)->end_events(); !w) return w;
+  }
+  return Done{};
+}
+
+// A large incident, streamed: its hash by HSCAN and its timeline by LRANGE pages, so that an
+// incident with a million alerts is never held whole.
+Result<Done> export_large(RedisConnectionPool& pool, dump::Sink& sink, const keys::IncidentRef& ref,
+                          const redisReply* document) {
+  auto writer = start_incident(sink, ref, document);
+  if (!writer || !*writer) return writer ? Result<Done>(Done{}) : Result<Done>(writer.error());
+  const std::string alerts_key = keys::incident_alerts(ref.source_id, ref.number);
+  auto scanned = scan(pool, {"HSCAN", alerts_key}, [&](const std::vector<std::string>& page) {
+    for (std::size_t i = 1; i < page.size(); i += 2) {
+      auto record = alert_record_from_json(json::parse(page[i], nullptr, false));
+      if (!record) return Result<Done>(replies::corrupt(alerts_key, "field " + page[i - 1]));
+      if (auto w = (*writer)->add(std::move(*record)); !w) return w;
+    }
+    return Result<Done>(Done{});
+  });
+  if (!scanned) return scanned;
+  if (auto w = (*writer)->end_records(); !w) return w;
+  const std::string timeline_key = keys::timeline(ref.source_id, ref.number);
+  for (std::size_t start = 0;; start += dump::kChunk) {
+    auto page = run(pool, {{"LRANGE", timeline_key, std::to_string(start),
+                            std::to_string(start + dump::kChunk - 1)}});
+    if (!page) return page.error();
+    const auto events = redis_transfer::strings_of(page->front().get());
+    if (!events) return replies::error_for(page->front().get(), timeline_key);
+    if (auto added = add_events(**writer, *events, timeline_key); !added) return added;
+    if (events->size() < dump::kChunk) break;
+  }
+  return (*writer)->end_events();
+}
+
+// In pages of the incident index: the documents and the sizes of their hashes and lists in one
+// pipeline; then small incidents together, large ones streamed one by one.
 Result<Done> export_incidents(RedisConnectionPool& pool, dump::Sink& sink) {
+  constexpr long long kLarge = 2000;                // records or timeline entries
+  constexpr long long kEntriesPerPipeline = 20000;  // what export_small holds at once
   return scan(pool, {"ZSCAN", keys::kIncidents}, [&](const std::vector<std::string>& page) {
     std::vector<RedisCommand> commands;
     std::vector<keys::IncidentRef> refs;
@@ -163,17 +259,38 @@ Result<Done> export_incidents(RedisConnectionPool& pool, dump::Sink& sink) {
       auto ref = keys::parse_incident_id(page[i]);
       if (!ref) return Result<Done>(replies::corrupt(keys::kIncidents, "member " + page[i]));
       commands.push_back({"GET", keys::incident(ref->source_id, ref->number)});
-      commands.push_back({"HGETALL", keys::incident_alerts(ref->source_id, ref->number)});
-      commands.push_back({"LRANGE", keys::timeline(ref->source_id, ref->number), "0", "-1"});
+      commands.push_back({"HLEN", keys::incident_alerts(ref->source_id, ref->number)});
+      commands.push_back({"LLEN", keys::timeline(ref->source_id, ref->number)});
       refs.push_back(std::move(*ref));
     }
     if (commands.empty()) return Result<Done>(Done{});
     auto answers = run(pool, commands);
     if (!answers) return Result<Done>(answers.error());
+    std::vector<std::pair<keys::IncidentRef, const redisReply*>> small;
+    long long held = 0;
     for (std::size_t i = 0; i < refs.size(); ++i) {
-      if (auto w = export_incident(sink, refs[i], &(*answers)[3 * i]); !w) return w;
+      const redisReply* document = (*answers)[3 * i].get();
+      long long sizes[2] = {0, 0};
+      for (std::size_t part = 0; part < 2; ++part) {
+        const redisReply* size = (*answers)[3 * i + 1 + part].get();
+        if (size->type != REDIS_REPLY_INTEGER) {
+          return Result<Done>(replies::error_for(size, commands[3 * i + 1 + part][1]));
+        }
+        sizes[part] = size->integer;
+      }
+      if (sizes[0] > kLarge || sizes[1] > kLarge) {
+        if (auto w = export_large(pool, sink, refs[i], document); !w) return w;
+        continue;
+      }
+      small.emplace_back(refs[i], document);
+      held += sizes[0] + sizes[1];
+      if (held >= kEntriesPerPipeline) {
+        if (auto w = export_small(pool, sink, small); !w) return w;
+        small.clear();
+        held = 0;
+      }
     }
-    return Result<Done>(Done{});
+    return export_small(pool, sink, small);
   });
 }
 
