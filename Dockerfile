@@ -21,7 +21,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libc6 libgcc-s1 libstdc++6 libspdlog1.10 libfmt9 libhiredis0.14 libprometheus-cpp-core1.0 \
-      libcpp-httplib0.11 libre2-9 libssl3 zlib1g libbrotli1 \
+      libcpp-httplib0.11 libre2-9 libssl3 zlib1g libsqlite3-0 libbrotli1 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin postmortem
 COPY --from=build /build/postmortem-exporter /usr/bin/postmortem-exporter

@@ -5,10 +5,12 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -17,7 +19,9 @@
 #include "pmx/receiver/http_api.h"
 #include "pmx/receiver/tls.h"
 #include "pmx/store/memory_store.h"
+#include "pmx/store/pending_store.h"
 #include "pmx/store/redis_store.h"
+#include "pmx/store/sqlite_store.h"
 #include "rca_files.h"
 #include "storage_transfer.h"
 
@@ -45,6 +49,9 @@ struct Flags {
   std::string redis_sentinel_master;
   int redis_wait_replicas = 0;
   std::string redis_wait_timeout = "500ms";
+  std::string storage_path = "data/";
+  std::string storage_sync = "full";
+  bool storage_in_memory = false;
   std::string source_labels = "alertname,service";
   // The daemon's own alerts (monitoring/prometheus/postmortem-alerts.yml), kube-prometheus-
   // stack's heartbeat and its inhibitor: with a catch-all route they would be incidents.
@@ -94,7 +101,8 @@ void add_flags(CLI::App& app, Flags& f) {
                  "PEM private key of --web.tls-cert-file");
   app.add_option("--redis.url", f.redis_url,
                  "redis://[[user]:password@]host[:port][/db] (port 6379, db 0; percent-encode "
-                 "@ : / in user or password); without it state lives in memory only");
+                 "@ : / in user or password); without it (or --redis.sentinel) the daemon keeps "
+                 "its state in --storage.path");
   app.add_option("--redis.sentinel", f.redis_sentinels,
                  "Redis Sentinel addresses, host:port[,host:port...]: the master is found (and "
                  "followed after a failover) through them; --redis.url then only gives "
@@ -109,6 +117,20 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--redis.wait-timeout", f.redis_wait_timeout,
                  "How long a write waits for --redis.wait-replicas acknowledgements")
       ->capture_default_str();
+  app.add_option("--storage.path", f.storage_path,
+                 "Directory of the embedded store, created if absent: one SQLite database, "
+                 "postmortem.db, that a single daemon may use at a time. Used when no Redis "
+                 "flag is given")
+      ->capture_default_str();
+  app.add_option("--storage.sync", f.storage_sync,
+                 "full: a webhook is answered 200 once its alerts are on disk (fsync); normal: "
+                 "survives a crash of the daemon, but the last commits may be lost on an OS "
+                 "crash or power loss")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "normal"}));
+  app.add_flag("--storage.in-memory", f.storage_in_memory,
+               "Keep everything in memory instead of --storage.path, for tests and trials: "
+               "every incident, RCA and action item is forgotten when the daemon stops");
   app.add_option("--incident.source-labels", f.source_labels,
                  "Comma-separated labels whose values identify the source of an incident")
       ->capture_default_str();
@@ -195,10 +217,47 @@ UnixNanos duration_flag(const std::string& flag, const std::string& value) {
   return *duration;
 }
 
+bool uses_redis(const Flags& f) { return !f.redis_url.empty() || !f.redis_sentinels.empty(); }
+
+/// The name of the store, for the start-up line.
+const char* store_kind(const Flags& f) {
+  if (uses_redis(f)) return "redis";
+  return f.storage_in_memory ? "memory" : "sqlite";
+}
+
+/// The embedded store in --storage.path, the directory created if absent. Throws, naming the
+/// directory or file, when it cannot be created, opened or locked.
+std::unique_ptr<Store> open_sqlite_store(const Flags& f) {
+  const std::filesystem::path dir(f.storage_path);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    throw std::runtime_error("cannot create --storage.path " + f.storage_path + ": " +
+                             error.message());
+  }
+  SqliteConfig config;
+  config.path = (dir / "postmortem.db").string();
+  config.sync = f.storage_sync == "normal" ? SqliteSync::kNormal : SqliteSync::kFull;
+  auto store = std::make_unique<SqliteStore>(config);
+  log_info("store open", {{"path", quoted(config.path)}, {"sync", f.storage_sync}});
+  return store;
+}
+
+/// Flags of one store given with another's: refused rather than silently ignored.
+void check_store_flags(const Flags& f, const CLI::App& app) {
+  if (!uses_redis(f)) return;
+  for (const char* flag : {"--storage.path", "--storage.sync", "--storage.in-memory"}) {
+    if (app.count(flag) > 0) {
+      throw std::invalid_argument(std::string(flag) +
+                                  " is for the embedded store: it cannot be used with Redis");
+    }
+  }
+}
+
 std::unique_ptr<Store> make_store(const Flags& f) {
-  if (f.redis_url.empty() && f.redis_sentinels.empty()) {
-    log_warn("no --redis.url: using the embedded store; state is NOT persisted and is lost on "
-             "restart");
+  if (!uses_redis(f)) {
+    if (!f.storage_in_memory) return open_sqlite_store(f);
+    log_warn("--storage.in-memory: state is NOT persisted and is lost when the daemon stops");
     return std::make_unique<MemoryStore>();
   }
   RedisConfig config;
@@ -255,21 +314,20 @@ UnixNanos wall_clock_now() {
 /// The start-up line: where it listens, and every flag that decides what counts (windows,
 /// policy, what is ignored), so a log says which settings produced that run's numbers.
 void log_listening(const Flags& f, const std::string& host, int port, const IngestConfig& ingest) {
-  log_info("listening",
-           {{"address", host + ":" + std::to_string(port)},
-            {"tls", !f.tls_cert_file.empty()},
-            {"read_auth", f.read_auth},
-            {"version", PMX_VERSION},
-            {"store", f.redis_url.empty() && f.redis_sentinels.empty() ? "memory" : "redis"},
-            {"source_labels", f.source_labels},
-            {"reopen_window", f.reopen_window},
-            {"repeat_window", f.repeat_window},
-            {"kpi_window", f.kpi_window},
-            {"postmortem_due", quoted(to_string(ingest.postmortem.due))},
-            {"required_severities", f.required_severities},
-            {"require_repeats", ingest.postmortem.require_repeats},
-            {"incident_ignore", quoted(to_string(ingest.ignore))},
-            {"top_sources", f.top_sources}});
+  log_info("listening", {{"address", host + ":" + std::to_string(port)},
+                         {"tls", !f.tls_cert_file.empty()},
+                         {"read_auth", f.read_auth},
+                         {"version", PMX_VERSION},
+                         {"store", store_kind(f)},
+                         {"source_labels", f.source_labels},
+                         {"reopen_window", f.reopen_window},
+                         {"repeat_window", f.repeat_window},
+                         {"kpi_window", f.kpi_window},
+                         {"postmortem_due", quoted(to_string(ingest.postmortem.due))},
+                         {"required_severities", f.required_severities},
+                         {"require_repeats", ingest.postmortem.require_repeats},
+                         {"incident_ignore", quoted(to_string(ingest.ignore))},
+                         {"top_sources", f.top_sources}});
 }
 
 int run(const Flags& f) {
@@ -307,16 +365,17 @@ int run(const Flags& f) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::unique_ptr<Store> store = make_store(f);
-  Telemetry telemetry(*store, kpis, PMX_VERSION, wall_clock_now);
+  // Listening comes first, on a store that answers 503 until it is open (PendingStore).
+  PendingStore store;
+  Telemetry telemetry(store, kpis, PMX_VERSION, wall_clock_now);
   ActivityLog activity;
-  Ingestor ingestor(*store, ingest_config, &activity);
-  RcaService rcas(*store, &telemetry.publication(), &activity);
-  Queries queries(*store);
+  Ingestor ingestor(store, ingest_config, &activity);
+  RcaService rcas(store, &telemetry.publication(), &activity);
+  Queries queries(store);
   // Runs at start and in the signal thread: nothing may escape it (an exception there would
   // end the process); what goes wrong is logged and the daemon carries on with what it has.
   const auto reload_rcas = [&] {
-    if (f.rca_dir.empty()) return;
+    if (f.rca_dir.empty() || !store.is_open()) return;
     try {
       load_rca_dir(f.rca_dir, f.max_request_bytes, queries, rcas, wall_clock_now());
     } catch (const std::exception& e) {
@@ -325,7 +384,6 @@ int run(const Flags& f) {
       log_error("--rca.dir not loaded", {{"dir", quoted(f.rca_dir)}});
     }
   };
-  reload_rcas();
   HttpConfig http;
   http.telemetry_path = f.telemetry_path;
   http.max_request_bytes = f.max_request_bytes;
@@ -355,12 +413,32 @@ int run(const Flags& f) {
     server.stop();
   });
   log_listening(f, host, bound, ingest_config);
-  server.listen_after_bind();  // returns after stop(), once the workers have finished
+  std::atomic<bool> listen_ended{false};
+  std::thread listener([&server, &listen_ended] {
+    server.listen_after_bind();  // returns after stop(), once the workers have finished
+    listen_ended = true;
+  });
+  int status = 0;
+  try {
+    store.open(make_store(f));
+    reload_rcas();
+  } catch (const std::exception& e) {
+    log_critical("cannot open the store", {{"err", quoted(e.what())}});
+    status = 1;
+  }
+  if (status != 0) {
+    // httplib ignores a stop() before listen has begun: wait for it to run first.
+    while (!server.is_running() && !listen_ended) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    server.stop();
+  }
+  listener.join();
   // Wake the signal thread if listen ended for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   log_info("stopped");
-  return 0;
+  return status;
 }
 
 }  // namespace
@@ -381,6 +459,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     pmx::setup_logging(flags.log_level, flags.log_format);
+    pmx::check_store_flags(flags, app);
     if (transfer.requested()) {
       return pmx::run_transfer(transfer, [&flags] { return pmx::make_store(flags); });
     }

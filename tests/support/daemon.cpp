@@ -32,6 +32,14 @@ httplib::Client make_client(int port) {
   return client;
 }
 
+/// Whether `flags` choose the store themselves (--storage.*, or Redis through --redis.*).
+bool chooses_store(const std::vector<std::string>& flags) {
+  for (const auto& flag : flags) {
+    if (flag.rfind("--storage.", 0) == 0 || flag.rfind("--redis.", 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 nlohmann::json HttpResponse::json() const {
@@ -113,7 +121,13 @@ Daemon::Daemon(Options options, std::string tls_ca_file)
     std::ofstream(token_file) << options_.token << "\n";
     argv.push_back("--web.auth-token-file=" + token_file);
   }
-  if (!options_.redis_url.empty()) argv.push_back("--redis.url=" + options_.redis_url);
+  if (!options_.redis_url.empty()) {
+    argv.push_back("--redis.url=" + options_.redis_url);
+  } else if (options_.working_dir.empty() && !chooses_store(options_.flags)) {
+    // The default store, SQLite, in this daemon's own folder (data/ would be shared by every
+    // test run from the same directory, and its lock would keep all but one out).
+    argv.push_back("--storage.path=" + dir_ + "/data");
+  }
   argv.insert(argv.end(), options_.flags.begin(), options_.flags.end());
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (start_once(argv)) return;
@@ -126,7 +140,7 @@ bool Daemon::start_once(const std::vector<std::string>& argv_without_listen) {
   port_ = options_.port != 0 ? options_.port : free_port();
   auto argv = argv_without_listen;
   argv.push_back("--web.listen-address=127.0.0.1:" + std::to_string(port_));
-  process_ = std::make_unique<ChildProcess>(argv, dir_ + "/daemon.log");
+  process_ = std::make_unique<ChildProcess>(argv, dir_ + "/daemon.log", options_.working_dir);
   bool exited = false;
   const bool ready = poll_until(
       [&] {

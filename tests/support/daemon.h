@@ -50,10 +50,15 @@ std::string url_encode(const std::string& s);
 class Daemon {
  public:
   struct Options {
-    std::string redis_url;                 ///< empty: the embedded in-memory store
+    /// Empty: the embedded SQLite store, in a folder of this daemon's own (unless `flags`
+    /// choose the store, or `working_dir` is given).
+    std::string redis_url;
     std::string token = kFixtureToken;     ///< empty: no --web.auth-token-file
     std::vector<std::string> flags;        ///< extra flags, e.g. "--incident.reopen-window=0s"
     int port = 0;                          ///< 0: a free port; else this one (e.g. a restart)
+    /// The daemon's current directory; when given, the daemon keeps its default --storage.path
+    /// (data/, in that directory).
+    std::string working_dir{};
   };
 
   /// Starts the daemon and waits for GET /-/ready == 200. Throws with the log tail when it

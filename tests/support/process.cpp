@@ -25,7 +25,8 @@ const bool kSigpipeIgnored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ER
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path,
+                           const std::string& working_dir)
     : log_path_(std::move(log_path)) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -44,6 +45,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
     // If the test binary dies mid-test, take the child with it: no orphaned servers.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     std::signal(SIGPIPE, SIG_DFL);  // an ignored signal would stay ignored across exec
+    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
     execvp(args[0], args.data());
     _exit(127);
   }

@@ -15,8 +15,10 @@ namespace pmx::testing {
 class ChildProcess {
  public:
   /// Starts `argv[0]` (looked up in PATH) with the arguments; stdout and stderr go to
-  /// `log_path` (appended) so a failing test can show them.
-  ChildProcess(std::vector<std::string> argv, std::string log_path);
+  /// `log_path` (appended) so a failing test can show them. It runs in `working_dir` (empty:
+  /// the test's own).
+  ChildProcess(std::vector<std::string> argv, std::string log_path,
+               const std::string& working_dir = "");
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

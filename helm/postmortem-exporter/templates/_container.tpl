@@ -30,6 +30,9 @@ args:
   {{- end }}
   {{- if include "postmortem-exporter.usesRedis" . }}
   - "--redis.url=$(REDIS_URL)"
+  {{- else }}
+  {{- /* Until the chart mounts a volume for the embedded store's --storage.path. */}}
+  - "--storage.in-memory"
   {{- end }}
   {{- if $rcaConfigMap }}
   - {{ printf "--rca.dir=%s" (include "postmortem-exporter.rcaDir" .) | quote }}
