@@ -97,7 +97,8 @@ int run_transfer(const TransferFlags& flags,
   if (exporting) {
     // An empty SQLite store is most likely a --storage.path that names another directory.
     const auto empty = transfer->empty();
-    if (empty.ok() && *empty) log_warn("the store is empty: the dump holds nothing", {{"store", kind}});
+    if (empty.ok() && *empty)
+      log_warn("the store is empty: the dump holds nothing", {{"store", kind}});
     return export_to_file(*transfer, kind, flags.export_path);
   }
   const auto imported = import_dump(flags.import_path, *transfer);

@@ -83,6 +83,18 @@ TEST(StorageTransfer, SqliteDaemonMovesToRedisWithTheSameApiAndKpis) {
     on_sqlite.flags = {"--storage.path=" + data};
     Daemon daemon(on_sqlite);
     post_fixtures(daemon, names);
+    // And a critical incident that resolves for good, so it needs a post-mortem (the RCA below
+    // covers it): the captured checkout group under another source.
+    for (const std::string& name : {names[0], names[4]}) {
+      std::string body = pmx::testing::read_fixture(name);
+      for (const auto& [from, to] :
+           {std::pair<std::string, std::string>{"HighLatency", "DiskFull"}, {"checkout", "db"}}) {
+        for (std::size_t at = body.find(from); at != std::string::npos; at = body.find(from, at)) {
+          body.replace(at, from.size(), to);
+        }
+      }
+      ASSERT_TRUE(IsOk(daemon.post_webhook(body))) << daemon.log_tail();
+    }
     const auto incidents = daemon.get_json("/api/v1/incidents")["incidents"];
     ASSERT_FALSE(incidents.empty()) << daemon.log_tail();
     std::vector<std::string> ids;
@@ -96,11 +108,14 @@ TEST(StorageTransfer, SqliteDaemonMovesToRedisWithTheSameApiAndKpis) {
     rca["root_cause"] = "connection pool exhausted";
     rca["published_at"] = "2026-11-24T11:00:00Z";
     const RcaApi api(daemon);
-    ASSERT_TRUE(IsOk(api.put("RCA-TRANSFER", rca))) << daemon.log_tail();
+    ASSERT_TRUE(IsStatus(api.put("RCA-TRANSFER", rca), 201)) << daemon.log_tail();
     ASSERT_TRUE(IsOk(api.patch_item("RCA-TRANSFER", "AI-2", {{"status", "done"}})));
     before = api_view(daemon);
     kpis_before = kpi_lines(daemon);
-    ASSERT_NE(kpis_before.find("postmortem_action_items"), std::string::npos) << kpis_before;
+    for (const char* gauge : {"postmortem_action_items{", "postmortem_source_occurrences{",
+                              "postmortem_incidents_open ", "postmortem_coverage_ratio "}) {
+      ASSERT_NE(kpis_before.find(gauge), std::string::npos) << gauge << " in\n" << kpis_before;
+    }
 
     // The database is the running daemon's: exporting it now must fail and say what to do.
     const auto busy = run_binary({"--storage.path=" + data, "--storage.export=" + dump});
