@@ -23,11 +23,16 @@ RUN apt-get update \
       libc6 libgcc-s1 libstdc++6 libspdlog1.10 libfmt9 libhiredis0.14 libprometheus-cpp-core1.0 \
       libcpp-httplib0.11 libre2-9 libssl3 zlib1g libsqlite3-0 libbrotli1 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin postmortem
+ && useradd --system --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin postmortem \
+ && mkdir /data && chown 65532:65532 /data
 COPY --from=build /build/postmortem-exporter /usr/bin/postmortem-exporter
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 65532:65532
 EXPOSE 9717
+# The embedded store: the default --storage.path, data/, is /data from the working directory /,
+# a volume so it outlives the container (the chart mounts its own at the same path).
+WORKDIR /
+VOLUME ["/data"]
 # The image has no curl: bash's /dev/tcp asks GET /-/healthy on the default port. (Kubernetes
 # uses the chart's httpGet probes instead; with another --web.listen-address port, override it.)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \

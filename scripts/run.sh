@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds a Release binary and starts the daemon on the embedded store.
-# Extra arguments are passed to the daemon (e.g. --redis.url=redis://127.0.0.1:6379).
+# Installs what is missing, builds a Release binary and starts the daemon on the embedded store,
+# which keeps its data in data/ at the top of the repository (the daemon's default --storage.path,
+# from there), across restarts. Extra arguments are passed to the daemon (e.g.
+# --redis.url=redis://127.0.0.1:6379, or --storage.path=/var/lib/postmortem-exporter).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_missing "${BUILD_PACKAGES[@]}"
@@ -10,6 +12,7 @@ ADDRESS="${PMX_LISTEN_ADDRESS:-127.0.0.1:9717}"
 cat <<MSG
 
 postmortem-exporter: http://${ADDRESS}/
+Data (without --redis.url): ${ROOT}/data/postmortem.db, kept across restarts.
 Add this receiver to alertmanager.yml (and route alerts to it):
 
 receivers:
@@ -23,4 +26,5 @@ receivers:
         #     credentials_file: /path/token
 
 MSG
+cd "$ROOT"  # data/ is the same folder whichever directory this is run from
 exec "$ROOT/build-release/postmortem-exporter" --web.listen-address="$ADDRESS" "$@"

@@ -10,10 +10,13 @@ install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server re
 # free loopback ports, so it is harmless.
 # The benchmark's smoke (ctest -L bench): its load generator and round-trip counter.
 install_missing wrk strace jq
+# The embedded store's backup test runs the sqlite3 shell, as README's backup command does.
+install_missing sqlite3
 # The Helm chart's checks (tests/helm): Go with Helm's template functions (sprig) and YAML,
 # offline from Debian's packages, and yamllint.
 install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint
-# ajv-cli, the reference JSON Schema validator the schema test compares the C++ loader with.
+# ajv-cli, the reference JSON Schema validator the schema test compares the C++ loader with,
+# and the Kubernetes and prometheus-operator API schemas the chart's objects are checked against.
 command -v npm >/dev/null || install_missing nodejs npm
 (cd "$ROOT/tools/schema-check" && npm ci --no-audit --no-fund --silent)
 build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMX_WERROR=ON

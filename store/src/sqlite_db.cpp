@@ -131,4 +131,17 @@ void Transaction::commit() {
   open_ = false;
 }
 
+Savepoint::Savepoint(Db& db) : db_(db) { db_.exec("SAVEPOINT part"); }
+
+Savepoint::~Savepoint() {
+  if (open_ && db_.in_transaction()) {
+    sqlite3_exec(db_.handle(), "ROLLBACK TO part; RELEASE part", nullptr, nullptr, nullptr);
+  }
+}
+
+void Savepoint::release() {
+  db_.exec("RELEASE part");
+  open_ = false;
+}
+
 }  // namespace pmx::sqlite_db

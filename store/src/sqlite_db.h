@@ -81,6 +81,10 @@ class Db {
   std::int64_t integer(const char* sql);
   std::string text(const char* sql);
 
+  /// True inside a transaction. Some errors (a full disk, an I/O error) make SQLite roll the
+  /// whole transaction back by itself: this is how a caller finds out.
+  bool in_transaction() { return sqlite3_get_autocommit(db_) == 0; }
+
   /// Throws the Failure of the last call on this connection, naming the file and `what`.
   [[noreturn]] void fail(int code, const std::string& what);
 
@@ -106,6 +110,21 @@ class Transaction {
   bool open_ = true;
 };
 
+/// A savepoint inside the caller's transaction, for one part of a group commit: released
+/// (kept) by release(), otherwise rolled back, so a failing part leaves the others' writes.
+class Savepoint {
+ public:
+  explicit Savepoint(Db& db);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release();
+
+ private:
+  Db& db_;
+  bool open_ = true;
+};
+
 /// A document's text as stored (invalid UTF-8 replaced, as RedisStore writes it).
 inline std::string dump(const nlohmann::json& doc) {
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -116,13 +135,18 @@ inline std::string dump(const nlohmann::json& doc) {
   throw Failure("SQLite database " + path + ": " + where + " does not hold what we write", true);
 }
 
+/// The Error value of a Failure.
+inline Error to_error(const Failure& failure) {
+  return Error(failure.corrupt() ? ErrorCode::kCorrupt : ErrorCode::kUnavailable, failure.what());
+}
+
 /// The value of `body` (which returns Result<T>), or the Error of the Failure it threw.
 template <typename Body>
 auto guarded(Body&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const Failure& failure) {
-    return Error(failure.corrupt() ? ErrorCode::kCorrupt : ErrorCode::kUnavailable, failure.what());
+    return to_error(failure);
   }
 }
 

@@ -1,6 +1,6 @@
-// SqliteStore: opening (lock, pragmas, schema), the write path (load + commit, one transaction
-// each) and health. Reads are in sqlite_store_reads.cpp, RCAs in sqlite_store_rcas.cpp; the
-// tables in schema/sqlite.md.
+// SqliteStore: opening (lock, pragmas, schema), the write path (load, and commits written in
+// groups: one transaction for the webhooks in flight) and health. Reads are in
+// sqlite_store_reads.cpp, RCAs in sqlite_store_rcas.cpp; the tables in schema/sqlite.md.
 #include "pmx/store/sqlite_store.h"
 
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "group_commit.h"
 #include "pmx/core/json_codec.h"
 #include "sqlite_db.h"
 #include "sqlite_kpi.h"
@@ -151,6 +152,9 @@ void open_schema(Db& db, const SqliteConfig& config) {
   }
   db.exec(config.sync == SqliteSync::kFull ? "PRAGMA synchronous = FULL"
                                            : "PRAGMA synchronous = NORMAL");
+  // Temporary tables and indices in memory: in a container the root filesystem, where SQLite
+  // would put its temporary files, is read-only; only --storage.path is writable.
+  db.exec("PRAGMA temp_store = MEMORY");
   if (version == 0) {
     Transaction transaction(db, Transaction::Mode::kWrite);
     db.exec(kSchemaV1);
@@ -160,7 +164,10 @@ void open_schema(Db& db, const SqliteConfig& config) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(SqliteConfig config) : config_(std::move(config)) {
+SqliteStore::SqliteStore(SqliteConfig config)
+    : config_(std::move(config)),
+      group_commit_(std::make_unique<GroupCommit>(
+          [this](const std::vector<CommitRequest*>& group) { write_group(group); })) {
   lock_fd_ = lock_or_throw(config_.path);
   try {
     db_ = std::make_unique<Db>(config_.path);
@@ -237,81 +244,109 @@ Result<LoadResult> SqliteStore::load(const std::vector<SourceLoad>& sources) {
 }
 
 Result<std::vector<bool>> SqliteStore::commit(const std::vector<SourceCommit>& commits) {
-  std::lock_guard lock(mutex_);
-  return sqlite_db::guarded([&]() -> Result<std::vector<bool>> {
-    std::vector<bool> applied;
-    applied.reserve(commits.size());
-    if (commits.empty()) return applied;
-    // One transaction for the whole batch: all or nothing, stricter than the interface asks.
-    Transaction transaction(*db_, Transaction::Mode::kWrite);
-    for (const auto& commit : commits) {
-      const SourceState& next = commit.update.state;
-      auto& stored_row = db_->query("SELECT version, current_open FROM sources WHERE id = ?1")
-                             .bind(1, next.key.id);
-      const bool exists = stored_row.step();
-      const std::int64_t current_version = exists ? stored_row.integer(0) : 0;
-      const bool was_open = exists && stored_row.integer(1) != 0;
-      stored_row.reset();
-      if (current_version != commit.expected_version) {
-        applied.push_back(false);
-        continue;
-      }
-      const bool is_open = next.current && next.current->state == IncidentState::kOpen;
-      if (is_open != was_open) {
-        sqlite_counters::add(*db_, sqlite_counters::kOpenIncidents, is_open ? 1 : -1);
-      }
+  if (commits.empty()) return std::vector<bool>{};
+  return group_commit_->submit(commits);
+}
 
-      SourceState stored = next;
-      stored.version = commit.expected_version + 1;
-      if (stored.current) stored.current->alerts.clear();  // they live in alert_records only
-      db_->query(
-             "INSERT OR REPLACE INTO sources "
-             "(id, canonical, version, last_seen, occurrences, current_open, state) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-          .bind(1, next.key.id)
-          .bind(2, next.key.canonical)
-          .bind(3, stored.version)
-          .bind(4, next.last_seen)
-          .bind(5, static_cast<std::int64_t>(next.occurrences))
-          .bind(6, std::int64_t{is_open ? 1 : 0})
-          .bind(7, sqlite_db::dump(to_json(stored, AlertRecords::kOmit)))
-          .run();
-      for (const auto& occurrence : commit.update.new_occurrences) {
-        db_->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
-            .bind(1, next.key.id)
-            .bind(2, occurrence)
-            .run();
+// One transaction, one fsync, for every webhook in the group. Each webhook's commits are a
+// savepoint: all or nothing, and one that fails (a document too large, a constraint) does not
+// take the others with it. An error that ends the transaction fails the whole group.
+void SqliteStore::write_group(const std::vector<CommitRequest*>& group) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::optional<std::vector<bool>>> applied(group.size());
+  try {
+    Transaction transaction(*db_, Transaction::Mode::kWrite);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      try {
+        sqlite_db::Savepoint part(*db_);
+        applied[i] = apply_commits(*group[i]->commits);
+        part.release();
+      } catch (const sqlite_db::Failure& failure) {
+        if (!db_->in_transaction()) throw;
+        group[i]->result = sqlite_db::to_error(failure);
       }
-      for (const auto& incident : commit.update.incidents) {
-        db_->query(
-               "INSERT OR REPLACE INTO incidents (id, source_id, opened_at, state, document) "
-               "VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(1, incident.id)
-            .bind(2, incident.source_id)
-            .bind(3, incident.opened_at)
-            .bind(4, std::string(to_string(incident.state)))
-            .bind(5, sqlite_db::dump(to_json(incident, AlertRecords::kOmit)))
-            .run();
-        // The update carries the records it loaded or changed: the others stand.
-        for (const auto& [fingerprint, record] : incident.alerts) {
-          db_->query(
-                 "INSERT OR REPLACE INTO alert_records (incident_id, fingerprint, record) "
-                 "VALUES (?1, ?2, ?3)")
-              .bind(1, incident.id)
-              .bind(2, fingerprint)
-              .bind(3, sqlite_db::dump(to_json(record)))
-              .run();
-        }
-      }
-      for (const auto& [incident_id, events] : commit.update.timeline) {
-        append_timeline(incident_id, events);
-      }
-      sqlite_kpi::apply(*db_, commit.update.kpi_ops);
-      applied.push_back(true);
     }
     transaction.commit();
-    return applied;
-  });
+  } catch (const sqlite_db::Failure& failure) {
+    for (auto* request : group) {
+      if (!request->result) request->result = sqlite_db::to_error(failure);
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (applied[i]) group[i]->result = std::move(*applied[i]);
+  }
+}
+
+std::vector<bool> SqliteStore::apply_commits(const std::vector<SourceCommit>& commits) {
+  std::vector<bool> applied;
+  applied.reserve(commits.size());
+  for (const auto& commit : commits) {
+    const SourceState& next = commit.update.state;
+    auto& stored_row =
+        db_->query("SELECT version, current_open FROM sources WHERE id = ?1").bind(1, next.key.id);
+    const bool exists = stored_row.step();
+    const std::int64_t current_version = exists ? stored_row.integer(0) : 0;
+    const bool was_open = exists && stored_row.integer(1) != 0;
+    stored_row.reset();
+    if (current_version != commit.expected_version) {
+      applied.push_back(false);
+      continue;
+    }
+    const bool is_open = next.current && next.current->state == IncidentState::kOpen;
+    if (is_open != was_open) {
+      sqlite_counters::add(*db_, sqlite_counters::kOpenIncidents, is_open ? 1 : -1);
+    }
+
+    SourceState stored = next;
+    stored.version = commit.expected_version + 1;
+    if (stored.current) stored.current->alerts.clear();  // they live in alert_records only
+    db_->query(
+           "INSERT OR REPLACE INTO sources "
+           "(id, canonical, version, last_seen, occurrences, current_open, state) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(1, next.key.id)
+        .bind(2, next.key.canonical)
+        .bind(3, stored.version)
+        .bind(4, next.last_seen)
+        .bind(5, static_cast<std::int64_t>(next.occurrences))
+        .bind(6, std::int64_t{is_open ? 1 : 0})
+        .bind(7, sqlite_db::dump(to_json(stored, AlertRecords::kOmit)))
+        .run();
+    for (const auto& occurrence : commit.update.new_occurrences) {
+      db_->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
+          .bind(1, next.key.id)
+          .bind(2, occurrence)
+          .run();
+    }
+    for (const auto& incident : commit.update.incidents) {
+      db_->query(
+             "INSERT OR REPLACE INTO incidents (id, source_id, opened_at, state, document) "
+             "VALUES (?1, ?2, ?3, ?4, ?5)")
+          .bind(1, incident.id)
+          .bind(2, incident.source_id)
+          .bind(3, incident.opened_at)
+          .bind(4, std::string(to_string(incident.state)))
+          .bind(5, sqlite_db::dump(to_json(incident, AlertRecords::kOmit)))
+          .run();
+      // The update carries the records it loaded or changed: the others stand.
+      for (const auto& [fingerprint, record] : incident.alerts) {
+        db_->query(
+               "INSERT OR REPLACE INTO alert_records (incident_id, fingerprint, record) "
+               "VALUES (?1, ?2, ?3)")
+            .bind(1, incident.id)
+            .bind(2, fingerprint)
+            .bind(3, sqlite_db::dump(to_json(record)))
+            .run();
+      }
+    }
+    for (const auto& [incident_id, events] : commit.update.timeline) {
+      append_timeline(incident_id, events);
+    }
+    sqlite_kpi::apply(*db_, commit.update.kpi_ops);
+    applied.push_back(true);
+  }
+  return applied;
 }
 
 void SqliteStore::append_timeline(const std::string& incident_id,

@@ -124,6 +124,27 @@ TEST(EmbeddedStore, InMemoryIsAnExplicitChoiceAndForgetsOnRestart) {
   EXPECT_TRUE(again.get_json("/api/v1/incidents")["incidents"].empty());
 }
 
+// README "Backups": `sqlite3 data/postmortem.db ".backup FILE"` while the daemon runs gives a
+// file another daemon starts on with everything in it.
+TEST(EmbeddedStore, ABackupTakenWhileRunningRestoresEverything) {
+  const std::string dir = make_temp_dir("pmx-backup");
+  Daemon daemon(in_folder(dir));
+  fill(daemon);
+  const std::string backup_dir = make_temp_dir("pmx-restored") + "/data";
+  std::filesystem::create_directories(backup_dir);
+  const auto backup = run_command(
+      {"sqlite3", dir + "/data/postmortem.db", ".backup " + backup_dir + "/postmortem.db"});
+  ASSERT_TRUE(backup.succeeded()) << backup.output;
+  EXPECT_EQ(daemon.get("/-/ready").status, 200) << "the daemon runs on during the backup";
+
+  Daemon::Options restored;
+  restored.flags = {"--storage.path=" + backup_dir};
+  const Snapshot original = snapshot(daemon);
+  const Snapshot copy = snapshot(Daemon(restored));
+  EXPECT_EQ(copy.api, original.api);
+  EXPECT_EQ(only_in(original.gauges, copy.gauges), "");
+}
+
 /// Runs a daemon that is expected to refuse to start; returns its output.
 std::string refused_start(const std::vector<std::string>& flags) {
   std::vector<std::string> argv{

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
@@ -255,6 +256,90 @@ TEST_F(SqliteStoreTest, AFailedCommitLeavesNothingHalfWritten) {
   const auto reopened = count_open_incidents(store);
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(*reopened, 2u);
+}
+
+// Webhooks in flight are written together (group commit), each in a savepoint of its own:
+// one that fails does not take the others of its group with it, and every caller gets its own
+// answer.
+TEST_F(SqliteStoreTest, AFailingWebhookInAGroupLeavesTheOthersWritten) {
+  constexpr int kServices = 8;
+  constexpr int kWebhooks = 25;  // per service, each a new alert
+  SqliteStore store(config());
+  Ingestor ingestor(store, IngestConfig{});
+  raw("CREATE TRIGGER injected BEFORE INSERT ON timeline WHEN NEW.incident_id LIKE '" +
+      source_of("HighLatency", "svc-0").id + "%' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  std::vector<int> accepted(kServices, 0);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < kServices; ++s) {
+    threads.emplace_back([&, s] {
+      for (int w = 0; w < kWebhooks; ++w) {
+        const auto alert =
+            firing("HighLatency", "svc-" + std::to_string(s), "i-" + std::to_string(w), kT0);
+        if (ingestor.ingest({alert}, kT0 + kSecond).ok()) ++accepted[s];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  EXPECT_EQ(accepted[0], 0) << "the failing source's webhooks must all fail";
+  const auto failed = store.get_source(source_of("HighLatency", "svc-0").id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_FALSE(failed->has_value()) << "nothing of a failed webhook is written";
+  for (int s = 1; s < kServices; ++s) {
+    EXPECT_EQ(accepted[s], kWebhooks) << "svc-" << s;
+    const auto source = store.get_source(source_of("HighLatency", "svc-" + std::to_string(s)).id);
+    ASSERT_TRUE(source.ok());
+    ASSERT_TRUE(source->has_value()) << "svc-" << s;
+    EXPECT_EQ((*source)->occurrences, static_cast<std::uint64_t>(kWebhooks)) << "svc-" << s;
+  }
+  const auto open = count_open_incidents(store);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(*open, static_cast<std::size_t>(kServices - 1));
+}
+
+// A file written by the first schema version opens with everything in it, and takes writes:
+// tests/fixtures/sqlite/schema-v1.sql is such a file, never edited. While the schema is at
+// version 1 this holds the format still; once a version 2 exists, its migration from 1 must
+// pass here.
+TEST_F(SqliteStoreTest, AFileOfSchemaVersion1OpensWithEverythingInIt) {
+  std::ifstream dump(std::string(PMX_FIXTURES_DIR) + "/sqlite/schema-v1.sql");
+  ASSERT_TRUE(dump) << "missing fixture";
+  raw(std::string(std::istreambuf_iterator<char>(dump), {}));
+  ASSERT_EQ(raw_integer("PRAGMA user_version"), 1);
+
+  SqliteStore store(config());
+  EXPECT_EQ(raw_integer("PRAGMA user_version"), SqliteStore::kSchemaVersion);
+  const auto incidents = store.list_incidents(IncidentFilter{});
+  ASSERT_TRUE(incidents.ok()) << incidents.error().message();
+  ASSERT_EQ(incidents->size(), 2u);
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const auto source = store.get_source(checkout.id);
+  ASSERT_TRUE(source.ok() && source->has_value());
+  EXPECT_EQ((*source)->occurrences, 3u);
+  ASSERT_TRUE((*source)->current.has_value());
+  EXPECT_EQ((*source)->current->state, IncidentState::kOpen);
+  EXPECT_EQ((*source)->current->rcas, std::vector<std::string>{"checkout-latency"});
+  const auto detail = store.get_incident((*source)->current->id);
+  ASSERT_TRUE(detail.ok() && detail->has_value());
+  EXPECT_FALSE((*detail)->timeline.empty());
+  const auto rcas = store.list_rcas();
+  ASSERT_TRUE(rcas.ok());
+  ASSERT_EQ(rcas->size(), 1u);
+  EXPECT_EQ(rcas->front().action_items.size(), 3u);
+  EXPECT_EQ(rcas->front().incidents.size(), 2u);
+  const auto kpis = store.read_kpis({}, 10);
+  ASSERT_TRUE(kpis.ok());
+  EXPECT_EQ(kpis->open_incidents, 1u);
+  std::int64_t items = 0;
+  for (const auto& [key, count] : kpis->action_items) items += count;
+  EXPECT_EQ(items, 3);
+
+  // A new alert of the open incident is written on top of what the old file holds.
+  Ingestor ingestor(store, IngestConfig{});
+  const auto more = ingestor.ingest({firing("HighLatency", "checkout", "new-instance", kT0)}, kT0);
+  ASSERT_TRUE(more.ok()) << more.error().message();
+  EXPECT_EQ(more->occurrences, 1u);
+  EXPECT_EQ((*store.get_source(checkout.id))->occurrences, 4u);
 }
 
 // A document that does not decode is kCorrupt, and the detail says where it is.

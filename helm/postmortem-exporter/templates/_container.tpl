@@ -7,6 +7,7 @@ drift apart.
 {{/* Paths inside the container. */}}
 {{- define "postmortem-exporter.authDir" -}}/etc/postmortem-exporter/auth{{- end }}
 {{- define "postmortem-exporter.rcaDir" -}}/etc/postmortem-exporter/rca{{- end }}
+{{- define "postmortem-exporter.dataDir" -}}/data{{- end }}
 
 {{/* Name of the ConfigMap mounted at --rca.dir; empty when there is none. */}}
 {{- define "postmortem-exporter.rcaConfigMapName" -}}
@@ -17,9 +18,19 @@ drift apart.
 {{- end }}
 {{- end }}
 
-{{/* The container (a map, to be placed as a list item). */}}
+{{/*
+The container (a map, to be placed as a list item). Called with a dict:
+  root:       the chart's root context
+  dataVolume: the volume holding --storage.path when there is no Redis: the Deployment's own
+              (pmx-data), or in sidecar mode the Alertmanager pod's storage volume
+  subPath:    the daemon's folder on that volume (sidecar mode: the volume is Alertmanager's)
+*/}}
 {{- define "postmortem-exporter.container" -}}
+{{- $dataVolume := .dataVolume -}}
+{{- $subPath := .subPath -}}
+{{- with .root -}}
 {{- $rcaConfigMap := include "postmortem-exporter.rcaConfigMapName" . -}}
+{{- $embedded := not (include "postmortem-exporter.usesRedis" .) -}}
 name: postmortem-exporter
 image: {{ include "postmortem-exporter.image" . | quote }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
@@ -28,11 +39,12 @@ args:
   {{- if .Values.auth.enabled }}
   - {{ printf "--web.auth-token-file=%s/token" (include "postmortem-exporter.authDir" .) | quote }}
   {{- end }}
-  {{- if include "postmortem-exporter.usesRedis" . }}
-  - "--redis.url=$(REDIS_URL)"
+  {{- if $embedded }}
+  # No Redis: the embedded SQLite store, in a volume (the root filesystem is read-only).
+  - {{ printf "--storage.path=%s" (include "postmortem-exporter.dataDir" .) | quote }}
+  - {{ printf "--storage.sync=%s" .Values.storage.sync | quote }}
   {{- else }}
-  {{- /* Until the chart mounts a volume for the embedded store's --storage.path. */}}
-  - "--storage.in-memory"
+  - "--redis.url=$(REDIS_URL)"
   {{- end }}
   {{- if $rcaConfigMap }}
   - {{ printf "--rca.dir=%s" (include "postmortem-exporter.rcaDir" .) | quote }}
@@ -103,7 +115,7 @@ resources:
 {{- end }}
 securityContext:
   {{- toYaml .Values.securityContext | nindent 2 }}
-{{- if or .Values.auth.enabled $rcaConfigMap }}
+{{- if or .Values.auth.enabled $rcaConfigMap $embedded }}
 volumeMounts:
   {{- if .Values.auth.enabled }}
   - name: pmx-auth
@@ -115,7 +127,35 @@ volumeMounts:
     mountPath: {{ include "postmortem-exporter.rcaDir" . }}
     readOnly: true
   {{- end }}
+  {{- if $embedded }}
+  - name: {{ $dataVolume }}
+    mountPath: {{ include "postmortem-exporter.dataDir" . }}
+    {{- with $subPath }}
+    subPath: {{ . }}
+    {{- end }}
+  {{- end }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Standalone without Redis: the volume of --storage.path. A PersistentVolumeClaim (the chart's or
+storage.persistence.existingClaim), or with persistence disabled an emptyDir, which lives and
+dies with the pod.
+*/}}
+{{- define "postmortem-exporter.dataVolume" -}}
+- name: pmx-data
+  {{- if .Values.storage.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "postmortem-exporter.dataClaimName" . }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+
+{{/* Name of the claim of pmx-data. */}}
+{{- define "postmortem-exporter.dataClaimName" -}}
+{{- default (printf "%s-data" (include "postmortem-exporter.fullname" . | trunc 58 | trimSuffix "-")) .Values.storage.persistence.existingClaim }}
 {{- end }}
 
 {{/* The volumes the container mounts (list items; empty when none). */}}
@@ -155,7 +195,7 @@ alertmanager:
       - {{ include "postmortem-exporter.tokenSecretName" . }}
     {{- end }}
     containers:
-      - {{ include "postmortem-exporter.container" . | indent 8 | trim }}
+      - {{ include "postmortem-exporter.container" (dict "root" . "dataVolume" .Values.sidecar.storage.kubePrometheusStackVolume "subPath" .Values.sidecar.storage.subPath) | indent 8 | trim }}
     {{- if $volumes }}
     volumes:
       {{- $volumes | nindent 6 }}
@@ -166,7 +206,7 @@ alertmanager:
 {{- define "postmortem-exporter.sidecar.alertmanagerChart" -}}
 {{- $volumes := include "postmortem-exporter.volumes" . | trim -}}
 extraContainers:
-  - {{ include "postmortem-exporter.container" . | indent 4 | trim }}
+  - {{ include "postmortem-exporter.container" (dict "root" . "dataVolume" .Values.sidecar.storage.alertmanagerChartVolume "subPath" .Values.sidecar.storage.subPath) | indent 4 | trim }}
 {{- if $volumes }}
 extraVolumes:
   {{- $volumes | nindent 2 }}

@@ -108,7 +108,10 @@ A generated secret value that survives upgrades: the value of `key` in the exist
 {{- fail (printf "mode must be standalone or sidecar, not %q" .Values.mode) }}
 {{- end }}
 {{- if and (eq .Values.mode "standalone") (gt (int .Values.replicaCount) 1) (not (include "postmortem-exporter.usesRedis" .)) }}
-{{- fail (printf "replicaCount=%d needs Redis: the embedded store lives in one process, so replicas would each count on their own. Set redis.enabled=true or externalRedis.url (or externalRedis.existingSecret), or replicaCount=1." (int .Values.replicaCount)) }}
+{{- fail (printf "replicaCount=%d needs Redis: the embedded store is one SQLite file on one pod's volume, so replicas would each count on their own. Set redis.enabled=true or externalRedis.url (or externalRedis.existingSecret), or replicaCount=1." (int .Values.replicaCount)) }}
+{{- end }}
+{{- if and .Values.storage.persistence.existingClaim (not .Values.storage.persistence.enabled) }}
+{{- fail "storage.persistence.existingClaim is set but storage.persistence.enabled=false: the claim would not be mounted. Enable persistence or drop existingClaim." }}
 {{- end }}
 {{- if and .Values.redis.enabled (or .Values.externalRedis.url .Values.externalRedis.existingSecret) }}
 {{- fail "redis.enabled and externalRedis are mutually exclusive: choose the bundled Redis or your own" }}

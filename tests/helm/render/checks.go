@@ -31,6 +31,8 @@ type Expectation struct {
 	SchemaError     bool                         `yaml:"schemaError"`
 	// NetworkPolicies by name (networkpolicy.go); none rendered when absent.
 	NetworkPolicies map[string]NetworkPolicyExpectation `yaml:"networkPolicies"`
+	// Storage of the embedded store (storage.go); absent when the daemon uses Redis.
+	Storage *StorageExpectation `yaml:"storage"`
 }
 
 // Object is one rendered Kubernetes object.
@@ -131,6 +133,8 @@ func runCheck(c CheckConfig) bool {
 	if report.failed > 0 {
 		return false
 	}
+	report.check("every object (and sidecar block) valid against the Kubernetes and prometheus-operator API schemas",
+		checkAPISchemas(r, c))
 	report.check("kinds: "+strings.Join(expect.Kinds, ", "), checkKinds(r, expect))
 	report.check("standard labels, namespace and expected labels", checkLabels(r, expect))
 	report.check("workload selectors match their pod labels", checkWorkloadSelectors(r))
@@ -140,6 +144,7 @@ func runCheck(c CheckConfig) bool {
 	report.check("StatefulSet: serviceName, claims, append-only Redis", checkStatefulSets(r))
 	report.check("secure securityContext on every container", checkSecurity(r))
 	report.check("daemon container: probes on /-/healthy and /-/ready, resources", checkDaemonContainer(r))
+	report.check("embedded store: --storage.path on the expected writable volume, Recreate, 1 replica", checkStorage(r, expect))
 	report.check("volumes, secrets and ConfigMaps referred to exist", checkReferences(r, expect))
 	report.check("PrometheusRule: the rules file's groups, promtool check rules", checkPrometheusRule(r, c))
 	report.check("dashboard ConfigMap: grafana_dashboard label, the dashboard's JSON", checkDashboard(r, c))
@@ -521,9 +526,11 @@ func checkReferences(r *Rendered, expect Expectation) []string {
 		for _, v := range volumes {
 			byName[str(v, "name")] = v
 		}
+		// In sidecar mode /data is on Alertmanager's own volume, which the block must not define.
+		amVolume := alertmanagerVolume(r, container)
 		for _, m := range list(get(container, "volumeMounts")) {
 			v, ok := byName[str(m, "name")]
-			if !ok && !strings.HasPrefix(where, "StatefulSet") {
+			if !ok && !strings.HasPrefix(where, "StatefulSet") && str(m, "name") != amVolume {
 				problems = append(problems, fmt.Sprintf("%s: volumeMount %s has no volume", where, str(m, "name")))
 			}
 			if secret := str(v, "secret", "secretName"); secret != "" {
@@ -692,15 +699,13 @@ func checkNotes(r *Rendered, c CheckConfig) (problems []string) {
 	if !strings.Contains(notes, indent(kps, "  ")) || !strings.Contains(notes, indent(chart, "  ")) {
 		problems = append(problems, "NOTES.txt does not show both sidecar blocks")
 	}
-	block, _ := sidecarBlock(r)
-	var other interface{}
-	if err := yaml.Unmarshal([]byte(chart), &other); err != nil {
-		return append(problems, "the alertmanager chart block is not YAML: "+err.Error())
+	blocks, err := sidecarBlocks(r)
+	if err != nil {
+		return append(problems, err.Error())
 	}
-	other, _ = jsonRoundTrip(other)
-	if !reflect.DeepEqual(get(block, "alertmanager", "alertmanagerSpec", "containers"), get(other, "extraContainers")) ||
-		!reflect.DeepEqual(get(block, "alertmanager", "alertmanagerSpec", "volumes"), get(other, "extraVolumes")) {
-		problems = append(problems, "the kube-prometheus-stack and alertmanager chart blocks differ")
+	kpsPart, chartPart := blocks["kube-prometheus-stack"], blocks["alertmanager chart"]
+	if !sameExceptDataVolume(kpsPart.container, chartPart.container) || !reflect.DeepEqual(kpsPart.volumes, chartPart.volumes) {
+		problems = append(problems, "the kube-prometheus-stack and alertmanager chart blocks differ (beyond the Alertmanager volume's name)")
 	}
 	if _, ok := shown["alertmanager-config-sidecar"]; ok {
 		shown["sidecar-kube-prometheus-stack"] = kps

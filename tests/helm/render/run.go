@@ -58,8 +58,10 @@ func resolveEnv(r *Rendered, expect Expectation, container interface{}) (map[str
 	return env, nil
 }
 
-// materializeMounts writes each mounted Secret or ConfigMap volume into a folder under dir and
-// returns mountPath -> folder.
+// materializeMounts writes each mounted Secret or ConfigMap volume into a folder under dir,
+// makes an empty writable folder for each claim, emptyDir and (sidecar) the Alertmanager volume,
+// and returns mountPath -> folder (the subPath's folder when the mount has one, as the kubelet
+// creates it).
 func materializeMounts(r *Rendered, expect Expectation, container interface{}, volumes []interface{}, dir string) (map[string]string, error) {
 	byName := map[string]interface{}{}
 	for _, v := range volumes {
@@ -68,12 +70,15 @@ func materializeMounts(r *Rendered, expect Expectation, container interface{}, v
 	mounts := map[string]string{}
 	for i, m := range list(get(container, "volumeMounts")) {
 		v := byName[str(m, "name")]
-		folder := filepath.Join(dir, fmt.Sprintf("mount-%d", i))
+		folder := filepath.Join(dir, fmt.Sprintf("mount-%d", i), str(m, "subPath"))
 		if err := os.MkdirAll(folder, 0o755); err != nil {
 			return nil, err
 		}
 		files := map[string]string{} // path in the volume -> content
 		switch {
+		case get(v, "persistentVolumeClaim") != nil || get(v, "emptyDir") != nil ||
+			(v == nil && str(m, "name") == alertmanagerVolume(r, container)):
+			// Starts empty; the daemon writes here.
 		case get(v, "secret") != nil:
 			secret := str(v, "secret", "secretName")
 			for _, item := range list(get(v, "secret", "items")) {
@@ -95,7 +100,7 @@ func materializeMounts(r *Rendered, expect Expectation, container interface{}, v
 				files[k] = content
 			}
 		default:
-			return nil, fmt.Errorf("volume %s: only secret and configMap volumes are expected", str(m, "name"))
+			return nil, fmt.Errorf("volume %s: only secret, configMap, persistentVolumeClaim and emptyDir volumes are expected", str(m, "name"))
 		}
 		for path, content := range files {
 			if err := os.WriteFile(filepath.Join(folder, path), []byte(content), 0o444); err != nil {
@@ -299,7 +304,7 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 
 	port, _ := freePort()
 	token := ""
-	var redisData string
+	var redisData, storeDir string
 	for i, a := range args {
 		switch {
 		case strings.HasPrefix(a, "--web.listen-address="):
@@ -325,25 +330,23 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 			defer redis.stop()
 			args[i] = "--redis.url=" + local
 			redisData = data
+		case strings.HasPrefix(a, "--storage.path="):
+			storeDir = strings.TrimPrefix(a, "--storage.path=")
+			if !filepath.IsAbs(storeDir) || !strings.HasPrefix(storeDir, dir) {
+				return append(problems, a+" is not on a mounted volume: the root filesystem is read-only")
+			}
 		}
 	}
-	daemon, err := start(filepath.Join(dir, "daemon.log"), append([]string{c.Daemon}, args...)...)
-	if err != nil {
-		return append(problems, err.Error())
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	daemon, failure := startReady(c, args, filepath.Join(dir, "daemon.log"), base)
+	if daemon == nil {
+		return append(problems, failure)
 	}
 	defer func() {
 		if daemon != nil {
 			daemon.stop()
 		}
 	}()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ready := pollUntil(15*time.Second, func() bool {
-		status, _ := httpStatus("GET", base+"/-/ready", "", "")
-		return status == 200 || daemon.exited()
-	})
-	if status, _ := httpStatus("GET", base+"/-/ready", "", ""); !ready || status != 200 {
-		return append(problems, fmt.Sprintf("not ready with args %q:\n%s", args, daemon.tail()))
-	}
 	fmt.Printf("       (ready with %s)\n", strings.Join(args, " "))
 	if status, _ := httpStatus("GET", base+"/-/healthy", "", ""); status != 200 {
 		problems = append(problems, fmt.Sprintf("/-/healthy answered %d", status))
@@ -383,5 +386,53 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 		problems = append(problems, fmt.Sprintf("SIGTERM: exit code %d, want 0", code))
 	}
 	daemon = nil
+	if storeDir != "" {
+		problems = append(problems, checkStoreKept(c, args, dir, base, storeDir)...)
+	}
+	return problems
+}
+
+// startReady starts the daemon and waits until /-/ready answers 200; on failure it returns nil
+// and what went wrong, with the end of the daemon's log.
+func startReady(c CheckConfig, args []string, log, base string) (*Process, string) {
+	daemon, err := start(log, append([]string{c.Daemon}, args...)...)
+	if err != nil {
+		return nil, err.Error()
+	}
+	ready := pollUntil(15*time.Second, func() bool {
+		status, _ := httpStatus("GET", base+"/-/ready", "", "")
+		return status == 200 || daemon.exited()
+	})
+	if status, _ := httpStatus("GET", base+"/-/ready", "", ""); !ready || status != 200 {
+		daemon.stop()
+		return nil, fmt.Sprintf("not ready with args %q:\n%s", args, daemon.tail())
+	}
+	return daemon, ""
+}
+
+// checkStoreKept: the embedded store wrote its database into the mounted folder, and a daemon
+// started again on that folder (a container restart on the same volume) still has the incident
+// of the webhook posted before.
+func checkStoreKept(c CheckConfig, args []string, dir, base, storeDir string) []string {
+	if _, err := os.Stat(filepath.Join(storeDir, "postmortem.db")); err != nil {
+		return []string{"the embedded store wrote no database into its volume: " + err.Error()}
+	}
+	daemon, failure := startReady(c, args, filepath.Join(dir, "daemon-restarted.log"), base)
+	if daemon == nil {
+		return []string{"after a restart on the same volume: " + failure}
+	}
+	var problems []string
+	_, body := httpStatus("GET", base+"/api/v1/incidents", "", "")
+	var incidents struct {
+		Incidents []interface{} `json:"incidents"`
+	}
+	if err := json.Unmarshal([]byte(body), &incidents); err != nil || len(incidents.Incidents) == 0 {
+		problems = append(problems, "after a restart on the same volume the incident is gone: GET /api/v1/incidents = "+body)
+	} else {
+		fmt.Printf("       (restarted on %s: %d incident(s) kept)\n", storeDir, len(incidents.Incidents))
+	}
+	if code := daemon.stop(); code != 0 {
+		problems = append(problems, fmt.Sprintf("SIGTERM after the restart: exit code %d, want 0", code))
+	}
 	return problems
 }

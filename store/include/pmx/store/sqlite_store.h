@@ -3,15 +3,18 @@
 /// that runs on one machine with a disk and no Redis. The tables are documented in
 /// schema/sqlite.md.
 ///
-/// Durability: WAL journal; every commit(), put_rca() and delete_rca() is one transaction
-/// (BEGIN IMMEDIATE, compare-and-set on the versions inside it, all or nothing). With
+/// Durability: WAL journal; every put_rca() and delete_rca() is one transaction (BEGIN
+/// IMMEDIATE, compare-and-set on the versions inside it, all or nothing). Concurrent commit()
+/// calls are group-committed: the calls that arrive while a transaction is written go into the
+/// next one together, each in a savepoint of its own (all or nothing per call), so one fsync
+/// acknowledges every webhook in flight. With
 /// SqliteSync::kFull (the default) a transaction is on disk when the call returns; with kNormal
 /// it survives a crash of the process, but the last transactions may be lost on an OS crash or
 /// power loss.
 ///
 /// Thread-safety: every member may be called from any thread. One connection, guarded by one
-/// mutex: SQLite has a single writer anyway, and at this step the reads are not worth a pool of
-/// read connections (a later step may add them, or group commits).
+/// mutex: SQLite has a single writer anyway, and the reads are not worth a pool of read
+/// connections yet.
 ///
 /// Exclusivity: the constructor takes an exclusive flock on `<path>.lock` for the store's
 /// lifetime, so a second daemon on the same file fails at start-up instead of writing beside
@@ -30,6 +33,8 @@ namespace pmx {
 namespace sqlite_db {
 class Db;
 }
+class GroupCommit;
+struct CommitRequest;
 
 enum class SqliteSync {
   kFull,    ///< PRAGMA synchronous=FULL: fsync at every commit
@@ -84,6 +89,12 @@ class SqliteStore final : public Store, public StoreTransfer {
   int lock_fd_ = -1;
   std::mutex mutex_;
   std::unique_ptr<sqlite_db::Db> db_;  // guarded by mutex_
+  std::unique_ptr<GroupCommit> group_commit_;
+
+  /// Writes the commits of every request of a group in one transaction (GroupCommit).
+  void write_group(const std::vector<CommitRequest*>& group);
+  /// One request's commits, inside the group's transaction; throws sqlite_db::Failure.
+  std::vector<bool> apply_commits(const std::vector<SourceCommit>& commits);
 
   // Helpers (sqlite_store*.cpp), called with mutex_ held and inside a transaction where they
   // write.
