@@ -23,6 +23,7 @@
 #include "pmx/store/redis_store.h"
 #include "pmx/store/sqlite_store.h"
 #include "rca_files.h"
+#include "storage_transfer.h"
 
 #ifndef PMX_VERSION
 #define PMX_VERSION "dev"
@@ -453,10 +454,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", PMX_VERSION);
   pmx::Flags flags;
   pmx::add_flags(app, flags);
+  pmx::TransferFlags transfer;
+  pmx::add_transfer_flags(app, transfer);
   CLI11_PARSE(app, argc, argv);
   try {
     pmx::setup_logging(flags.log_level, flags.log_format);
     pmx::check_store_flags(flags, app);
+    if (transfer.requested()) {
+      return pmx::run_transfer(transfer, [&flags] { return pmx::make_store(flags); });
+    }
     return pmx::run(flags);
   } catch (const std::exception& e) {
     pmx::log_critical("cannot start", {{"err", pmx::quoted(e.what())}});

@@ -35,5 +35,8 @@ inline void append_ops(RedisCommand& command, const std::vector<KpiOp>& ops) {
 
 inline std::string key(const std::string& index) { return "pm:v1:kpi:" + index; }
 inline constexpr const char* kItems = "pm:v1:kpi:items";
+// Named in redis_shared.lua only (KPI_RESOLVED, KPI_LINKS); here for the store's transfer.
+inline constexpr const char* kResolved = "pm:v1:kpi:postmortem:resolved";
+inline constexpr const char* kPublishedLinks = "pm:v1:kpi:postmortem:links";
 
 }  // namespace pmx::redis_kpi

@@ -19,6 +19,7 @@ class TimeIndex {
   void erase(const std::string& member);
   /// Members with from <= time < to.
   std::int64_t count(UnixNanos from, UnixNanos to) const;
+  const std::unordered_map<std::string, UnixNanos>& members() const { return times_; }
 
  private:
   std::unordered_map<std::string, UnixNanos> times_;
@@ -33,11 +34,29 @@ class KpiLedger {
   std::int64_t count(const KpiRange& range) const;
   const std::map<std::string, std::int64_t>& action_items() const { return action_items_; }
 
- private:
+  // The raw aggregates, read and written as they are to move them to another store
+  // (memory_transfer.cpp): restoring what was exported gives the same counts.
   struct Resolved {
     UnixNanos at = 0;
     UnixNanos due = 0;
   };
+  const std::map<std::string, TimeIndex>& indices() const { return indices_; }
+  const std::unordered_map<std::string, Resolved>& resolved() const { return resolved_; }
+  const std::unordered_map<std::string, std::int64_t>& published_links() const { return links_; }
+  void restore_item_count(const std::string& key, std::int64_t count) {
+    action_items_[key] = count;
+  }
+  void restore_index_member(const std::string& name, const std::string& member, UnixNanos at) {
+    index(name).put(member, at);
+  }
+  void restore_resolved(const std::string& incident, Resolved resolved) {
+    resolved_[incident] = resolved;
+  }
+  void restore_published_links(const std::string& incident, std::int64_t links) {
+    links_[incident] = links;
+  }
+
+ private:
   TimeIndex& index(const std::string& name) { return indices_[name]; }
   void resolved(const KpiOp& op);
   void reopened(const std::string& incident);

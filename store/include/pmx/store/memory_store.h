@@ -8,12 +8,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "pmx/store/store.h"
 #include "pmx/store/kpi_ledger.h"
+#include "pmx/store/store.h"
+#include "pmx/store/store_transfer.h"
 
 namespace pmx {
 
-class MemoryStore final : public Store {
+class MemoryStore final : public Store, public StoreTransfer {
  public:
   MemoryStore() = default;
   MemoryStore(const MemoryStore&) = delete;
@@ -35,6 +36,11 @@ class MemoryStore final : public Store {
   Result<bool> delete_rca(const std::string& id) override;
   bool healthy() override { return true; }
 
+  // StoreTransfer (memory_transfer.cpp).
+  Result<Done> export_to(dump::Sink& sink) override;
+  Result<bool> empty() override;
+  Result<Done> import_from(dump::Source& source) override;
+
  private:
   std::mutex mutex_;
   std::unordered_map<std::string, SourceState> sources_;  // by source id
@@ -52,6 +58,8 @@ class MemoryStore final : public Store {
   Incident linked(Incident incident) const;
   SourceState linked(SourceState source) const;
   std::vector<SourceCount> top_sources_locked(std::size_t limit) const;
+  bool empty_locked() const;
+  Result<Done> import_locked(dump::Source& source);
 };
 
 }  // namespace pmx

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pmx/store/store.h"
+#include "pmx/store/store_transfer.h"
 
 namespace pmx {
 
@@ -99,7 +100,7 @@ class RedisConnectionPool;  // store/src/redis_connection.h
 /// escape as exceptions from operations: they are ErrorCode values (kUnavailable when Redis
 /// cannot be reached, answers an error or times out; kCorrupt when a stored document does not
 /// decode).
-class RedisStore final : public Store {
+class RedisStore final : public Store, public StoreTransfer {
  public:
   /// Throws std::invalid_argument when `config.url` is not a valid Redis URL (start-up error).
   explicit RedisStore(RedisConfig config);
@@ -134,6 +135,14 @@ class RedisStore final : public Store {
   /// PINGs Redis (connecting first if needed and the backoff allows it). False while Redis is
   /// unreachable; during the backoff it answers false at once.
   bool healthy() override;
+
+  /// StoreTransfer (redis_transfer_*.cpp), for a Redis no daemon writes to meanwhile. Export
+  /// walks the indices (and SSCAN/HSCAN/ZSCAN of the sets it finds there: never KEYS);
+  /// import pipelines many records per round trip and writes the keys the scripts would
+  /// have written, without running them. empty() is a SCAN for `pm:v1:*`.
+  Result<Done> export_to(dump::Sink& sink) override;
+  Result<bool> empty() override;
+  Result<Done> import_from(dump::Source& source) override;
 
   /// Round trips made so far (one per pipeline written and read back, including connection
   /// set-up), so tests and benchmarks can check the budget per webhook.

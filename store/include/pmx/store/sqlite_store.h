@@ -26,6 +26,7 @@
 #include <string>
 
 #include "pmx/store/store.h"
+#include "pmx/store/store_transfer.h"
 
 namespace pmx {
 
@@ -48,7 +49,7 @@ struct SqliteConfig {
   std::chrono::milliseconds busy_timeout{5000};
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public StoreTransfer {
  public:
   /// The schema version this code writes (PRAGMA user_version).
   static constexpr int kSchemaVersion = 1;
@@ -77,6 +78,12 @@ class SqliteStore final : public Store {
   Result<bool> delete_rca(const std::string& id) override;
   bool healthy() override;
 
+  // StoreTransfer (sqlite_transfer.cpp): export reads one snapshot (a read transaction);
+  // import writes one transaction, so a failed import leaves the database empty.
+  Result<Done> export_to(dump::Sink& sink) override;
+  Result<bool> empty() override;
+  Result<Done> import_from(dump::Source& source) override;
+
  private:
   SqliteConfig config_;
   int lock_fd_ = -1;
@@ -96,6 +103,7 @@ class SqliteStore final : public Store {
   void fill_alerts(Incident& incident);
   std::vector<TimelineEvent> timeline_of(const std::string& incident_id);
   void append_timeline(const std::string& incident_id, const std::vector<TimelineEvent>& events);
+  std::optional<std::string> first_nonempty_table();
   /// The RCA of a stored row; nullopt when its document does not load (any more).
   static std::optional<Rca> decode_rca(std::int64_t version, bool from_file,
                                        const std::string& document);
