@@ -377,8 +377,28 @@ ROWS = [
     ("rss_after_rcas_mb", "RSS after the RCAs and scrapes", "MB", "", None, 1),
     ("scrape_ms", "GET /metrics (sources + action items stored)", "ms", "<= 50",
      lambda v, r: v <= 50, 1),
-    ("ready_ms", "start to first 200 of /-/ready (Redis with data)", "ms", "< 100",
-     lambda v, r: v < 100, 1),
+    ("scrape_half_ms", "GET /metrics after the first batched half (history: half the alerts)",
+     "ms", "", None, 1),
+    ("scrape_batched_ms", "GET /metrics after the batched phase (history: every alert, no RCAs)",
+     "ms", "", None, 1),
+    ("ready_empty_ms", "start to first 200 of /-/ready (empty store, first start of the run)",
+     "ms", "", None, 1),
+    ("ready_ms", "start to first 200 of /-/ready (the store holding the run's data)", "ms",
+     "< 100", lambda v, r: v < 100, 1),
+    ("store_mb_batched", "store size after the batched phase (Redis used_memory; SQLite .db + "
+     "-wal)", "MB", "", None, 1),
+    ("store_mb_per_m_alerts", "store size per million batched alerts (as the row above)", "MB",
+     "", None, 1),
+    ("db_mb_checkpointed", "SQLite .db after PRAGMA wal_checkpoint(TRUNCATE), -wal empty", "MB",
+     "", None, 1),
+    ("db_mb_per_m_checkpointed", "SQLite .db per million batched alerts, checkpointed",
+     "MB", "", None, 1),
+    ("db_mb_closed", "SQLite .db after the daemon's clean close (end of the run: + single "
+     "alerts, RCAs)", "MB", "", None, 1),
+    ("db_mb_per_m_closed", "SQLite .db per million alerts of the run, after the close", "MB", "",
+     None, 1),
+    ("stop_ms", "SIGTERM to exit (end of the run; SQLite: the close checkpoints the -wal)", "ms",
+     "", None, 0),
 ]
 
 
@@ -387,20 +407,39 @@ def fmt(v, d):
 
 
 def cmd_report(out_json, *run_files):
+    """The table of medians; with runs of more than one store (the run's "store", "redis" in
+    results older than the option), a median, min - max and met? column per store, side by
+    side."""
     runs = [json.load(open(f)) for f in run_files]
+    stores = list(dict.fromkeys(r.get("store", "redis") for r in runs))
     summary = {"runs": runs, "median": {}, "min": {}, "max": {}}
-    lines = ["| measure | target | median | min - max | met? |", "|---|---|---|---|---|"]
+    head, rule = "| measure | target |", "|---|---|"
+    for store in stores:
+        name = "" if len(stores) == 1 else f"{store}: "
+        head += f" {name}median | min - max | met? |"
+        rule += "---|---|---|"
+        for k in ("median", "min", "max"):
+            summary[k][store] = {}
+    lines = [head, rule]
     for key, label, unit, target, test, d in ROWS:
-        values = [r[key] for r in runs if r.get(key) is not None]
-        if not values:
-            continue
-        med = statistics.median(values)
-        summary["median"][key], summary["min"][key], summary["max"][key] = \
-            med, min(values), max(values)
-        met = "" if test is None else ("yes" if test(med, runs) else "**no**")
         u = f" {unit}" if unit else ""
-        lines.append(f"| {label} | {target}{u if target else ''} | {fmt(med, d)}{u} | "
-                     f"{fmt(min(values), d)} - {fmt(max(values), d)} | {met} |")
+        line = f"| {label} | {target}{u if target else ''} |"
+        seen = False
+        for store in stores:
+            values = [r[key] for r in runs
+                      if r.get("store", "redis") == store and r.get(key) is not None]
+            if not values:
+                line += " - | | |"
+                continue
+            seen = True
+            med = statistics.median(values)
+            for k, v in (("median", med), ("min", min(values)), ("max", max(values))):
+                summary[k][store][key] = v
+            met = "" if test is None else ("yes" if test(med, runs) else "**no**")
+            line += (f" {fmt(med, d)}{u} | {fmt(min(values), d)} - {fmt(max(values), d)} |"
+                     f" {met} |")
+        if seen:
+            lines.append(line)
     summary["table"] = "\n".join(lines)
     with open(out_json, "w") as f:
         json.dump(summary, f, indent=1)

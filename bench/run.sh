@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The benchmark of BENCHMARKS.md, in one command:
 #
-#   ./bench/run.sh [--quick] [--runs N] [--binary PATH] [--max-seconds S]
+#   ./bench/run.sh [--quick] [--runs N] [--binary PATH] [--max-seconds S] [--store STORES]
 #
-# Installs what is missing (wrk, redis-server, redis-tools, curl, jq, python3), builds the Release
-# daemon in build-release/ (unless --binary names one), then N times (default 5; --quick: once,
-# small sizes, < 60 s): starts a redis-server without persistence on a free loopback port and the
-# daemon on it, measures every figure of BENCHMARKS.md, and stops both. Prints the table of
-# medians and writes every run to bench/results/<UTC date>.json.
+# Installs what is missing (wrk, redis-server, redis-tools, curl, jq, python3, sqlite3), builds the
+# Release daemon in build-release/ (unless --binary names one), then N times (default 5; --quick:
+# once, small sizes, < 2 min) for each store: starts the daemon on it, measures every figure of
+# BENCHMARKS.md, and stops it. Prints the table of medians (a column per store) and writes every
+# run to bench/results/<UTC date>.json.
+#
+# --store: redis (a redis-server without persistence on a free loopback port), sqlite (the
+# embedded store with its default --storage.sync=full, in a data dir of the work folder on disk),
+# sqlite-normal (the same with --storage.sync=normal), both (= redis,sqlite; the default), or a
+# comma-separated list of these.
 #
 # --max-seconds caps each half of the batched phase (default 600 s): a daemon slower than
 # ~1,700 alerts/s then ingests fewer than the 1,000,000 alerts, and the table says how many.
@@ -21,15 +26,23 @@ QUICK=0
 RUNS=5
 BIN=""
 MAX_S=600
+STORES=redis,sqlite
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; RUNS=1 ;;
     --runs) RUNS="$2"; shift ;;
     --binary) BIN="$2"; shift ;;
     --max-seconds) MAX_S="$2"; shift ;;
-    *) echo "usage: $0 [--quick] [--runs N] [--binary PATH] [--max-seconds S]" >&2; exit 2 ;;
+    --store) STORES="$2"; shift ;;
+    *) echo "usage: $0 [--quick] [--runs N] [--binary PATH] [--max-seconds S]" \
+         "[--store redis|sqlite|sqlite-normal|both|A,B]" >&2; exit 2 ;;
   esac
   shift
+done
+[ "$STORES" = both ] && STORES=redis,sqlite
+IFS=, read -r -a STORES <<<"$STORES"
+for store in "${STORES[@]}"; do
+  case "$store" in redis | sqlite | sqlite-normal) ;; *) echo "unknown store: $store" >&2; exit 2 ;; esac
 done
 
 # Sizes (the issue's), and --quick's.
@@ -41,15 +54,21 @@ fi
 BATCH_CONNS="${BENCH_BATCH_CONNECTIONS:-8}"  # wrk -t2; Alertmanager itself sends few at once
 SINGLE_CONNS=16
 
-install_missing wrk redis-server redis-tools curl jq python3 strace
+install_missing wrk redis-server redis-tools curl jq python3 strace sqlite3
 if [ -z "$BIN" ]; then
   install_missing "${BUILD_PACKAGES[@]}"
-  build "$ROOT/build-release" -DCMAKE_BUILD_TYPE=Release -DPMX_BUILD_TESTS=OFF
+  # Niced: the machine's other users keep their share while the daemon compiles.
+  nice -n 10 bash -c 'source "$1"; build "$2" -DCMAKE_BUILD_TYPE=Release -DPMX_BUILD_TESTS=OFF' \
+    _ "$ROOT/scripts/lib.sh" "$ROOT/build-release"
   BIN="$ROOT/build-release/postmortem-exporter"
 fi
 [ -x "$BIN" ] || { echo "no daemon binary at $BIN" >&2; exit 1; }
 
-WORK="$(mktemp -d /tmp/pmx-bench.XXXXXX)"
+# The SQLite store's data dir is in the work folder: it must be on a disk (fsync is what the store
+# pays per commit), so /var/tmp where /tmp is a tmpfs. The run's JSON names the file system.
+TMP=/tmp
+[ "$(stat -f -c %T /tmp)" = tmpfs ] && TMP=/var/tmp
+WORK="$(mktemp -d "$TMP/pmx-bench.XXXXXX")"
 REDIS_PID="" DAEMON_PID=""
 cleanup() {
   [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true
@@ -113,52 +132,115 @@ cpu_us() {
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f\n", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"
 }
 
+# scrape <out> <count>: <count> GETs of /metrics, each on a new connection; fails unless every
+# one is 200; prints the median time in ms.
+scrape() {
+  : >"$1"
+  for _ in $(seq "$2"); do
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$DPORT/metrics" >>"$1"
+  done
+  awk '$1 != 200 { bad = 1 } END { exit bad }' "$1" || fail "a scrape was not 200"
+  awk '{ print $2 * 1000 }' "$1" | sort -n |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# file_bytes <file>: its size, 0 when absent (the -wal after a clean close).
+file_bytes() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# sqlite_size <out>: the database file's size (DB: .db and -wal) after the batched phase, then
+# after a checkpoint that empties the -wal (by the sqlite3 shell, beside the running daemon: the
+# store does not lock SQLite exclusively, schema/sqlite.md); its JSON to <out>. The checkpoint
+# answers busy|wal frames|frames checkpointed: busy 1 when a reader (the daemon's connection,
+# holding a snapshot) keeps it from finishing; then the sizes after the daemon's clean close, at
+# the end of the run, are the checkpointed ones.
+sqlite_size() {
+  local db_b wal_b ckpt t0 t1
+  db_b="$(file_bytes "$DB")" wal_b="$(file_bytes "$DB-wal")"
+  t0="$(date +%s%N)"
+  ckpt="$(sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA wal_checkpoint(TRUNCATE)")"
+  t1="$(date +%s%N)"
+  jq -n --argjson db "$db_b" --argjson wal "$wal_b" --arg ckpt "$ckpt" \
+    --argjson db_ckpt "$(file_bytes "$DB")" --argjson wal_ckpt "$(file_bytes "$DB-wal")" \
+    --argjson ms "$(((t1 - t0) / 1000000))" --arg fs "$(df -T "$DB" | awk 'NR == 2 { print $1 " (" $2 ")" }')" \
+    --argjson pages "$(sqlite3 "$DB" "PRAGMA page_count")" --argjson free "$(sqlite3 "$DB" "PRAGMA freelist_count")" \
+    '{db_bytes: $db, wal_bytes: $wal, checkpoint: $ckpt, checkpoint_ms: $ms,
+      db_bytes_checkpointed: $db_ckpt, wal_bytes_checkpointed: $wal_ckpt,
+      checkpoint_done: ($ckpt | startswith("0|")),
+      page_count: $pages, freelist_count: $free, file_system: $fs}' >"$1"
+  [ "${ckpt%%|*}" = 0 ] || echo "bench: wal_checkpoint(TRUNCATE) did not finish: $ckpt" >&2
+}
+
+# run_once <n> <store>: one run of every phase on a fresh store; its figures to $WORK/run-<store>-<n>.json.
 run_once() {
-  local n="$1" dir="$WORK/run-$n"
+  local n="$1" store="$2" dir="$WORK/run-$store-$n"
   mkdir -p "$dir"
   local load
   load="$(cut -d' ' -f1 /proc/loadavg)"
-  echo ">> run $n/$RUNS (load average $load)"
-
-  RPORT="$(py free-port)"
-  redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-    --logfile "$dir/redis.log" &
-  REDIS_PID=$!
-  local rc=(redis-cli -p "$RPORT")
-  for _ in $(seq 100); do "${rc[@]}" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  echo ">> run $n/$RUNS, $store (load average $load)"
 
   DPORT="$(py free-port)"
-  local daemon=("$BIN" --web.listen-address="127.0.0.1:$DPORT" --redis.url="redis://127.0.0.1:$RPORT"
-    --web.auth-token-file="$WORK/token")
-  read -r DAEMON_PID _ < <(py start "$DPORT" "$dir/daemon.log" "${daemon[@]}")
+  local daemon=("$BIN" --web.listen-address="127.0.0.1:$DPORT") rc=()
+  if [ "$store" = redis ]; then
+    RPORT="$(py free-port)"
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      --logfile "$dir/redis.log" &
+    REDIS_PID=$!
+    rc=(redis-cli -p "$RPORT")
+    for _ in $(seq 100); do "${rc[@]}" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    daemon+=(--redis.url="redis://127.0.0.1:$RPORT")
+  else
+    DB="$dir/data/postmortem.db"
+    daemon+=(--storage.path="$dir/data" --storage.sync="$([ "$store" = sqlite ] && echo full || echo normal)")
+  fi
+  daemon+=(--web.auth-token-file="$WORK/token")
+  local ready_empty
+  read -r DAEMON_PID ready_empty < <(py start "$DPORT" "$dir/daemon.log" "${daemon[@]}")
   sleep 1
   local rss_idle
   rss_idle="$(rss_kb "$DAEMON_PID" VmRSS)"
 
-  # Batched ingest: two halves timed; between them, 2 webhooks (one connection) under MONITOR
-  # (the ceiling's sample of the daemon's commits at mid-run, when each source's incident holds
-  # half its alerts) and strace (the round trips).
+  # Batched ingest: two halves timed; between them, the scrape with half the history and 2
+  # webhooks on one connection, on Redis under MONITOR (the ceiling's sample of the daemon's
+  # commits at mid-run, when each source's incident holds half its alerts) and strace (the round
+  # trips).
   local half1=$((WEBHOOKS / 2 - 2)) half2=$((WEBHOOKS / 2))
   webhooks "$dir/batch1.json" 2 "$BATCH_CONNS" "$half1" 0 "$PER" "${MAX_S}s"
-  local sent1
+  local sent1 scrape_half
   sent1="$(jq ".occurrences / $PER | floor" "$dir/batch1.json")"
-  "${rc[@]}" monitor >"$dir/monitor.txt" &
-  local mon=$!
-  traced "$dir/strace-batch.txt" webhooks "$dir/sample.json" 1 1 2 $((half1 * PER)) "$PER" 60s
-  kill "$mon"
-  wait "$mon" 2>/dev/null || true
-  rt_strace "$dir/strace-batch.txt" 2 >"$dir/rt-batch-strace.json"
-  "${rc[@]}" info all >"$dir/info-b0.txt"
+  scrape_half="$(scrape "$dir/scrape-half.txt" "$SCRAPES")"
+  if [ "$store" = redis ]; then
+    "${rc[@]}" monitor >"$dir/monitor.txt" &
+    local mon=$!
+    traced "$dir/strace-batch.txt" webhooks "$dir/sample.json" 1 1 2 $((half1 * PER)) "$PER" 60s
+    kill "$mon"
+    wait "$mon" 2>/dev/null || true
+    rt_strace "$dir/strace-batch.txt" 2 >"$dir/rt-batch-strace.json"
+    "${rc[@]}" info all >"$dir/info-b0.txt"
+  else
+    webhooks "$dir/sample.json" 1 1 2 $((half1 * PER)) "$PER" 60s
+  fi
   local cpu_b0 cpu_b1 cpu_s0 cpu_s1
   cpu_b0="$(cpu_us "$DAEMON_PID")"
   webhooks "$dir/batch2.json" 2 "$BATCH_CONNS" "$half2" $(((half1 + 2) * PER)) "$PER" "${MAX_S}s"
   cpu_b1="$(cpu_us "$DAEMON_PID")"
-  "${rc[@]}" info all >"$dir/info-b1.txt"
-  local rss_after hwm_after sent2
+  local rss_after hwm_after sent2 batched_alerts store_bytes
   rss_after="$(rss_kb "$DAEMON_PID" VmRSS)"
   hwm_after="$(rss_kb "$DAEMON_PID" VmHWM)"
   sent2="$(jq ".occurrences / $PER | floor" "$dir/batch2.json")"
-  py redis-delta "$dir/info-b0.txt" "$dir/info-b1.txt" "$sent2" $((sent2 * PER)) >"$dir/rt-batch.json"
+  batched_alerts="$(jq -s 'map(.occurrences) | add' "$dir/batch1.json" "$dir/batch2.json")"
+  if [ "$store" = redis ]; then
+    "${rc[@]}" info all >"$dir/info-b1.txt"
+    py redis-delta "$dir/info-b0.txt" "$dir/info-b1.txt" "$sent2" $((sent2 * PER)) >"$dir/rt-batch.json"
+    store_bytes="$(awk -F: '$1 == "used_memory" { print $2 + 0 }' "$dir/info-b1.txt")"
+    echo '{}' >"$dir/sqlite-size.json"
+  else
+    sqlite_size "$dir/sqlite-size.json"
+    store_bytes="$(jq '.db_bytes + .wal_bytes' "$dir/sqlite-size.json")"
+  fi
+  # The scrape with every batched alert in the history (on SQLite, its KPI counts walk index
+  # ranges: this is where a cost growing with history would show).
+  local scrape_batched
+  scrape_batched="$(scrape "$dir/scrape-batched.txt" "$SCRAPES")"
   # Alerts answered 200 so far. The alert numbers of each phase start where the previous
   # phase's planned range ends, so a capped phase leaves a gap, never a repeat.
   local alerts_done capped=0
@@ -166,26 +248,36 @@ run_once() {
   [ "$sent1" -lt "$half1" ] && capped=$((capped + 1))
   [ "$sent2" -lt "$half2" ] && capped=$((capped + 1))
 
-  # Single-alert webhooks: 20 on one connection under strace (round trips), then 16 keep-alive
-  # connections for a fixed time.
-  traced "$dir/strace-single.txt" webhooks "$dir/single-sample.json" 1 1 20 $((WEBHOOKS * PER)) 1 60s
-  rt_strace "$dir/strace-single.txt" 20 >"$dir/rt-single-strace.json"
+  # Single-alert webhooks: 20 on one connection (on Redis under strace: round trips), then 16
+  # keep-alive connections for a fixed time.
+  if [ "$store" = redis ]; then
+    traced "$dir/strace-single.txt" webhooks "$dir/single-sample.json" 1 1 20 $((WEBHOOKS * PER)) 1 60s
+    rt_strace "$dir/strace-single.txt" 20 >"$dir/rt-single-strace.json"
+    "${rc[@]}" info all >"$dir/info-s0.txt"
+  else
+    webhooks "$dir/single-sample.json" 1 1 20 $((WEBHOOKS * PER)) 1 60s
+  fi
   alerts_done=$((alerts_done + $(jq .occurrences "$dir/single-sample.json")))
-  "${rc[@]}" info all >"$dir/info-s0.txt"
   cpu_s0="$(cpu_us "$DAEMON_PID")"
   webhooks "$dir/single.json" 2 "$SINGLE_CONNS" 0 $((WEBHOOKS * PER + 20)) 1 "${SINGLE_S}s"
   cpu_s1="$(cpu_us "$DAEMON_PID")"
-  "${rc[@]}" info all >"$dir/info-s1.txt"
   local single_n
   single_n="$(jq .occurrences "$dir/single.json")"
-  py redis-delta "$dir/info-s0.txt" "$dir/info-s1.txt" "$single_n" "$single_n" >"$dir/rt-single.json"
+  if [ "$store" = redis ]; then
+    "${rc[@]}" info all >"$dir/info-s1.txt"
+    py redis-delta "$dir/info-s0.txt" "$dir/info-s1.txt" "$single_n" "$single_n" >"$dir/rt-single.json"
+  fi
   alerts_done=$((alerts_done + single_n))
 
   # RCAs with action items through the API, then the scrape.
   wrk_json "$dir/rcas.json" -t1 -c1 -d600s -s "$BENCH/rcas.lua" "http://127.0.0.1:$DPORT" -- \
     "$WORK/token" "$RCAS" "$ITEMS"
   local sources items
-  sources="$("${rc[@]}" zcard pm:v1:sources:seen)"
+  if [ "$store" = redis ]; then
+    sources="$("${rc[@]}" zcard pm:v1:sources:seen)"
+  else
+    sources="$(sqlite3 "$DB" "SELECT count(*) FROM sources")"
+  fi
   [ "$sources" -le "$SOURCES" ] && [ "$sources" -ge $((alerts_done < SOURCES ? alerts_done : SOURCES)) ] || fail "$sources sources stored, expected $SOURCES"
   curl -sf "http://127.0.0.1:$DPORT/metrics" >"$dir/metrics.txt" || fail "GET /metrics"
   items="$(awk '/^postmortem_action_items\{/ { s += $2 } END { print s + 0 }' "$dir/metrics.txt")"
@@ -197,67 +289,84 @@ run_once() {
   occurrences="$(awk '/^postmortem_occurrences_total / { print $2 }' "$dir/metrics.txt")"
   [ "$occurrences" -ge "$alerts_done" ] && [ "$occurrences" -le $((alerts_done + slack)) ] ||
     fail "/metrics counts $occurrences occurrences, $alerts_done alerts were answered"
-  : >"$dir/scrape.txt"
-  for _ in $(seq "$SCRAPES"); do
-    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$DPORT/metrics" \
-      >>"$dir/scrape.txt"
-  done
-  awk '$1 != 200 { bad = 1 } END { exit bad }' "$dir/scrape.txt" || fail "a scrape was not 200"
   local scrape_ms rss_rcas
-  scrape_ms="$(awk '{ print $2 * 1000 }' "$dir/scrape.txt" | sort -n |
-    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+  scrape_ms="$(scrape "$dir/scrape.txt" "$SCRAPES")"
   rss_rcas="$(rss_kb "$DAEMON_PID" VmRSS)"
 
+  # SIGTERM to exit: on SQLite the close checkpoints the -wal into the file.
+  local t0 stop_ms
+  t0="$(date +%s%N)"
   kill -TERM "$DAEMON_PID"
-  while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.05; done
+  while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.01; done
+  stop_ms="$((($(date +%s%N) - t0) / 1000000))"
   DAEMON_PID=""
+  if [ "$store" != redis ]; then
+    # The file after the daemon's clean close (WAL checkpointed, -wal removed).
+    jq --argjson db "$(file_bytes "$DB")" --argjson wal "$(file_bytes "$DB-wal")" \
+      '. + {db_bytes_closed: $db, wal_bytes_closed: $wal}' "$dir/sqlite-size.json" >"$dir/sqlite-size.tmp"
+    mv "$dir/sqlite-size.tmp" "$dir/sqlite-size.json"
+  fi
 
-  # The ceiling: the daemon's commit, as sampled, from redis-benchmark, pipelined.
-  py ceiling-prep "$dir/monitor.txt" "$dir/ceiling.args" "$dir/ceiling.seed" >"$dir/ceiling-shape.json"
-  local seed args
-  mapfile -d '' seed <"$dir/ceiling.seed"
-  "${rc[@]}" eval "for i = 0, 9999 do redis.call('SET', string.format(ARGV[1], i), ARGV[2]) end" \
-    0 "${seed[0]}" "${seed[1]}" >/dev/null
-  mapfile -d '' args <"$dir/ceiling.args"
-  "${rc[@]}" info commandstats >"$dir/ceiling-info0.txt"
-  redis-benchmark -h 127.0.0.1 -p "$RPORT" -n "$CEIL_N" -P 32 -c 4 -r 10000 --csv "${args[@]}" \
-    >"$dir/ceiling.csv" 2>&1 || fail "redis-benchmark: $(tail -2 "$dir/ceiling.csv")"
-  "${rc[@]}" info commandstats >"$dir/ceiling-info1.txt"
-  # Every call must have written (1), not lost the compare-and-set (0).
-  py ceiling-check "$dir/ceiling-info0.txt" "$dir/ceiling-info1.txt" || fail "the ceiling did not write"
-  local evalsha_rps
-  # The test's name holds the whole command, quotes and commas included: count from the end.
-  evalsha_rps="$(awk -F'","' 'NR == 2 { print $(NF - 6) }' "$dir/ceiling.csv")"
-  # And the seeded states still hold the sampled document: the calls wrote what was sampled.
-  [ "$("${rc[@]}" eval "return redis.call('GET', string.format(ARGV[1], 7))" 0 "${seed[0]}")" = \
-    "${seed[1]}" ] || fail "the ceiling's state changed: its calls did not run as sampled"
+  local evalsha_rps=null
+  if [ "$store" = redis ]; then
+    # The ceiling: the daemon's commit, as sampled, from redis-benchmark, pipelined.
+    py ceiling-prep "$dir/monitor.txt" "$dir/ceiling.args" "$dir/ceiling.seed" >"$dir/ceiling-shape.json"
+    local seed args
+    mapfile -d '' seed <"$dir/ceiling.seed"
+    "${rc[@]}" eval "for i = 0, 9999 do redis.call('SET', string.format(ARGV[1], i), ARGV[2]) end" \
+      0 "${seed[0]}" "${seed[1]}" >/dev/null
+    mapfile -d '' args <"$dir/ceiling.args"
+    "${rc[@]}" info commandstats >"$dir/ceiling-info0.txt"
+    redis-benchmark -h 127.0.0.1 -p "$RPORT" -n "$CEIL_N" -P 32 -c 4 -r 10000 --csv "${args[@]}" \
+      >"$dir/ceiling.csv" 2>&1 || fail "redis-benchmark: $(tail -2 "$dir/ceiling.csv")"
+    "${rc[@]}" info commandstats >"$dir/ceiling-info1.txt"
+    # Every call must have written (1), not lost the compare-and-set (0).
+    py ceiling-check "$dir/ceiling-info0.txt" "$dir/ceiling-info1.txt" || fail "the ceiling did not write"
+    # The test's name holds the whole command, quotes and commas included: count from the end.
+    evalsha_rps="$(awk -F'","' 'NR == 2 { print $(NF - 6) }' "$dir/ceiling.csv")"
+    # And the seeded states still hold the sampled document: the calls wrote what was sampled.
+    [ "$("${rc[@]}" eval "return redis.call('GET', string.format(ARGV[1], 7))" 0 "${seed[0]}")" = \
+      "${seed[1]}" ] || fail "the ceiling's state changed: its calls did not run as sampled"
+  fi
 
-  # Start to ready, with Redis holding this run's data.
+  # Start to ready, with the store holding this run's data (SQLite: a restart on the filled file).
   local ready
   ready="$(py ready "$READY_N" "$DPORT" "$dir/daemon-ready.log" "${daemon[@]}")"
 
-  kill "$REDIS_PID"
-  wait "$REDIS_PID" 2>/dev/null || true
-  REDIS_PID=""
+  if [ "$store" = redis ]; then
+    kill "$REDIS_PID"
+    wait "$REDIS_PID" 2>/dev/null || true
+    REDIS_PID=""
+  else
+    # Not kept: about a GB per full run, in a work folder that is.
+    rm -rf "$dir/data"
+    # No Redis figures (round trips, commandstats, Redis CPU, the ceiling) for this store.
+    for f in rt-batch rt-batch-strace rt-single rt-single-strace ceiling-shape; do echo '{}' >"$dir/$f.json"; done
+  fi
 
   jq -n --argjson b1 "$(cat "$dir/batch1.json")" --argjson b2 "$(cat "$dir/batch2.json")" \
     --argjson s "$(cat "$dir/single.json")" --argjson sample "$(cat "$dir/sample.json")" --argjson rtb "$(cat "$dir/rt-batch.json")" \
     --argjson rts "$(cat "$dir/rt-single.json")" --argjson stb "$(cat "$dir/rt-batch-strace.json")" \
-    --argjson sts "$(cat "$dir/rt-single-strace.json")" --argjson batched_alerts "$(jq -s 'map(.occurrences) | add' "$dir/batch1.json" "$dir/batch2.json")" --argjson rcas "$(cat "$dir/rcas.json")" \
+    --argjson sts "$(cat "$dir/rt-single-strace.json")" --argjson batched_alerts "$batched_alerts" --argjson rcas "$(cat "$dir/rcas.json")" \
     --argjson shape "$(cat "$dir/ceiling-shape.json")" --argjson ready "$ready" \
-    --argjson load "$load" --argjson capped "$capped" \
+    --argjson load "$load" --argjson capped "$capped" --arg store "$store" \
     --argjson rss_idle "$rss_idle" --argjson rss_after "$rss_after" --argjson hwm "$hwm_after" \
     --argjson rss_rcas "$rss_rcas" --argjson scrape "$scrape_ms" --argjson ceil "$evalsha_rps" \
+    --argjson scrape_half "$scrape_half" --argjson scrape_batched "$scrape_batched" \
+    --argjson ready_empty "$ready_empty" --argjson store_bytes "$store_bytes" --argjson stop_ms "$stop_ms" \
+    --argjson sqlite "$(cat "$dir/sqlite-size.json")" \
     --argjson alerts "$alerts_done" --argjson cpu_batched "$((cpu_b1 - cpu_b0))" \
     --argjson cpu_single "$((cpu_s1 - cpu_s0))" --argjson per "$PER" '
     def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                        else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def mb: . / 1048576;
     ($batched_alerts / (($b1.duration_us + $b2.duration_us) / 1e6)) as $rate
-    | ($ceil * $rtb.alerts_per_evalsha) as $ceiling
-    | {load_average: $load, capped_halves: $capped, alerts: ($batched_alerts + $sample.occurrences), alerts_total: $alerts,
+    | (if $ceil == null then null else $ceil * $rtb.alerts_per_evalsha end) as $ceiling
+    | {store: $store, load_average: $load, capped_halves: $capped,
+       alerts: ($batched_alerts + $sample.occurrences), alerts_total: $alerts,
        batched_alerts_per_s: $rate, batched_p99_ms: ($b2.p99_us / 1000),
        ceiling_evalsha_per_s: $ceil, ceiling_alerts_per_s: $ceiling,
-       batched_ratio: ($rate / $ceiling),
+       batched_ratio: (if $ceiling == null then null else $rate / $ceiling end),
        single_rps: ($s.requests / ($s.duration_us / 1e6)), single_p50_ms: ($s.p50_us / 1000),
        single_p99_ms: ($s.p99_us / 1000),
        rt_batched: $stb.round_trips_per_webhook, rt_single: $sts.round_trips_per_webhook,
@@ -268,23 +377,38 @@ run_once() {
        cpu_batched_redis_us: $rtb.cpu_us_per_webhook,
        rss_idle_mb: ($rss_idle / 1024), rss_after_mb: ($rss_after / 1024),
        hwm_after_mb: ($hwm / 1024), rss_after_rcas_mb: ($rss_rcas / 1024),
-       scrape_ms: $scrape, ready_ms: ($ready | median), ready_all_ms: $ready,
+       scrape_half_ms: $scrape_half, scrape_batched_ms: $scrape_batched,
+       scrape_ms: $scrape, ready_empty_ms: $ready_empty,
+       ready_ms: ($ready | median), ready_all_ms: $ready,
+       store_bytes_batched: $store_bytes, store_mb_batched: ($store_bytes | mb),
+       store_mb_per_m_alerts: ($store_bytes / $batched_alerts * 1e6 | mb),
+       db_mb_checkpointed: (if $sqlite.checkpoint_done then $sqlite.db_bytes_checkpointed | mb
+                            else null end),
+       db_mb_per_m_checkpointed: (if $sqlite.checkpoint_done
+                                  then $sqlite.db_bytes_checkpointed / $batched_alerts * 1e6 | mb
+                                  else null end),
+       db_mb_closed: ($sqlite.db_bytes_closed // null | if . then mb else null end),
+       db_mb_per_m_closed: ($sqlite.db_bytes_closed // null
+                            | if . then . / $alerts * 1e6 | mb else null end),
+       stop_ms: $stop_ms,
        raw: {batch1: $b1, batch2: $b2, single: $s, rcas: $rcas, redis_batched: $rtb,
              redis_single: $rts, strace_batched: $stb,
-             strace_single: $sts, ceiling_shape: $shape}}' >"$WORK/run-$n.json"
-  jq -c '{batched_alerts_per_s, ceiling_alerts_per_s, single_rps, single_p99_ms, rt_batched,
-          rss_after_mb, scrape_ms, ready_ms}' "$WORK/run-$n.json"
+             strace_single: $sts, ceiling_shape: $shape, sqlite_file: $sqlite}}' >"$WORK/run-$store-$n.json"
+  jq -c '{store, batched_alerts_per_s, single_rps, single_p99_ms, rss_after_mb, scrape_batched_ms,
+          scrape_ms, ready_ms, store_mb_per_m_alerts}' "$WORK/run-$store-$n.json"
 }
 
 main() {
-  for n in $(seq "$RUNS"); do run_once "$n"; done
+  for n in $(seq "$RUNS"); do
+    for store in "${STORES[@]}"; do run_once "$n" "$store"; done
+  done
 
   mkdir -p "$BENCH/results"
   local suffix=""
   if [ "$QUICK" = 1 ]; then suffix="-quick"; fi
   OUT="$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)$suffix.json"
   echo
-  echo "postmortem-exporter benchmark: $RUNS run(s), $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $WEBHOOKS webhooks x $PER alerts over $SOURCES sources, $RCAS RCAs x $ITEMS items"
+  echo "postmortem-exporter benchmark: $RUNS run(s) of ${STORES[*]}, $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $WEBHOOKS webhooks x $PER alerts over $SOURCES sources, $RCAS RCAs x $ITEMS items; work folder on $(df -T "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')"
   py report "$OUT" "$WORK"/run-*.json
   echo
   echo "raw results: $OUT (work files: $WORK)"
