@@ -227,6 +227,10 @@ const char* store_kind(const Flags& f) {
 
 /// The embedded store in --storage.path, the directory created if absent. Throws, naming the
 /// directory or file, when it cannot be created, opened or locked.
+std::filesystem::path sqlite_file(const Flags& f) {
+  return std::filesystem::path(f.storage_path) / "postmortem.db";
+}
+
 std::unique_ptr<Store> open_sqlite_store(const Flags& f) {
   const std::filesystem::path dir(f.storage_path);
   std::error_code error;
@@ -236,7 +240,7 @@ std::unique_ptr<Store> open_sqlite_store(const Flags& f) {
                              error.message());
   }
   SqliteConfig config;
-  config.path = (dir / "postmortem.db").string();
+  config.path = sqlite_file(f).string();
   config.sync = f.storage_sync == "normal" ? SqliteSync::kNormal : SqliteSync::kFull;
   auto store = std::make_unique<SqliteStore>(config);
   log_info("store open", {{"path", quoted(config.path)}, {"sync", f.storage_sync}});
@@ -461,7 +465,16 @@ int main(int argc, char** argv) {
     pmx::setup_logging(flags.log_level, flags.log_format);
     pmx::check_store_flags(flags, app);
     if (transfer.requested()) {
-      return pmx::run_transfer(transfer, [&flags] { return pmx::make_store(flags); });
+      return pmx::run_transfer(transfer, [&flags, &transfer] {
+        // An export reads a database that exists: a mistyped --storage.path would otherwise
+        // create an empty one there and export nothing.
+        if (!transfer.export_path.empty() && !pmx::uses_redis(flags) && !flags.storage_in_memory &&
+            !std::filesystem::exists(pmx::sqlite_file(flags))) {
+          throw std::runtime_error("no database at " + pmx::sqlite_file(flags).string() +
+                                   ": --storage.path must name the daemon's data directory");
+        }
+        return pmx::make_store(flags);
+      });
     }
     return pmx::run(flags);
   } catch (const std::exception& e) {

@@ -147,5 +147,16 @@ TEST(StorageTransfer, SqliteDaemonMovesToRedisWithTheSameApiAndKpis) {
   std::filesystem::remove_all(dir);
 }
 
+// A mistyped --storage.path on export is an error, not an empty database created there and an
+// empty dump.
+TEST(StorageTransfer, ExportOfADirectoryWithoutADatabaseIsRefused) {
+  const std::string dir = pmx::testing::make_temp_dir("pmx-no-db") + "/typo";
+  const auto result = run_binary({"--storage.path=" + dir, "--storage.export=" + dir + ".jsonl"});
+  EXPECT_FALSE(result.succeeded()) << result.output;
+  EXPECT_NE(result.output.find("no database at " + dir + "/postmortem.db"), std::string::npos)
+      << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "the export created the directory";
+}
+
 }  // namespace
 }  // namespace pmx::e2e
