@@ -15,6 +15,7 @@
 #include "pmx/core/json_codec.h"
 #include "sqlite_db.h"
 #include "sqlite_kpi.h"
+#include "sqlite_rows.h"
 
 namespace pmx {
 namespace {
@@ -300,19 +301,7 @@ std::vector<bool> SqliteStore::apply_commits(const std::vector<SourceCommit>& co
 
     SourceState stored = next;
     stored.version = commit.expected_version + 1;
-    if (stored.current) stored.current->alerts.clear();  // they live in alert_records only
-    db_->query(
-           "INSERT OR REPLACE INTO sources "
-           "(id, canonical, version, last_seen, occurrences, current_open, state) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .bind(1, next.key.id)
-        .bind(2, next.key.canonical)
-        .bind(3, stored.version)
-        .bind(4, next.last_seen)
-        .bind(5, static_cast<std::int64_t>(next.occurrences))
-        .bind(6, std::int64_t{is_open ? 1 : 0})
-        .bind(7, sqlite_db::dump(to_json(stored, AlertRecords::kOmit)))
-        .run();
+    sqlite_rows::write_source(*db_, stored);
     for (const auto& occurrence : commit.update.new_occurrences) {
       db_->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
           .bind(1, next.key.id)
@@ -320,15 +309,7 @@ std::vector<bool> SqliteStore::apply_commits(const std::vector<SourceCommit>& co
           .run();
     }
     for (const auto& incident : commit.update.incidents) {
-      db_->query(
-             "INSERT OR REPLACE INTO incidents (id, source_id, opened_at, state, document) "
-             "VALUES (?1, ?2, ?3, ?4, ?5)")
-          .bind(1, incident.id)
-          .bind(2, incident.source_id)
-          .bind(3, incident.opened_at)
-          .bind(4, std::string(to_string(incident.state)))
-          .bind(5, sqlite_db::dump(to_json(incident, AlertRecords::kOmit)))
-          .run();
+      sqlite_rows::write_incident(*db_, incident);
       // The update carries the records it loaded or changed: the others stand.
       for (const auto& [fingerprint, record] : incident.alerts) {
         db_->query(

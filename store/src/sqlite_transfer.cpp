@@ -7,6 +7,7 @@
 #include "pmx/store/sqlite_store.h"
 #include "sqlite_db.h"
 #include "sqlite_kpi.h"
+#include "sqlite_rows.h"
 #include "transfer_chunks.h"
 
 namespace pmx {
@@ -170,34 +171,6 @@ void set_counter(Db& db, const char* name, std::int64_t value) {
       .run();
 }
 
-void import_source(Db& db, const SourceState& state) {
-  const bool open = state.current && state.current->state == IncidentState::kOpen;
-  db.query(
-        "INSERT OR REPLACE INTO sources "
-        "(id, canonical, version, last_seen, occurrences, current_open, state) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-      .bind(1, state.key.id)
-      .bind(2, state.key.canonical)
-      .bind(3, state.version)
-      .bind(4, state.last_seen)
-      .bind(5, static_cast<std::int64_t>(state.occurrences))
-      .bind(6, std::int64_t{open ? 1 : 0})
-      .bind(7, sqlite_db::dump(to_json(state, AlertRecords::kOmit)))
-      .run();
-}
-
-void import_incident(Db& db, const Incident& incident) {
-  db.query(
-        "INSERT OR REPLACE INTO incidents (id, source_id, opened_at, state, document) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)")
-      .bind(1, incident.id)
-      .bind(2, incident.source_id)
-      .bind(3, incident.opened_at)
-      .bind(4, std::string(to_string(incident.state)))
-      .bind(5, sqlite_db::dump(to_json(incident, AlertRecords::kOmit)))
-      .run();
-}
-
 void import_kpis(Db& db, const dump::Record& record) {
   if (const auto* items = std::get_if<dump::KpiItemCounts>(&record)) {
     for (const auto& [key, value] : items->counts) {
@@ -284,7 +257,7 @@ Result<Done> SqliteStore::import_from(dump::Source& source) {
         set_counter(*db_, sqlite_counters::kOpenIncidents,
                     static_cast<std::int64_t>(counters->open_incidents));
       } else if (const auto* stored = std::get_if<dump::StoredSource>(&record)) {
-        import_source(*db_, stored->state);
+        sqlite_rows::write_source(*db_, stored->state);
       } else if (const auto* occurrences = std::get_if<dump::Occurrences>(&record)) {
         for (const auto& id : occurrences->ids) {
           db_->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
@@ -293,7 +266,7 @@ Result<Done> SqliteStore::import_from(dump::Source& source) {
               .run();
         }
       } else if (const auto* incident = std::get_if<dump::StoredIncident>(&record)) {
-        import_incident(*db_, incident->incident);
+        sqlite_rows::write_incident(*db_, incident->incident);
         next_seq = 0;
       } else if (const auto* records = std::get_if<dump::AlertRecords>(&record)) {
         for (const auto& alert : records->records) {
