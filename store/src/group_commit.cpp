@@ -7,7 +7,7 @@ Result<std::vector<bool>> GroupCommit::submit(const std::vector<SourceCommit>& c
   mine.commits = &commits;
   std::unique_lock lock(mutex_);
   waiting_.push_back(&mine);
-  while (!mine.result) {
+  while (!mine.done) {
     if (writing_) {
       written_.wait(lock);
       continue;
@@ -22,6 +22,7 @@ Result<std::vector<bool>> GroupCommit::submit(const std::vector<SourceCommit>& c
       if (!request->result) request->result = Error(ErrorCode::kUnavailable, "commit not written");
     }
     lock.lock();
+    for (Request* request : group) request->done = true;
     writing_ = false;
     written_.notify_all();
   }

@@ -16,7 +16,11 @@ namespace pmx {
 /// One caller's commits, and its answer once the group that took them is written.
 struct CommitRequest {
   const std::vector<SourceCommit>* commits = nullptr;
-  std::optional<Result<std::vector<bool>>> result;
+  std::optional<Result<std::vector<bool>>> result;  ///< set by the leader, outside the lock
+  /// Set by the leader under the lock once the whole group is written: only then may the
+  /// caller read `result` and return (its request lives on its stack, and the leader still
+  /// reads the group's requests after writing them).
+  bool done = false;
 };
 
 class GroupCommit {
