@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pmx/core/error.h"
 #include "pmx/core/json_codec.h"
@@ -67,6 +68,19 @@ auto decode(const redisReply* reply, Decode decoder)
   const auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (doc.is_discarded()) return std::nullopt;
   return decoder(doc);
+}
+
+/// The elements of an array reply of strings (members of a set or zset, fields of a hash, a
+/// page of a list); nullopt if it is not one.
+inline std::optional<std::vector<std::string>> strings_of(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(reply->elements);
+  for (std::size_t i = 0; i < reply->elements; ++i) {
+    if (reply->element[i]->type != REDIS_REPLY_STRING) return std::nullopt;
+    out.emplace_back(text(reply->element[i]));
+  }
+  return out;
 }
 
 }  // namespace pmx::redis_replies

@@ -30,25 +30,13 @@ std::string range_stop(std::size_t start, std::size_t count) {
   return std::to_string(start + count - 1);
 }
 
-// The strings of an array reply (members of a set or zset); nullopt if it is not one.
-std::optional<std::vector<std::string>> strings_of(const redisReply* reply) {
-  if (reply->type != REDIS_REPLY_ARRAY) return std::nullopt;
-  std::vector<std::string> out;
-  out.reserve(reply->elements);
-  for (std::size_t i = 0; i < reply->elements; ++i) {
-    if (reply->element[i]->type != REDIS_REPLY_STRING) return std::nullopt;
-    out.emplace_back(replies::text(reply->element[i]));
-  }
-  return out;
-}
-
 // Scores are -occurrences: ZRANGE gives the most occurrences first, ties by canonical key.
 RedisCommand top_sources_command(std::size_t limit) {
   return {"ZRANGE", keys::kSourcesByOccurrences, "0", range_stop(0, limit), "WITHSCORES"};
 }
 
 Result<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
-  const auto flat = strings_of(reply);
+  const auto flat = replies::strings_of(reply);
   if (!flat) return replies::error_for(reply, keys::kSourcesByOccurrences);
   if (flat->size() % 2 != 0) return replies::corrupt(keys::kSourcesByOccurrences);
   std::vector<SourceCount> counts;
@@ -67,7 +55,7 @@ Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCom
   const std::string key = command.at(1);
   const auto answer = pool.run({std::move(command)});
   if (!answer) return ErrorCode::kUnavailable;
-  auto strings = strings_of(answer->front().get());
+  auto strings = replies::strings_of(answer->front().get());
   if (!strings) return replies::error_for(answer->front().get(), key);
   return std::move(*strings);
 }
@@ -76,7 +64,7 @@ Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCom
 // links live beside the document (an RCA write must not rewrite the incident, which belongs to
 // its source's compare-and-set); a set of RCA ids, few per incident.
 Result<Done> set_links(Incident& incident, const keys::IncidentRef& ref, const redisReply* links) {
-  auto rcas = strings_of(links);
+  auto rcas = replies::strings_of(links);
   if (!rcas) return replies::error_for(links, keys::incident_rcas(ref.source_id, ref.number));
   if (!rcas->empty()) {
     std::sort(rcas->begin(), rcas->end());
@@ -321,7 +309,7 @@ Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
   if (!open) return open.error();
   snapshot.open_incidents = static_cast<std::uint64_t>(*open);
 
-  const auto items = strings_of((*answers)[1].get());
+  const auto items = replies::strings_of((*answers)[1].get());
   if (!items || items->size() % 2 != 0)
     return replies::error_for((*answers)[1].get(), redis_kpi::kItems);
   for (std::size_t i = 0; i < items->size(); i += 2) {

@@ -13,18 +13,6 @@ inline Error unreachable(RedisConnectionPool& pool) {
   return Error(ErrorCode::kUnavailable, "Redis cannot be reached: " + pool.last_error());
 }
 
-/// The elements of an array reply of strings; nullopt if it is not one.
-inline std::optional<std::vector<std::string>> strings_of(const redisReply* reply) {
-  if (reply->type != REDIS_REPLY_ARRAY) return std::nullopt;
-  std::vector<std::string> out;
-  out.reserve(reply->elements);
-  for (std::size_t i = 0; i < reply->elements; ++i) {
-    if (reply->element[i]->type != REDIS_REPLY_STRING) return std::nullopt;
-    out.emplace_back(redis_replies::text(reply->element[i]));
-  }
-  return out;
-}
-
 /// Runs a cursor scan (`SCAN`, or `SSCAN`/`HSCAN`/`ZSCAN <key>`: `head`) to its end, giving
 /// each page's elements to `page` (a Result<Done> callable). An element may come twice if the
 /// key changes meanwhile (Redis' SCAN guarantee): importers write idempotently.
@@ -46,7 +34,7 @@ Result<Done> scan(RedisConnectionPool& pool, const RedisCommand& head, Page page
       return redis_replies::error_for(reply, what);
     }
     cursor = std::string(redis_replies::text(reply->element[0]));
-    auto elements = strings_of(reply->element[1]);
+    auto elements = redis_replies::strings_of(reply->element[1]);
     if (!elements) return redis_replies::error_for(reply->element[1], what);
     if (auto done = page(*elements); !done) return done;
   } while (cursor != "0");

@@ -206,7 +206,7 @@ Result<Done> export_small(
     if (!*writer) continue;
     for (std::size_t part = 0; part < 2; ++part) {
       const redisReply* reply = (*answers)[2 * i + part].get();
-      const auto strings = redis_transfer::strings_of(reply);
+      const auto strings = replies::strings_of(reply);
       if (!strings) return replies::error_for(reply, commands[2 * i + part][1]);
       auto added = part == 0 ? add_records(**writer, *strings, commands[2 * i][1])
                              : add_events(**writer, *strings, commands[2 * i + 1][1]);
@@ -239,7 +239,7 @@ Result<Done> export_large(RedisConnectionPool& pool, dump::Sink& sink, const key
     auto page = run(pool, {{"LRANGE", timeline_key, std::to_string(start),
                             std::to_string(start + dump::kChunk - 1)}});
     if (!page) return page.error();
-    const auto events = redis_transfer::strings_of(page->front().get());
+    const auto events = replies::strings_of(page->front().get());
     if (!events) return replies::error_for(page->front().get(), timeline_key);
     if (auto added = add_events(**writer, *events, timeline_key); !added) return added;
     if (events->size() < dump::kChunk) break;
@@ -297,7 +297,7 @@ Result<Done> export_incidents(RedisConnectionPool& pool, dump::Sink& sink) {
 Result<Done> export_rcas(RedisConnectionPool& pool, dump::Sink& sink) {
   auto answers = run(pool, {{"HGETALL", keys::kRcas}});
   if (!answers) return answers.error();
-  const auto fields = redis_transfer::strings_of(answers->front().get());
+  const auto fields = replies::strings_of(answers->front().get());
   if (!fields) return replies::error_for(answers->front().get(), keys::kRcas);
   std::map<std::string, dump::StoredRca> rcas;  // by id, as list_rcas orders them
   std::set<std::string> named;                  // incidents their documents name
@@ -338,7 +338,7 @@ Result<Done> export_rcas(RedisConnectionPool& pool, dump::Sink& sink) {
     auto links = run(pool, commands);
     if (!links) return links.error();
     for (std::size_t i = 0; i < asked.size(); ++i) {
-      auto ids = redis_transfer::strings_of((*links)[i].get());
+      auto ids = replies::strings_of((*links)[i].get());
       if (!ids) return replies::error_for((*links)[i].get(), commands[i][1]);
       if (ids->empty()) continue;
       std::sort(ids->begin(), ids->end());
@@ -351,7 +351,7 @@ Result<Done> export_rcas(RedisConnectionPool& pool, dump::Sink& sink) {
 Result<Done> export_kpis(RedisConnectionPool& pool, dump::Sink& sink) {
   auto answers = run(pool, {{"HGETALL", redis_kpi::kItems}});
   if (!answers) return answers.error();
-  const auto items = redis_transfer::strings_of(answers->front().get());
+  const auto items = replies::strings_of(answers->front().get());
   if (!items) return replies::error_for(answers->front().get(), redis_kpi::kItems);
   dump::KpiItemCounts counts;
   for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
