@@ -73,7 +73,7 @@ step_asan() {
 # The tests where threads or processes meet: two daemons (or two store clients) on one Redis,
 # the HTTP server's worker threads, graceful shutdown, restarts, an outage seen by several
 # threads at once.
-TSAN_TESTS='Replicas\.|TwoDaemons|Shutdown\.|Restart\.|HttpApiTest\.|KpiTruth|TellsOfAnOutage|Logs\.ARedisOutage|GroupCommit\.|AFailingWebhookInAGroup|EmbeddedStore\.Sigkill|StoreOpeningTest\.'
+TSAN_TESTS='Replicas\.|TwoDaemons|Shutdown\.|Restart\.|HttpApiTest\.|KpiTruth|TellsOfAnOutage|Logs\.ARedisOutage|GroupCommit\.|AFailingWebhookInAGroup|ReadsDoNotWaitForACommit|EmbeddedStore\.Sigkill|StoreOpeningTest\.'
 
 step_tsan() {
   local dir="$ROOT/build-tsan" logs="$ROOT/build-tsan/sanitizer-logs"

@@ -42,11 +42,11 @@ Result<RcaWrite> SqliteStore::put_rca(
     return Error(ErrorCode::kCorrupt,
                  "rcas row " + rca.id + ": the document to write is not an object");
   }
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(write_mutex_);
   return sqlite_db::guarded([&]() -> Result<RcaWrite> {
-    Transaction transaction(*db_, Transaction::Mode::kWrite);
-    auto& row =
-        db_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1").bind(1, rca.id);
+    Transaction transaction(*writer_, Transaction::Mode::kWrite);
+    auto& row = writer_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1")
+                    .bind(1, rca.id);
     StoredRow stored;
     if (row.step()) {
       stored.version = row.integer(0);
@@ -59,24 +59,26 @@ Result<RcaWrite> SqliteStore::put_rca(
     next.version = expected_version + 1;
     RcaWrite write{stored.version == 0, next.version, {}};
     write.covered_resolved_at =
-        sqlite_kpi::apply(*db_, rca_kpi_ops(stored.rca ? &*stored.rca : nullptr, &next));
-    db_->query("DELETE FROM incident_rcas WHERE rca_id = ?1").bind(1, rca.id).run();
+        sqlite_kpi::apply(*writer_, rca_kpi_ops(stored.rca ? &*stored.rca : nullptr, &next));
+    writer_->query("DELETE FROM incident_rcas WHERE rca_id = ?1").bind(1, rca.id).run();
     for (const auto& incident : next.incidents) {
-      db_->query("INSERT OR IGNORE INTO incident_rcas (incident_id, rca_id) VALUES (?1, ?2)")
+      writer_->query("INSERT OR IGNORE INTO incident_rcas (incident_id, rca_id) VALUES (?1, ?2)")
           .bind(1, incident)
           .bind(2, rca.id)
           .run();
     }
-    db_->query(
-           "INSERT OR REPLACE INTO rcas (id, version, from_file, document) VALUES (?1, ?2, ?3, ?4)")
+    writer_
+        ->query(
+            "INSERT OR REPLACE INTO rcas (id, version, from_file, document) VALUES (?1, ?2, ?3, "
+            "?4)")
         .bind(1, rca.id)
         .bind(2, next.version)
         .bind(3, std::int64_t{rca.from_file ? 1 : 0})
         .bind(4, sqlite_db::dump(rca.document))
         .run();
-    sqlite_counters::add(*db_, sqlite_counters::kRcaRevision, 1);
+    sqlite_counters::add(*writer_, sqlite_counters::kRcaRevision, 1);
     for (const auto& [incident_id, events] : timeline) {
-      auto& exists = db_->query("SELECT 1 FROM incidents WHERE id = ?1").bind(1, incident_id);
+      auto& exists = writer_->query("SELECT 1 FROM incidents WHERE id = ?1").bind(1, incident_id);
       const bool found = exists.step();
       exists.reset();
       if (found) append_timeline(incident_id, events);
@@ -87,31 +89,31 @@ Result<RcaWrite> SqliteStore::put_rca(
 }
 
 Result<std::optional<Rca>> SqliteStore::get_rca(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::optional<Rca>> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
     auto& row =
-        db_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1").bind(1, id);
+        reader_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1").bind(1, id);
     if (!row.step()) return std::optional<Rca>();
     auto rca = decode_rca(row.integer(0), row.integer(1) != 0, row.text(2));
     row.reset();
-    if (!rca) sqlite_db::corrupt(db_->path(), "rcas row " + id + " (not an RCA that loads)");
+    if (!rca) sqlite_db::corrupt(reader_->path(), "rcas row " + id + " (not an RCA that loads)");
     return std::optional<Rca>(std::move(*rca));
   });
 }
 
 Result<std::vector<Rca>> SqliteStore::list_rcas() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<Rca>> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
-    auto& rows = db_->query("SELECT id, version, from_file, document FROM rcas ORDER BY id");
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
+    auto& rows = reader_->query("SELECT id, version, from_file, document FROM rcas ORDER BY id");
     std::vector<Rca> rcas;
     while (rows.step()) {
       const std::string id = rows.text(0);
       auto rca = decode_rca(rows.integer(1), rows.integer(2) != 0, rows.text(3));
       if (!rca) {
         rows.reset();
-        sqlite_db::corrupt(db_->path(), "rcas row " + id + " (not an RCA that loads)");
+        sqlite_db::corrupt(reader_->path(), "rcas row " + id + " (not an RCA that loads)");
       }
       rcas.push_back(std::move(*rca));
     }
@@ -120,18 +122,18 @@ Result<std::vector<Rca>> SqliteStore::list_rcas() {
 }
 
 Result<bool> SqliteStore::delete_rca(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(write_mutex_);
   return sqlite_db::guarded([&]() -> Result<bool> {
-    Transaction transaction(*db_, Transaction::Mode::kWrite);
+    Transaction transaction(*writer_, Transaction::Mode::kWrite);
     auto& row =
-        db_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1").bind(1, id);
+        writer_->query("SELECT version, from_file, document FROM rcas WHERE id = ?1").bind(1, id);
     if (!row.step()) return false;
     const auto stored = decode_rca(row.integer(0), row.integer(1) != 0, row.text(2));
     row.reset();
-    if (stored) sqlite_kpi::apply(*db_, rca_kpi_ops(&*stored, nullptr));
-    db_->query("DELETE FROM incident_rcas WHERE rca_id = ?1").bind(1, id).run();
-    db_->query("DELETE FROM rcas WHERE id = ?1").bind(1, id).run();
-    sqlite_counters::add(*db_, sqlite_counters::kRcaRevision, 1);
+    if (stored) sqlite_kpi::apply(*writer_, rca_kpi_ops(&*stored, nullptr));
+    writer_->query("DELETE FROM incident_rcas WHERE rca_id = ?1").bind(1, id).run();
+    writer_->query("DELETE FROM rcas WHERE id = ?1").bind(1, id).run();
+    sqlite_counters::add(*writer_, sqlite_counters::kRcaRevision, 1);
     transaction.commit();
     return true;
   });

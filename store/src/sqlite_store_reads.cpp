@@ -1,5 +1,6 @@
 // SqliteStore's reads: incidents (with their alert records, timeline and RCA links), sources
-// and the KPI aggregates of a scrape. Each read is one read transaction: one snapshot.
+// and the KPI aggregates of a scrape. Each read is one read transaction (one snapshot) on the
+// reader connection, so it never waits for a commit being written.
 #include <algorithm>
 #include <limits>
 
@@ -33,7 +34,7 @@ SourceState decode_source(sqlite_db::Db& db, const std::string& text) {
 
 Incident SqliteStore::linked(Incident incident) {
   auto& links =
-      db_->query("SELECT rca_id FROM incident_rcas WHERE incident_id = ?1 ORDER BY rca_id")
+      reader_->query("SELECT rca_id FROM incident_rcas WHERE incident_id = ?1 ORDER BY rca_id")
           .bind(1, incident.id);
   std::vector<std::string> rcas;
   while (links.step()) rcas.push_back(links.text(0));
@@ -47,26 +48,28 @@ SourceState SqliteStore::linked(SourceState source) {
 }
 
 void SqliteStore::fill_alerts(Incident& incident) {
-  auto& records = db_->query("SELECT fingerprint, record FROM alert_records WHERE incident_id = ?1")
-                      .bind(1, incident.id);
+  auto& records =
+      reader_->query("SELECT fingerprint, record FROM alert_records WHERE incident_id = ?1")
+          .bind(1, incident.id);
   incident.alerts.clear();
   while (records.step()) {
     auto record = alert_record_from_json(json::parse(records.text(1), nullptr, false));
     if (!record) {
-      sqlite_db::corrupt(db_->path(), "alert_records row " + incident.id + " " + records.text(0));
+      sqlite_db::corrupt(reader_->path(),
+                         "alert_records row " + incident.id + " " + records.text(0));
     }
     incident.alerts.emplace(records.text(0), std::move(*record));
   }
 }
 
 std::vector<TimelineEvent> SqliteStore::timeline_of(const std::string& incident_id) {
-  auto& rows = db_->query("SELECT seq, event FROM timeline WHERE incident_id = ?1 ORDER BY seq")
+  auto& rows = reader_->query("SELECT seq, event FROM timeline WHERE incident_id = ?1 ORDER BY seq")
                    .bind(1, incident_id);
   std::vector<TimelineEvent> events;
   while (rows.step()) {
     auto event = timeline_event_from_json(json::parse(rows.text(1), nullptr, false));
     if (!event) {
-      sqlite_db::corrupt(db_->path(),
+      sqlite_db::corrupt(reader_->path(),
                          "timeline row " + incident_id + " " + std::to_string(rows.integer(0)));
     }
     events.push_back(std::move(*event));
@@ -75,10 +78,10 @@ std::vector<TimelineEvent> SqliteStore::timeline_of(const std::string& incident_
 }
 
 Result<std::vector<Incident>> SqliteStore::list_incidents(const IncidentFilter& filter) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<Incident>> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
-    auto& rows = db_->query(
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
+    auto& rows = reader_->query(
         "SELECT id, document FROM incidents "
         "WHERE (?1 IS NULL OR source_id = ?1) AND (?2 IS NULL OR state = ?2) "
         "ORDER BY opened_at DESC, id DESC LIMIT ?3");
@@ -91,7 +94,7 @@ Result<std::vector<Incident>> SqliteStore::list_incidents(const IncidentFilter& 
     std::vector<Incident> result;
     result.reserve(found.size());
     for (const auto& [id, document] : found) {
-      Incident incident = decode_incident(*db_, document, id);
+      Incident incident = decode_incident(*reader_, document, id);
       fill_alerts(incident);
       result.push_back(linked(std::move(incident)));
     }
@@ -101,13 +104,13 @@ Result<std::vector<Incident>> SqliteStore::list_incidents(const IncidentFilter& 
 }
 
 Result<std::optional<IncidentDetail>> SqliteStore::get_incident(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::optional<IncidentDetail>> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
-    auto& row = db_->query("SELECT document FROM incidents WHERE id = ?1").bind(1, id);
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
+    auto& row = reader_->query("SELECT document FROM incidents WHERE id = ?1").bind(1, id);
     if (!row.step()) return std::optional<IncidentDetail>();
     IncidentDetail detail;
-    detail.incident = decode_incident(*db_, row.text(0), id);
+    detail.incident = decode_incident(*reader_, row.text(0), id);
     row.reset();
     fill_alerts(detail.incident);
     detail.incident = linked(std::move(detail.incident));
@@ -118,32 +121,32 @@ Result<std::optional<IncidentDetail>> SqliteStore::get_incident(const std::strin
 }
 
 Result<std::vector<SourceState>> SqliteStore::list_sources(std::size_t limit) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<SourceState>> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
     auto& rows =
-        db_->query("SELECT state FROM sources ORDER BY last_seen DESC, canonical ASC LIMIT ?1")
+        reader_->query("SELECT state FROM sources ORDER BY last_seen DESC, canonical ASC LIMIT ?1")
             .bind(1, static_cast<std::int64_t>(
                          std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
     std::vector<std::string> found;
     while (rows.step()) found.push_back(rows.text(0));
     std::vector<SourceState> result;
     result.reserve(found.size());
-    for (const auto& text : found) result.push_back(linked(decode_source(*db_, text)));
+    for (const auto& text : found) result.push_back(linked(decode_source(*reader_, text)));
     transaction.commit();
     return result;
   });
 }
 
 Result<std::optional<SourceState>> SqliteStore::get_source(const std::string& source_id) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::optional<SourceState>> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
-    auto& row = db_->query("SELECT state FROM sources WHERE id = ?1").bind(1, source_id);
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
+    auto& row = reader_->query("SELECT state FROM sources WHERE id = ?1").bind(1, source_id);
     if (!row.step()) return std::optional<SourceState>();
     const std::string text = row.text(0);
     row.reset();
-    auto state = linked(decode_source(*db_, text));
+    auto state = linked(decode_source(*reader_, text));
     transaction.commit();
     return std::optional<SourceState>(std::move(state));
   });
@@ -151,25 +154,26 @@ Result<std::optional<SourceState>> SqliteStore::get_source(const std::string& so
 
 Result<KpiSnapshot> SqliteStore::read_kpis(const std::vector<KpiRange>& ranges,
                                            std::size_t top_sources) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<KpiSnapshot> {
-    Transaction transaction(*db_, Transaction::Mode::kRead);
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
     KpiSnapshot snapshot;
-    snapshot.open_incidents = static_cast<std::uint64_t>(
-        std::max<std::int64_t>(0, sqlite_counters::read(*db_, sqlite_counters::kOpenIncidents)));
-    auto& top = db_->query(
-                       "SELECT canonical, occurrences FROM sources "
-                       "ORDER BY occurrences DESC, canonical ASC LIMIT ?1")
+    snapshot.open_incidents = static_cast<std::uint64_t>(std::max<std::int64_t>(
+        0, sqlite_counters::read(*reader_, sqlite_counters::kOpenIncidents)));
+    auto& top = reader_
+                    ->query(
+                        "SELECT canonical, occurrences FROM sources "
+                        "ORDER BY occurrences DESC, canonical ASC LIMIT ?1")
                     .bind(1, static_cast<std::int64_t>(std::min<std::size_t>(
                                  top_sources, std::numeric_limits<std::int64_t>::max())));
     while (top.step()) {
       snapshot.top_sources.push_back(
           SourceCount{top.text(0), static_cast<std::uint64_t>(top.integer(1))});
     }
-    auto& items = db_->query("SELECT key, value FROM kpi_item_counts");
+    auto& items = reader_->query("SELECT key, value FROM kpi_item_counts");
     while (items.step()) snapshot.action_items[items.text(0)] = items.integer(1);
     for (const auto& range : ranges) {
-      snapshot.range_counts[range.name] = sqlite_kpi::count(*db_, range);
+      snapshot.range_counts[range.name] = sqlite_kpi::count(*reader_, range);
     }
     transaction.commit();
     return snapshot;

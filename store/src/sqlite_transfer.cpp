@@ -208,41 +208,41 @@ void import_kpis(Db& db, const dump::Record& record) {
 }  // namespace
 
 Result<Done> SqliteStore::export_to(dump::Sink& sink) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<Done> {
-    Transaction snapshot(*db_, Transaction::Mode::kRead);
+    Transaction snapshot(*reader_, Transaction::Mode::kRead);
     const dump::Counters counters{
-        sqlite_counters::read(*db_, sqlite_counters::kRcaRevision),
+        sqlite_counters::read(*reader_, sqlite_counters::kRcaRevision),
         static_cast<std::uint64_t>(std::max<std::int64_t>(
-            0, sqlite_counters::read(*db_, sqlite_counters::kOpenIncidents)))};
+            0, sqlite_counters::read(*reader_, sqlite_counters::kOpenIncidents)))};
     if (auto w = sink.write(counters); !w) return w;
-    if (auto w = export_sources(*db_, sink); !w) return w;
-    if (auto w = export_incidents(*db_, sink); !w) return w;
-    if (auto w = export_rcas(*db_, sink); !w) return w;
-    if (auto w = export_kpis(*db_, sink); !w) return w;
+    if (auto w = export_sources(*reader_, sink); !w) return w;
+    if (auto w = export_incidents(*reader_, sink); !w) return w;
+    if (auto w = export_rcas(*reader_, sink); !w) return w;
+    if (auto w = export_kpis(*reader_, sink); !w) return w;
     snapshot.commit();
     return Done{};
   });
 }
 
-std::optional<std::string> SqliteStore::first_nonempty_table() {
+std::optional<std::string> SqliteStore::first_nonempty_table(sqlite_db::Db& db) {
   for (const char* table : kTables) {
     const std::string sql = std::string("SELECT EXISTS (SELECT 1 FROM ") + table + ")";
-    if (db_->integer(sql.c_str()) != 0) return std::string(table);
+    if (db.integer(sql.c_str()) != 0) return std::string(table);
   }
   return std::nullopt;
 }
 
 Result<bool> SqliteStore::empty() {
-  std::lock_guard lock(mutex_);
-  return sqlite_db::guarded([&]() -> Result<bool> { return !first_nonempty_table(); });
+  std::lock_guard lock(read_mutex_);
+  return sqlite_db::guarded([&]() -> Result<bool> { return !first_nonempty_table(*reader_); });
 }
 
 Result<Done> SqliteStore::import_from(dump::Source& source) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(write_mutex_);
   return sqlite_db::guarded([&]() -> Result<Done> {
-    Transaction transaction(*db_, Transaction::Mode::kWrite);  // all or nothing
-    if (const auto table = first_nonempty_table()) {
+    Transaction transaction(*writer_, Transaction::Mode::kWrite);  // all or nothing
+    if (const auto table = first_nonempty_table(*writer_)) {
       return transfer::not_empty("SQLite database " + config_.path,
                                  "table " + *table + " has rows");
     }
@@ -253,26 +253,28 @@ Result<Done> SqliteStore::import_from(dump::Source& source) {
       if (!*next) break;
       const dump::Record& record = **next;
       if (const auto* counters = std::get_if<dump::Counters>(&record)) {
-        set_counter(*db_, sqlite_counters::kRcaRevision, counters->rca_revision);
-        set_counter(*db_, sqlite_counters::kOpenIncidents,
+        set_counter(*writer_, sqlite_counters::kRcaRevision, counters->rca_revision);
+        set_counter(*writer_, sqlite_counters::kOpenIncidents,
                     static_cast<std::int64_t>(counters->open_incidents));
       } else if (const auto* stored = std::get_if<dump::StoredSource>(&record)) {
-        sqlite_rows::write_source(*db_, stored->state);
+        sqlite_rows::write_source(*writer_, stored->state);
       } else if (const auto* occurrences = std::get_if<dump::Occurrences>(&record)) {
         for (const auto& id : occurrences->ids) {
-          db_->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
+          writer_
+              ->query("INSERT OR IGNORE INTO occurrences (source_id, occurrence) VALUES (?1, ?2)")
               .bind(1, occurrences->source_id)
               .bind(2, id)
               .run();
         }
       } else if (const auto* incident = std::get_if<dump::StoredIncident>(&record)) {
-        sqlite_rows::write_incident(*db_, incident->incident);
+        sqlite_rows::write_incident(*writer_, incident->incident);
         next_seq = 0;
       } else if (const auto* records = std::get_if<dump::AlertRecords>(&record)) {
         for (const auto& alert : records->records) {
-          db_->query(
-                 "INSERT OR REPLACE INTO alert_records (incident_id, fingerprint, record) "
-                 "VALUES (?1, ?2, ?3)")
+          writer_
+              ->query(
+                  "INSERT OR REPLACE INTO alert_records (incident_id, fingerprint, record) "
+                  "VALUES (?1, ?2, ?3)")
               .bind(1, records->incident_id)
               .bind(2, alert.fingerprint)
               .bind(3, sqlite_db::dump(to_json(alert)))
@@ -280,16 +282,17 @@ Result<Done> SqliteStore::import_from(dump::Source& source) {
         }
       } else if (const auto* timeline = std::get_if<dump::Timeline>(&record)) {
         for (const auto& event : timeline->events) {
-          db_->query("INSERT INTO timeline (incident_id, seq, event) VALUES (?1, ?2, ?3)")
+          writer_->query("INSERT INTO timeline (incident_id, seq, event) VALUES (?1, ?2, ?3)")
               .bind(1, timeline->incident_id)
               .bind(2, ++next_seq)
               .bind(3, sqlite_db::dump(to_json(event)))
               .run();
         }
       } else if (const auto* rca = std::get_if<dump::StoredRca>(&record)) {
-        db_->query(
-               "INSERT OR REPLACE INTO rcas (id, version, from_file, document) "
-               "VALUES (?1, ?2, ?3, ?4)")
+        writer_
+            ->query(
+                "INSERT OR REPLACE INTO rcas (id, version, from_file, document) "
+                "VALUES (?1, ?2, ?3, ?4)")
             .bind(1, rca->id)
             .bind(2, rca->version)
             .bind(3, std::int64_t{rca->from_file ? 1 : 0})
@@ -297,13 +300,14 @@ Result<Done> SqliteStore::import_from(dump::Source& source) {
             .run();
       } else if (const auto* links = std::get_if<dump::RcaLinks>(&record)) {
         for (const auto& rca_id : links->rca_ids) {
-          db_->query("INSERT OR IGNORE INTO incident_rcas (incident_id, rca_id) VALUES (?1, ?2)")
+          writer_
+              ->query("INSERT OR IGNORE INTO incident_rcas (incident_id, rca_id) VALUES (?1, ?2)")
               .bind(1, links->incident_id)
               .bind(2, rca_id)
               .run();
         }
       } else {
-        import_kpis(*db_, record);
+        import_kpis(*writer_, record);
       }
     }
     transaction.commit();

@@ -12,9 +12,12 @@
 /// it survives a crash of the process, but the last transactions may be lost on an OS crash or
 /// power loss.
 ///
-/// Thread-safety: every member may be called from any thread. One connection, guarded by one
-/// mutex: SQLite has a single writer anyway, and the reads are not worth a pool of read
-/// connections yet.
+/// Thread-safety: every member may be called from any thread. Two connections, each guarded by
+/// its mutex: the writer (commits, RCA writes, import) and the reader (load and every read).
+/// In WAL mode a read sees the last commit and does not wait for the one being written, so the
+/// webhooks that arrive during a commit's fsync load their sources meanwhile and join the next
+/// group, and a scrape or an API read is not held up behind a storm's writes. A load may see a
+/// source one commit old; the commit's compare-and-set on the version catches that.
 ///
 /// Exclusivity: the constructor takes an exclusive flock on `<path>.lock` for the store's
 /// lifetime, so a second daemon on the same file fails at start-up instead of writing beside
@@ -47,6 +50,9 @@ struct SqliteConfig {
   /// How long a statement waits for a lock held by another connection (a backup, the sqlite3
   /// shell) before the call fails with kUnavailable.
   std::chrono::milliseconds busy_timeout{5000};
+  /// The WAL is checkpointed into the file once it holds this many pages (of 4 KiB). Large,
+  /// because a checkpoint writes each page once however often it changed (schema/sqlite.md).
+  int wal_autocheckpoint_pages = 16000;
 };
 
 class SqliteStore final : public Store, public StoreTransfer {
@@ -87,8 +93,10 @@ class SqliteStore final : public Store, public StoreTransfer {
  private:
   SqliteConfig config_;
   int lock_fd_ = -1;
-  std::mutex mutex_;
-  std::unique_ptr<sqlite_db::Db> db_;  // guarded by mutex_
+  std::mutex write_mutex_;
+  std::unique_ptr<sqlite_db::Db> writer_;  // guarded by write_mutex_
+  std::mutex read_mutex_;
+  std::unique_ptr<sqlite_db::Db> reader_;  // guarded by read_mutex_
   std::unique_ptr<GroupCommit> group_commit_;
 
   /// Writes the commits of every request of a group in one transaction (GroupCommit).
@@ -96,14 +104,14 @@ class SqliteStore final : public Store, public StoreTransfer {
   /// One request's commits, inside the group's transaction; throws sqlite_db::Failure.
   std::vector<bool> apply_commits(const std::vector<SourceCommit>& commits);
 
-  // Helpers (sqlite_store*.cpp), called with mutex_ held and inside a transaction where they
-  // write.
+  // Helpers (sqlite_store*.cpp), called inside a transaction: the reads' ones on reader_
+  // with read_mutex_ held, append_timeline on writer_ with write_mutex_ held.
   Incident linked(Incident incident);
   SourceState linked(SourceState source);
   void fill_alerts(Incident& incident);
   std::vector<TimelineEvent> timeline_of(const std::string& incident_id);
   void append_timeline(const std::string& incident_id, const std::vector<TimelineEvent>& events);
-  std::optional<std::string> first_nonempty_table();
+  static std::optional<std::string> first_nonempty_table(sqlite_db::Db& db);
   /// The RCA of a stored row; nullopt when its document does not load (any more).
   static std::optional<Rca> decode_rca(std::int64_t version, bool from_file,
                                        const std::string& document);
