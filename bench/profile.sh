@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Profiles the daemon and Redis under the batched load of bench/run.sh:
 #
-#   ./bench/profile.sh [--binary PATH] [--warmup S] [--seconds S] [--single]
+#   ./bench/profile.sh [--binary PATH] [--warmup S] [--seconds S] [--single] [--store sqlite]
 #
-# Starts a redis-server (no persistence) and the daemon on free loopback ports, puts wrk's
+# Starts a redis-server (no persistence) and the daemon on free loopback ports (--store sqlite:
+# the daemon on the embedded store in the work folder, sync=full, and no Redis), puts wrk's
 # batched webhooks (bench/webhook.lua: 100 alerts over 10,000 sources, -t2 -c8) on it, waits
 # --warmup seconds (default 20: each source's incident grows as in the benchmark), then records
 # `perf record -F 999 -g` of the daemon and of redis-server for --seconds (default 15) at once,
@@ -18,13 +19,15 @@ WARMUP=20
 SECONDS_=15
 PER=100    # alerts per webhook
 CONNS=8    # keep-alive connections
+STORE=redis
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) BIN="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --seconds) SECONDS_="$2"; shift ;;
     --single) PER=1 CONNS=16 ;;
-    *) echo "usage: $0 [--binary PATH] [--warmup S] [--seconds S] [--single]" >&2; exit 2 ;;
+    --store) STORE="$2"; shift ;;
+    *) echo "usage: $0 [--binary PATH] [--warmup S] [--seconds S] [--single] [--store redis|sqlite]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -37,15 +40,22 @@ main() {
   redis_pid="" daemon_pid="" wrk_pid=""
   trap 'kill $wrk_pid $daemon_pid $redis_pid 2>/dev/null || true' EXIT
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/token"
-  local rport dport
-  rport="$(python3 "$BENCH/bench.py" free-port)"
+  local dport store_flags profiled=(daemon)
   dport="$(python3 "$BENCH/bench.py" free-port)"
-  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" \
-    --logfile "$WORK/redis.log" &
-  redis_pid=$!
-  for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  if [ "$STORE" = sqlite ]; then
+    store_flags=(--storage.path="$WORK/data")
+  else
+    local rport
+    rport="$(python3 "$BENCH/bench.py" free-port)"
+    redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" \
+      --logfile "$WORK/redis.log" &
+    redis_pid=$!
+    for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    store_flags=(--redis.url="redis://127.0.0.1:$rport")
+    profiled+=(redis)
+  fi
   read -r daemon_pid _ < <(python3 "$BENCH/bench.py" start "$dport" "$WORK/daemon.log" "$BIN" \
-    --web.listen-address="127.0.0.1:$dport" --redis.url="redis://127.0.0.1:$rport" \
+    --web.listen-address="127.0.0.1:$dport" "${store_flags[@]}" \
     --web.auth-token-file="$WORK/token")
   wrk -t2 -c"$CONNS" -d$((WARMUP + SECONDS_ + 10))s --timeout 10s -s "$BENCH/webhook.lua" \
     "http://127.0.0.1:$dport/api/v1/webhook" -- "$WORK/token" 2 0 0 "$PER" 10000 "$WORK/marker" \
@@ -54,12 +64,14 @@ main() {
   sleep "$WARMUP"
   perf record -F 999 --call-graph "${CALL_GRAPH:-fp}" -o "$WORK/daemon.perf.data" -p "$daemon_pid" -- sleep "$SECONDS_" \
     2>"$WORK/perf-daemon.log" &
-  local p1=$!
-  perf record -F 999 -g -o "$WORK/redis.perf.data" -p "$redis_pid" -- sleep "$SECONDS_" \
-    2>"$WORK/perf-redis.log" &
-  local p2=$!
-  wait "$p1" "$p2"
-  for who in daemon redis; do
+  local waits=($!)
+  if [ -n "$redis_pid" ]; then
+    perf record -F 999 -g -o "$WORK/redis.perf.data" -p "$redis_pid" -- sleep "$SECONDS_" \
+      2>"$WORK/perf-redis.log" &
+    waits+=($!)
+  fi
+  wait "${waits[@]}"
+  for who in "${profiled[@]}"; do
     echo "== $who: top symbols (self time)"
     perf report -i "$WORK/$who.perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
       grep -E '^ +[0-9]' | head -25
