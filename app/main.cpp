@@ -394,6 +394,8 @@ int run(const Flags& f) {
   http.max_connections = f.max_connections;
   http.io_timeout = std::chrono::microseconds(read_timeout / 1000);
   http.read_auth = f.read_auth;
+  http.repeat_window = ingest_config.repeat_window;
+  http.postmortem = ingest_config.postmortem;
   install_http_api(
       server, http,
       HttpDependencies{ingestor, queries, rcas, telemetry, authenticator, wall_clock_now});

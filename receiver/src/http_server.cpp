@@ -12,21 +12,6 @@
 namespace pmx {
 namespace {
 
-const char* kLandingPage = R"(<!doctype html>
-<html><head><title>postmortem-exporter</title></head>
-<body><h1>postmortem-exporter</h1>
-<p>Receives Alertmanager webhooks, groups alerts into incidents by source and exports
-post-mortem KPIs.</p>
-<ul>
-<li><a href="METRICS">Metrics</a></li>
-<li><a href="/api/v1/incidents">Incidents</a></li>
-<li><a href="/api/v1/sources">Sources</a></li>
-<li><a href="/-/healthy">Health</a>, <a href="/-/ready">Readiness</a></li>
-</ul>
-<p>Alertmanager posts to <code>/api/v1/webhook</code>.</p>
-</body></html>
-)";
-
 /// The daemon's own servers (guarded_server.h) refuse from the head alone what must not be read:
 /// a body without credentials, or one over the limit. A plain httplib::Server (in-process
 /// tests) gets the same threads; the handlers check credentials and the limit either way.
@@ -82,7 +67,8 @@ void install_read_auth(httplib::Server& server, const HttpConfig& config, HttpDe
   server.set_pre_routing_handler([&authenticator = deps.authenticator](
                                      const httplib::Request& req, httplib::Response& res) {
     const bool read = req.method == "GET" || req.method == "HEAD";
-    const bool open = req.path == "/" || req.path == "/-/healthy" || req.path == "/-/ready";
+    const bool open =
+        req.path == "/-/healthy" || req.path == "/-/ready" || req.path == "/static/style.css";
     if (!read || open || authorized(authenticator, req, res)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -121,11 +107,6 @@ void install_error_handling(httplib::Server& server) {
 }
 
 void install_health(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
-  std::string landing = kLandingPage;
-  landing.replace(landing.find("METRICS"), 7, config.telemetry_path);
-  server.Get("/", [landing](const httplib::Request&, httplib::Response& res) {
-    res.set_content(landing, "text/html; charset=utf-8");
-  });
   server.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy.\n", "text/plain; charset=utf-8");
   });
@@ -156,6 +137,7 @@ void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDep
   install_read_routes(server, deps);
   install_rca_routes(server, deps);
   install_postmortem_route(server, deps);
+  install_web_routes(server, config, deps);
 }
 
 }  // namespace pmx

@@ -57,9 +57,10 @@ std::string base64(const std::string& in) {
 // ---------------------------------------------------------------------------------------------
 // Reads: open by default, behind the credentials with --web.read-auth.
 
+// The web UI's pages show what the API shows: they are reads like it.
 const std::vector<std::string> kReadPaths{"/api/v1/incidents", "/api/v1/sources", "/api/v1/rcas",
-                                          "/metrics"};
-const std::vector<std::string> kProbePaths{"/-/healthy", "/-/ready", "/"};
+                                          "/metrics", "/"};
+const std::vector<std::string> kProbePaths{"/-/healthy", "/-/ready", "/static/style.css"};
 
 TEST(WebAuth, ReadsAreOpenByDefaultWritesAreNot) {
   Daemon daemon;

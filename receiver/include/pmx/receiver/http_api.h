@@ -4,8 +4,10 @@
 /// one place (http_util.h); nothing below knows about HTTP.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "pmx/core/postmortem_policy.h"
 #include "pmx/core/time.h"
 #include "pmx/exporter/telemetry.h"
 #include "pmx/receiver/auth.h"
@@ -27,9 +29,15 @@ struct HttpConfig {
   /// How long a whole request may take to arrive, a write may stall, and an idle keep-alive
   /// connection is kept (--web.read-timeout).
   std::chrono::microseconds io_timeout = std::chrono::seconds(10);
-  /// --web.read-auth: GET/HEAD of the API and of the telemetry path need the credentials too.
-  /// The health endpoints and the landing page stay open for probes.
+  /// --web.read-auth: GET/HEAD of the API, the web UI's pages and the telemetry path need the
+  /// credentials too. The health endpoints and the stylesheet stay open.
   bool read_auth = false;
+  /// What the web UI shows beside the stored data: the repeat window ("3rd in 180d") and which
+  /// resolved incidents await a post-mortem (the ingest configuration's).
+  UnixNanos repeat_window = 180 * kNanosPerDay;
+  /// Unset: PostmortemPolicy's defaults. (Optional, because a PostmortemPolicy member makes
+  /// g++ 12 crash on `HttpConfig{}`.)
+  std::optional<PostmortemPolicy> postmortem;
 };
 
 /// Everything the handlers need. All references must outlive the server.

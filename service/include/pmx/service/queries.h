@@ -45,6 +45,12 @@ class Queries {
   /// The Markdown post-mortem draft of an incident (pmx/core/postmortem_markdown.h), with its
   /// linked RCAs and, for a repeat, earlier_rcas(), as of `now`.
   Result<std::string> postmortem_draft(const std::string& incident_id, UnixNanos now);
+  /// The RCAs with these ids, skipping any deleted since they were referenced.
+  Result<std::vector<Rca>> rcas_by_id(const std::vector<std::string>& ids);
+  /// For a repeat, every RCA that bears on the earlier incidents as of now: those that name one
+  /// of them, cover the source (matchers, or links to its incidents; not this incident's own)
+  /// or were related when it opened. Empty for a first incident.
+  Result<std::vector<Rca>> earlier_rcas(const Incident& incident);
   /// True when the store answers: /-/ready.
   bool ready() { return store_.healthy(); }
 
@@ -53,12 +59,6 @@ class Queries {
   /// for at its candidate ids (pmx/core/source_ids.h) until one holds it or is free: one get_source
   /// each, so one unless its first id is another source's.
   Result<std::optional<SourceState>> find_source(const std::string& key_or_id);
-  /// The RCAs with these ids, skipping any deleted since they were referenced.
-  Result<std::vector<Rca>> rcas_by_id(const std::vector<std::string>& ids);
-  /// For a repeat, every RCA that bears on the earlier incidents as of now: those that name one
-  /// of them, cover the source (matchers, or links to its incidents; not this incident's own)
-  /// or were related when it opened. Empty for a first incident.
-  Result<std::vector<Rca>> earlier_rcas(const Incident& incident);
 
   Store& store_;
 };

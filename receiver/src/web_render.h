@@ -1,0 +1,30 @@
+#pragma once
+// Renders the web UI's pages: a page template (receiver/web/templates) filled from a view (a
+// JSON value built by web_views.h), inside the layout. Mustache escapes every {{value}} for
+// HTML; the only unescaped tag is the layout's {{{content}}}, the page just rendered
+// (tests/receiver/web_render_test.cpp checks that no template has another).
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace pmx::web {
+
+enum class Page { kIncidents, kIncident, kSource, kError };
+
+/// What every page's layout needs.
+struct Layout {
+  std::string title;
+  std::string base;          ///< path prefix of every link: --web.external-url's path, or ""
+  std::string metrics_path;  ///< --web.telemetry-path
+  bool nav_incidents = false;
+};
+
+/// The page's HTML document.
+std::string render(Page page, const nlohmann::json& view, const Layout& layout);
+
+/// The template text of a page (for the template checks).
+std::string_view template_of(Page page);
+std::string_view layout_template();
+std::string_view stylesheet();
+
+}  // namespace pmx::web

@@ -1,0 +1,182 @@
+// The web UI's pages (GET only in this version): `/` the incidents, `/incidents/{id}`,
+// `/sources/{id}` and the stylesheet. They read through the same Queries as the JSON API and
+// answer errors as pages (400, 404, 503) with the reason in words.
+#include <charconv>
+
+#include "http_util.h"
+#include "routes.h"
+#include "web_render.h"
+#include "web_views.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kPageSize = 25;
+constexpr std::size_t kMaxPage = 40;  // 1,000 incidents: the store's largest list
+constexpr std::size_t kMaxListed = 1000;
+
+struct WebContext {
+  Queries& queries;
+  const HttpConfig config;  // a copy: the caller's may not outlive the server
+  std::function<UnixNanos()> now;
+
+  web::ViewContext view() const {
+    return {now(), config.repeat_window, config.postmortem.value_or(PostmortemPolicy())};
+  }
+  web::Layout layout(std::string title, bool incidents = false) const {
+    return {std::move(title), "", config.telemetry_path, incidents};
+  }
+};
+
+void send_page(httplib::Response& res, int status, const std::string& html) {
+  res.status = status;
+  // Pages show stored data: never cached by a shared proxy, always revalidated.
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(html, "text/html; charset=utf-8");
+}
+
+void send_error_page(const WebContext& web, httplib::Response& res, int status,
+                     const std::string& heading, const std::string& message) {
+  send_page(res, status,
+            web::render(web::Page::kError, json{{"heading", heading}, {"message", message}},
+                        web.layout(heading)));
+}
+
+/// As the API maps them (http_util.h): not found 404, a bad filter 400, the store's failures 503.
+void send_error_page(const WebContext& web, httplib::Response& res, const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kNotFound:
+      return send_error_page(web, res, 404, "Not found", error.message());
+    case ErrorCode::kInvalid:
+      return send_error_page(web, res, 400, "Bad request", error.message());
+    default:
+      res.set_header("Retry-After", "1");
+      return send_error_page(web, res, 503, "Unavailable", error.message());
+  }
+}
+
+std::optional<std::size_t> page_param(const httplib::Request& req) {
+  if (!req.has_param("page")) return 1;
+  const std::string text = req.get_param_value("page");
+  std::size_t page = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), page);
+  if (ec != std::errc() || end != text.data() + text.size() || page == 0 || page > kMaxPage) {
+    return std::nullopt;
+  }
+  return page;
+}
+
+/// Incidents of one state (or all), newest first, filtered as the query asks.
+Result<std::vector<Incident>> listed(const WebContext& web, IncidentFilter filter,
+                                     const web::IncidentListQuery& query) {
+  auto incidents = web.queries.incidents(filter);
+  if (!incidents) return incidents;
+  const auto policy = web.config.postmortem.value_or(PostmortemPolicy());
+  std::vector<Incident> kept;
+  for (auto& incident : *incidents) {
+    if (query.repeat_only && !incident.repeat) continue;
+    if (query.awaiting_only && !web::awaiting_postmortem(incident, policy)) continue;
+    kept.push_back(std::move(incident));
+  }
+  return kept;
+}
+
+void incidents_page(const WebContext& web, const httplib::Request& req, httplib::Response& res) {
+  web::IncidentListQuery query;
+  query.state = req.get_param_value("state");
+  query.source = req.get_param_value("source");
+  query.repeat_only = req.get_param_value("repeat") == "1";
+  query.awaiting_only = req.get_param_value("awaiting") == "1";
+  const auto page = page_param(req);
+  std::string problem;
+  if (!page) problem = "page must be an integer from 1 to " + std::to_string(kMaxPage);
+  if (!query.state.empty() && !incident_state_from(query.state)) {
+    problem = "state must be open or resolved";
+  }
+  query.page = page.value_or(1);
+
+  IncidentFilter filter;
+  // Enough for this page and one more line (is there an older page?), unless a filter the
+  // store does not know (repeats, awaiting) thins the list out after the read.
+  const bool thinned = query.repeat_only || query.awaiting_only;
+  filter.limit = thinned ? kMaxListed : query.page * kPageSize + 1;
+  if (problem.empty() && !query.source.empty()) {
+    auto source_id = web.queries.source_id_of(query.source);
+    if (!source_id) return send_error_page(web, res, source_id.error());
+    filter.source_id = *source_id;
+  }
+  std::vector<Incident> incidents;
+  if (problem.empty()) {
+    // Open first, then the most recent: the open ones, then the resolved ones.
+    for (const auto state : {IncidentState::kOpen, IncidentState::kResolved}) {
+      if (!query.state.empty() && incident_state_from(query.state) != state) continue;
+      filter.state = state;
+      auto part = listed(web, filter, query);
+      if (!part) return send_error_page(web, res, part.error());
+      for (auto& incident : *part) incidents.push_back(std::move(incident));
+    }
+  }
+  const std::size_t first = (query.page - 1) * kPageSize;
+  const bool more = incidents.size() > first + kPageSize;
+  std::vector<Incident> shown;
+  for (std::size_t i = first; i < incidents.size() && i < first + kPageSize; ++i) {
+    shown.push_back(std::move(incidents[i]));
+  }
+  json view = web::incidents_view(shown, query, more, web.view());
+  view["error"] = problem.empty() ? json() : json(problem);
+  send_page(res, problem.empty() ? 200 : 400,
+            web::render(web::Page::kIncidents, view, web.layout("Incidents", true)));
+}
+
+void incident_page(const WebContext& web, const std::string& id, httplib::Response& res) {
+  const auto detail = web.queries.incident(id);
+  if (!detail) return send_error_page(web, res, detail.error());
+  const auto linked = web.queries.rcas_by_id(detail->incident.rcas);
+  if (!linked) return send_error_page(web, res, linked.error());
+  std::vector<Rca> earlier;
+  if (detail->incident.repeat) {
+    auto found = web.queries.earlier_rcas(detail->incident);
+    if (!found) return send_error_page(web, res, found.error());
+    earlier = std::move(*found);
+  }
+  const json view = web::incident_view(*detail, *linked, earlier, web.view());
+  send_page(
+      res, 200,
+      web::render(web::Page::kIncident, view,
+                  web.layout("Incident " + detail->incident.id + " · " + detail->incident.source)));
+}
+
+void source_page(const WebContext& web, const std::string& key, httplib::Response& res) {
+  const auto history = web.queries.source(key, kMaxListed);
+  if (!history) return send_error_page(web, res, history.error());
+  RcaFilter filter;
+  filter.source_id = history->source.key.id;
+  const auto rcas = web.queries.rcas(filter);
+  if (!rcas) return send_error_page(web, res, rcas.error());
+  send_page(res, 200,
+            web::render(web::Page::kSource, web::source_view(*history, *rcas, web.view()),
+                        web.layout(history->source.key.canonical)));
+}
+
+}  // namespace
+
+void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
+  auto web = std::make_shared<WebContext>(WebContext{deps.queries, config, deps.now});
+  server.Get("/", [web](const httplib::Request& req, httplib::Response& res) {
+    incidents_page(*web, req, res);
+  });
+  server.Get(R"(/incidents/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
+    incident_page(*web, req.matches[1], res);
+  });
+  server.Get(R"(/sources/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
+    source_page(*web, req.matches[1], res);
+  });
+  server.Get("/static/style.css", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "public, max-age=3600");
+    res.set_content(std::string(web::stylesheet()), "text/css; charset=utf-8");
+  });
+}
+
+}  // namespace pmx

@@ -1,0 +1,51 @@
+#pragma once
+// The views of the web UI's pages: what a page shows, as a JSON value for its template
+// (web_render.h), built from domain values. Pure: the time is passed in, nothing is read.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pmx/core/postmortem_policy.h"
+#include "pmx/core/rca.h"
+#include "pmx/service/queries.h"
+
+namespace pmx::web {
+
+/// What the views need beyond the values they show.
+struct ViewContext {
+  UnixNanos now = 0;
+  UnixNanos repeat_window = 0;  ///< --incident.repeat-window, shown as "3rd in 180d"
+  PostmortemPolicy policy;      ///< which resolved incidents await a post-mortem
+};
+
+/// The filters of the incident list, as given in its query string.
+struct IncidentListQuery {
+  std::string state;   ///< "", "open" or "resolved"
+  std::string source;  ///< a source key or id, as typed
+  bool repeat_only = false;
+  bool awaiting_only = false;
+  std::size_t page = 1;  ///< 1-based
+};
+
+/// "2026-11-29 10:19 UTC".
+std::string display_time(UnixNanos t);
+/// "45s", "12m", "3h 20m", "2d 4h".
+std::string display_duration(UnixNanos span);
+
+/// Whether a resolved incident still needs its post-mortem: the policy asks for one and no RCA
+/// is linked.
+bool awaiting_postmortem(const Incident& incident, const PostmortemPolicy& policy);
+
+/// `/`: one page of incidents. `more` says whether an older page exists.
+nlohmann::json incidents_view(const std::vector<Incident>& incidents,
+                              const IncidentListQuery& query, bool more,
+                              const ViewContext& context);
+/// `/incidents/{id}`: `linked` are the RCAs linked to it, `earlier` those that bear on the
+/// earlier incidents of a repeat (Queries::earlier_rcas), as they stand now.
+nlohmann::json incident_view(const IncidentDetail& detail, const std::vector<Rca>& linked,
+                             const std::vector<Rca>& earlier, const ViewContext& context);
+/// `/sources/{id}`: the source's history and the RCAs that cover it.
+nlohmann::json source_view(const SourceHistory& history, const std::vector<Rca>& rcas,
+                           const ViewContext& context);
+
+}  // namespace pmx::web

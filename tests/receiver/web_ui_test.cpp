@@ -1,0 +1,204 @@
+// The web UI's pages, in process over a MemoryStore: what an SRE sees on `/`, an incident and
+// a source; that anything a sender or an author wrote renders as text; and that the pages are
+// protected like the API. (The browser tests in tests/ui click through the real daemon.)
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "in_process_api.h"
+#include "pmx/store/memory_store.h"
+#include "rca_api.h"
+#include "web_render.h"
+#include "webhooks.h"
+
+namespace pmx {
+namespace {
+
+using nlohmann::json;
+using testing::GeneratedAlert;
+using testing::make_webhook;
+
+::testing::AssertionResult contains(const std::string& page, const std::string& part) {
+  if (page.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "the page does not contain '" << part << "'";
+}
+
+class WebUiTest : public InProcessApi<MemoryStore> {
+ protected:
+  void SetUp() override { start(config()); }
+  virtual HttpConfig config() { return HttpConfig{}; }
+
+  httplib::Headers auth() const { return {{"Authorization", std::string("Bearer ") + kToken}}; }
+
+  void post(const std::vector<GeneratedAlert>& alerts) {
+    const auto res =
+        client_->Post("/api/v1/webhook", auth(), make_webhook(alerts), "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+  }
+  void put_rca(const json& document) {
+    const auto res = client_->Put("/api/v1/rcas/" + document["id"].get<std::string>(), auth(),
+                                  document.dump(), "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_TRUE(res->status == 201 || res->status == 200) << res->body;
+  }
+  /// The source page's path of an incident: by the source id, its id's prefix.
+  static std::string source_page_of(const std::string& incident_id) {
+    return "/sources/" + incident_id.substr(0, incident_id.rfind('-'));
+  }
+  std::vector<std::string> incident_ids(const std::string& key) {
+    const auto res = client_->Get("/api/v1/incidents?source=" + testing::url_encode(key), auth());
+    const json body = json::parse(res->body);
+    std::vector<std::string> ids;
+    for (const auto& incident : body["incidents"]) ids.push_back(incident["id"]);
+    return ids;  // newest first
+  }
+  /// GET `path` with credentials: the page, after checking it is a 200 HTML document.
+  std::string page(const std::string& path) {
+    const auto res = client_->Get(path, auth());
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
+    return res->body;
+  }
+
+  static GeneratedAlert alert(const std::string& service, const std::string& instance,
+                              const std::string& starts_at, const std::string& ends_at = "") {
+    return GeneratedAlert{"HighLatency", service, instance, starts_at, ends_at, !ends_at.empty()};
+  }
+};
+
+// `/`: open incidents first, then resolved ones, each with its source, state and link.
+TEST_F(WebUiTest, TheIncidentListShowsOpenIncidentsFirst) {
+  post({alert("payments", "p-1", "2026-11-20T10:00:00Z")});
+  post({alert("payments", "p-1", "2026-11-20T10:00:00Z", "2026-11-20T10:30:00Z")});
+  post({alert("checkout", "c-1", "2026-11-19T10:00:00Z")});  // older, but open
+  const std::string html = page("/");
+  const auto checkout = html.find("service=&quot;checkout&quot;");
+  const auto payments = html.find("service=&quot;payments&quot;");
+  ASSERT_NE(checkout, std::string::npos);
+  ASSERT_NE(payments, std::string::npos);
+  EXPECT_LT(checkout, payments) << "the open incident comes first";
+  EXPECT_TRUE(contains(html, "href=\"/incidents/" +
+                                 incident_ids(testing::source_key("HighLatency", "checkout"))[0] +
+                                 "\""));
+  EXPECT_TRUE(contains(html, "30m")) << "the resolved incident's duration";
+
+  const std::string resolved = page("/?state=resolved");
+  EXPECT_FALSE(contains(resolved, "service=&quot;checkout&quot;"));
+  EXPECT_TRUE(contains(resolved, "service=&quot;payments&quot;"));
+}
+
+// A repeat: the list flags it, and its page says which earlier post-mortem has which action
+// items still open, with its earlier incident linked.
+TEST_F(WebUiTest, ARepeatShowsTheEarlierPostmortemAndItsOpenItems) {
+  const std::string key = testing::source_key("HighLatency", "checkout");
+  post({alert("checkout", "c-1", "2026-11-01T10:00:00Z")});
+  post({alert("checkout", "c-1", "2026-11-01T10:00:00Z", "2026-11-01T11:00:00Z")});
+  const std::string first = incident_ids(key).at(0);
+  put_rca(testing::rca_document(
+      "rca-pool", "Checkout pool exhaustion",
+      {testing::action_item("a1", "prevent"), testing::action_item("a2", "detect"),
+       testing::action_item("a3", "mitigate", "done")},
+      {first}));
+  post({alert("checkout", "c-1", "2026-11-20T10:00:00Z")});
+  const std::string second = incident_ids(key).at(0);
+  ASSERT_NE(second, first);
+
+  const std::string list = page("/?repeat=1");
+  EXPECT_TRUE(contains(list, "repeat: 2nd in 180d"));
+  EXPECT_TRUE(contains(list, "href=\"/incidents/" + second + "\""));
+  EXPECT_FALSE(contains(list, "href=\"/incidents/" + first + "\"")) << "not a repeat";
+
+  const std::string incident = page("/incidents/" + second);
+  EXPECT_TRUE(contains(incident, "Repeat: the 2nd incident of this source in 180d"));
+  EXPECT_TRUE(contains(incident, "Checkout pool exhaustion</a>: 2 of 3 action items still open"));
+  EXPECT_TRUE(contains(incident, "href=\"/incidents/" + first + "\""));
+  EXPECT_TRUE(contains(page("/incidents/" + first), "Checkout pool exhaustion</a> (draft; 2 of 3"))
+      << "the first incident lists its own post-mortem";
+  EXPECT_TRUE(contains(page(source_page_of(first)), "Checkout pool exhaustion"));
+}
+
+// Whatever a sender put in labels and annotations, or an author in an RCA, is shown as text:
+// no tag of theirs reaches the page, however long.
+TEST_F(WebUiTest, HostileLabelsAndRcaFieldsRenderAsText) {
+  const std::string script = "<script>alert(1)</script>";
+  const std::string img = "\"><img src=x onerror=alert(2)>";
+  GeneratedAlert hostile = alert(script, img + std::string(20000, 'x'), "2026-11-20T10:00:00Z");
+  post({hostile});
+  const std::string key = testing::source_key("HighLatency", script);
+  const std::string id = incident_ids(key).at(0);
+  put_rca(testing::rca_document("rca-x", "**bold** " + script + img, {}, {id}));
+  for (const std::string& path : {std::string("/"), "/incidents/" + id, source_page_of(id)}) {
+    const std::string html = page(path);
+    EXPECT_FALSE(contains(html, "<script>")) << path;
+    EXPECT_FALSE(contains(html, "<img")) << path;
+    EXPECT_TRUE(contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;")) << path;
+  }
+  EXPECT_TRUE(
+      contains(page("/incidents/" + id), "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;xxx"));
+  EXPECT_TRUE(contains(page("/incidents/" + id), "**bold** &lt;script&gt;"))
+      << "Markdown stays text";
+}
+
+TEST_F(WebUiTest, UnknownPagesAndBadFiltersAreErrorPages) {
+  auto res = client_->Get("/incidents/0000000000000000-9", auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_TRUE(contains(res->body, "<h1>Not found</h1>"));
+  res = client_->Get("/?state=burning", auth());
+  EXPECT_EQ(res->status, 400);
+  EXPECT_TRUE(contains(res->body, "state must be open or resolved"));
+  res = client_->Get("/?page=0", auth());
+  EXPECT_EQ(res->status, 400);
+  EXPECT_TRUE(contains(res->body, "page must be an integer from 1 to"));
+  const auto css = client_->Get("/static/style.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->status, 200);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+}
+
+// Every template escapes what it shows: the only unescaped tag is the layout's {{{content}}},
+// the page rendered inside it.
+TEST(WebTemplates, NoTemplateShowsAValueUnescaped) {
+  const std::regex unescaped(R"(\{\{\{|\{\{&)");
+  for (const auto page :
+       {web::Page::kIncidents, web::Page::kIncident, web::Page::kSource, web::Page::kError}) {
+    const std::string text(web::template_of(page));
+    EXPECT_FALSE(std::regex_search(text, unescaped)) << text.substr(0, 80);
+  }
+  const std::string layout(web::layout_template());
+  EXPECT_EQ(std::distance(std::sregex_iterator(layout.begin(), layout.end(), unescaped),
+                          std::sregex_iterator()),
+            1);
+  EXPECT_TRUE(contains(layout, "{{{content}}}"));
+}
+
+class WebUiReadAuthTest : public WebUiTest {
+ protected:
+  HttpConfig config() override {
+    HttpConfig config;
+    config.read_auth = true;
+    return config;
+  }
+};
+
+// With --web.read-auth the pages need the credentials the API needs; the stylesheet and the
+// health endpoints stay open.
+TEST_F(WebUiReadAuthTest, PagesNeedCredentials) {
+  post({alert("checkout", "c-1", "2026-11-20T10:00:00Z")});
+  const std::string id = incident_ids(testing::source_key("HighLatency", "checkout")).at(0);
+  for (const std::string& path : {std::string("/"), "/incidents/" + id}) {
+    const auto res = client_->Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401) << path;
+    EXPECT_FALSE(contains(res->body, "checkout")) << path;
+    EXPECT_TRUE(contains(page(path), "checkout")) << path;
+  }
+  EXPECT_EQ(client_->Get("/static/style.css")->status, 200);
+  EXPECT_EQ(client_->Get("/-/healthy")->status, 200);
+}
+
+}  // namespace
+}  // namespace pmx
