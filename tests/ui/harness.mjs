@@ -40,8 +40,13 @@
 //   - On a failure the page's screenshot and HTML are saved before the error is re-thrown.
 //   - An uncaught JavaScript error in the page fails the test (the UI must not throw).
 //   - Wait for things with playwright's auto-waiting locators or `waitFor`, never with sleeps.
-//   - `ui.test(name, { mobile: true }, fn)` runs the whole test in a phone-like context (375 px,
-//     isMobile, touch), where <meta name="viewport"> matters as on a real phone.
+//   - `shot(step, { mobile: true })` narrows the desktop page to 375 px: media queries apply.
+//     `ui.test(name, { mobile: true }, fn)` runs the whole test in a phone-like context (375 px,
+//     isMobile, touch) where, as on a real phone, a page without
+//     <meta name="viewport" content="width=device-width, initial-scale=1"> is laid out 980 px
+//     wide and shown zoomed out (today's landing page has none): there, check that
+//     `await page.evaluate(() => innerWidth)` is 375. In either, `await horizontalOverflow(page)`
+//     is how many px stick out sideways (0 when the page fits).
 import { spawn } from 'node:child_process';
 import { after, before, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
@@ -278,6 +283,11 @@ export async function launchBrowser() {
     // --disable-gpu: no GPU here; software rendering without probing for one.
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
   });
+}
+
+/** How many CSS pixels the page is wider than its viewport (0 when it fits, as it should). */
+export function horizontalOverflow(page) {
+  return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
 }
 
 /** A file-system-safe name: "An incident's page" -> "an-incident-s-page". */

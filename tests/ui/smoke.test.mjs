@@ -1,7 +1,7 @@
 // The browser harness end to end, on what the daemon serves today: the landing page at / and
 // the JSON API it links to, seen through a real chromium after two real Alertmanager webhooks.
 import assert from 'node:assert/strict';
-import { FIXTURE_TOKEN, setupUi } from './harness.mjs';
+import { FIXTURE_TOKEN, horizontalOverflow, setupUi } from './harness.mjs';
 
 // With a token, as Alertmanager is configured in the fixtures (request-headers.txt).
 const ui = setupUi({ token: FIXTURE_TOKEN });
@@ -38,6 +38,9 @@ ui.test('the landing page shows the title and working links', async ({ page, dae
       `link "${name}" (${href}) is ${target.headers()['content-type']}, not ${type}`);
   }
   await shot('landing', { mobile: true });
+  // 375 px wide (a phone's CSS width) nothing may stick out sideways: the text wraps.
+  await page.setViewportSize({ width: 375, height: 812 });
+  assert.equal(await horizontalOverflow(page), 0, 'the landing page is wider than 375 px');
 });
 
 ui.test('the incidents of two webhooks are listed through the browser', async ({ page, daemon, shot }) => {
