@@ -3,7 +3,8 @@
 // Each test file gets the real postmortem-exporter binary on a free loopback port (embedded
 // SQLite store in a temporary folder) and one headless Debian chromium, driven by
 // playwright-core. Each test gets a fresh browser context, so no cookies or state leak between
-// tests. Runs under node's own runner: `node --test tests/ui/` (ctest sets the variables below).
+// tests. Runs under node's own runner; ctest sets the variables below (`ctest -L ui`). By hand:
+//   (cd tests/ui && npm ci) && PMX_DAEMON_PATH=build/postmortem-exporter node --test tests/ui/
 //
 // Environment:
 //   PMX_DAEMON_PATH     the daemon binary (required; ctest passes the one it built, the ASan
@@ -28,7 +29,7 @@
 //     const { incidents } = await daemon.getJson('/api/v1/incidents');
 //     await page.goto(daemon.url(`/incidents/${incidents[0].id}`));
 //     assert.equal(await page.title(), '...');
-//     await assert.doesNotReject(page.getByRole('link', { name: 'web-1' }).waitFor());
+//     await page.getByRole('link', { name: 'web-1' }).waitFor();   // fails after 10 s
 //     await shot('incident', { mobile: true });  // full page, and again 375 px wide
 //   });
 //
@@ -39,7 +40,8 @@
 //     configured daemon.
 //   - On a failure the page's screenshot and HTML are saved before the error is re-thrown.
 //   - An uncaught JavaScript error in the page fails the test (the UI must not throw).
-//   - Wait for things with playwright's auto-waiting locators or `waitFor`, never with sleeps.
+//   - Wait for things with playwright's auto-waiting locators or `waitFor`, never with sleeps;
+//     each waits at most ACTION_TIMEOUT_MS (10 s) before it fails.
 //   - `shot(step, { mobile: true })` narrows the desktop page to 375 px: media queries apply.
 //     `ui.test(name, { mobile: true }, fn)` runs the whole test in a phone-like context (375 px,
 //     isMobile, touch) where, as on a real phone, a page without
@@ -67,6 +69,9 @@ const MOBILE_WIDTH = 375;
 // Generous: under ASan the daemon starts and answers several times slower than normally.
 const READY_DEADLINE_MS = 30_000;
 const STOP_DEADLINE_MS = 15_000;
+// Playwright's default is 30 s per action; a page that is there answers in well under a second
+// (even under ASan), so a missing element fails sooner and the file stays within ctest's limit.
+const ACTION_TIMEOUT_MS = 10_000;
 
 // playwright-core and node:test's hooks as used here need Node 20 (Debian 12's own nodejs is 18).
 if (Number(process.versions.node.split('.')[0]) < 20) {
@@ -364,6 +369,7 @@ export function setupUi({ allowErrorLogs = false, ...daemonOptions } = {}) {
       const context = await ui.browser.newContext(mobile
         ? { viewport: { width: MOBILE_WIDTH, height: 812 }, isMobile: true, hasTouch: true }
         : { viewport: DESKTOP });
+      context.setDefaultTimeout(ACTION_TIMEOUT_MS);
       const page = await context.newPage();
       const pageErrors = [];
       page.on('pageerror', (err) => pageErrors.push(err));
