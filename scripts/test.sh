@@ -19,6 +19,11 @@ install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.
 # and the Kubernetes and prometheus-operator API schemas the chart's objects are checked against.
 command -v npm >/dev/null || install_missing nodejs npm
 (cd "$ROOT/tools/schema-check" && npm ci --no-audit --no-fund --silent)
+# The web UI's browser tests (tests/ui, ctest label ui): Debian's chromium, driven headless by
+# playwright-core from tests/ui's lock file (it downloads no browser of its own). A font, so that
+# screenshots show text (fonts-dejavu-core usually comes with fontconfig already).
+install_missing chromium fonts-dejavu-core
+(cd "$ROOT/tests/ui" && npm ci --no-audit --no-fund --silent)
 build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMX_WERROR=ON
 (cd "$ROOT/build" && ctest --output-on-failure --timeout 300 -j 2 "$@")
 
