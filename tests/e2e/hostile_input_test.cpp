@@ -63,8 +63,14 @@ std::string exposition_escape(const std::string& value) {
 
 // ---------------------------------------------------------------------------------------------
 
-TEST(HostileInput, HundredThousandSourcesStayCappedAndBounded) {
+TEST(HostileInput, TensOfThousandsOfSourcesStayCappedAndBounded) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan (scripts/sanitize.sh), which looks for memory errors, not for the scale, a
+  // quarter: the same caps and the same linear bound, in about 35 s of CI instead of 144.
+  constexpr int kSources = 24'000;  // a multiple of 2 * kBatch: the half is measured
+#else
   constexpr int kSources = 100'000;
+#endif
   constexpr int kBatch = 1'000;
   constexpr int kTopSources = 50;
   // The in-memory store: the bound below is on its growth, and what is capped is the export,
@@ -129,7 +135,7 @@ TEST(HostileInput, HundredThousandSourcesStayCappedAndBounded) {
 #endif
   EXPECT_LT(rss_after, kBoundKiB) << "RSS " << rss_after << " KiB for " << kSources << " sources";
   EXPECT_LT(rss_after - rss_half, (rss_half - rss_before) * 3 / 2)
-      << "the second 50,000 sources cost much more than the first: growth is not linear";
+      << "the second half of the sources cost much more than the first: growth is not linear";
 
   // The API pages through them and stays healthy.
   const auto sources = daemon.get_json("/api/v1/sources?limit=1000");
