@@ -13,7 +13,8 @@ void install_read_routes(httplib::Server& server, HttpDependencies deps);
 /// GET|PUT|DELETE /api/v1/rcas[/{id}], PATCH .../action-items/{item}, PUT .../incidents/{id}.
 void install_rca_routes(httplib::Server& server, HttpDependencies deps);
 
-/// The web UI: GET /, /incidents/{id}, /sources/{id}, /static/style.css (web_routes.cpp).
+/// The web UI: GET /, /incidents/{id}, /sources/{id}, /rcas[/{id}], /action-items and
+/// /static/style.css (web_routes.cpp).
 void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpDependencies deps);
 
 /// GET /api/v1/incidents/{id}/postmortem.md: a Markdown draft in the standard template.

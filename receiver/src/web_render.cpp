@@ -61,6 +61,12 @@ std::string_view template_of(Page page) {
       return web_assets::kIncident;
     case Page::kSource:
       return web_assets::kSource;
+    case Page::kRcas:
+      return web_assets::kRcas;
+    case Page::kRca:
+      return web_assets::kRca;
+    case Page::kActionItems:
+      return web_assets::kActionItems;
     case Page::kError:
       break;
   }
@@ -77,7 +83,9 @@ std::string render(Page page, const json& view, const Layout& layout) {
   const json frame{{"title", layout.title},
                    {"base", layout.base},
                    {"metrics_path", layout.metrics_path},
-                   {"nav_incidents", layout.nav_incidents},
+                   {"nav_incidents", layout.section == Layout::Section::kIncidents},
+                   {"nav_rcas", layout.section == Layout::Section::kRcas},
+                   {"nav_items", layout.section == Layout::Section::kActionItems},
                    {"content", content}};
   return compiled(layout_template()).render(to_data(frame));
 }

@@ -9,14 +9,15 @@
 
 namespace pmx::web {
 
-enum class Page { kIncidents, kIncident, kSource, kError };
+enum class Page { kIncidents, kIncident, kSource, kRcas, kRca, kActionItems, kError };
 
 /// What every page's layout needs.
 struct Layout {
   std::string title;
   std::string base;          ///< path prefix of every link: --web.external-url's path, or ""
   std::string metrics_path;  ///< --web.telemetry-path
-  bool nav_incidents = false;
+  enum class Section { kNone, kIncidents, kRcas, kActionItems };
+  Section section = Section::kNone;  ///< the navigation link marked as the current page
 };
 
 /// The page's HTML document.

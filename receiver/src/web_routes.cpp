@@ -1,6 +1,6 @@
 // The web UI's pages (GET only in this version): `/` the incidents, `/incidents/{id}`,
-// `/sources/{id}` and the stylesheet. They read through the same Queries as the JSON API and
-// answer errors as pages (400, 404, 503) with the reason in words.
+// `/sources/{id}`, `/rcas`, `/rcas/{id}`, `/action-items` and the stylesheet. They read through the
+// same Queries as the JSON API and answer errors as pages (400, 404, 503) with the reason in words.
 #include <charconv>
 
 #include "http_util.h"
@@ -25,8 +25,9 @@ struct WebContext {
   web::ViewContext view() const {
     return {now(), config.repeat_window, config.postmortem.value_or(PostmortemPolicy())};
   }
-  web::Layout layout(std::string title, bool incidents = false) const {
-    return {std::move(title), "", config.telemetry_path, incidents};
+  web::Layout layout(std::string title,
+                     web::Layout::Section section = web::Layout::Section::kNone) const {
+    return {std::move(title), "", config.telemetry_path, section};
   }
 };
 
@@ -127,7 +128,8 @@ void incidents_page(const WebContext& web, const httplib::Request& req, httplib:
   json view = web::incidents_view(shown, query, more, web.view());
   view["error"] = problem.empty() ? json() : json(problem);
   send_page(res, problem.empty() ? 200 : 400,
-            web::render(web::Page::kIncidents, view, web.layout("Incidents", true)));
+            web::render(web::Page::kIncidents, view,
+                        web.layout("Incidents", web::Layout::Section::kIncidents)));
 }
 
 void incident_page(const WebContext& web, const std::string& id, httplib::Response& res) {
@@ -160,6 +162,63 @@ void source_page(const WebContext& web, const std::string& key, httplib::Respons
                         web.layout(history->source.key.canonical)));
 }
 
+void rcas_page(const WebContext& web, const httplib::Request& req, httplib::Response& res) {
+  RcaFilter filter;
+  const std::string status = req.get_param_value("status");
+  std::string problem;
+  if (!status.empty()) {
+    filter.status = rca_status_from(status);
+    if (!filter.status) problem = "status must be draft, in_review, published or waived";
+  }
+  const bool open_only = req.get_param_value("open_items") == "1";
+  if (open_only) filter.has_open_items = true;
+  std::vector<Rca> rcas;
+  if (problem.empty()) {
+    auto found = web.queries.rcas(filter);
+    if (!found) return send_error_page(web, res, found.error());
+    rcas = std::move(*found);
+  }
+  json view = web::rcas_view(rcas, status, open_only, web.now());
+  view["error"] = problem.empty() ? json() : json(problem);
+  send_page(
+      res, problem.empty() ? 200 : 400,
+      web::render(web::Page::kRcas, view, web.layout("Post-mortems", web::Layout::Section::kRcas)));
+}
+
+void rca_page(const WebContext& web, const std::string& id, httplib::Response& res) {
+  const auto rca = web.queries.rca(id);
+  if (!rca) return send_error_page(web, res, rca.error());
+  send_page(res, 200,
+            web::render(web::Page::kRca, web::rca_view(*rca, web.now()),
+                        web.layout(rca->title.empty() ? rca->id : rca->title,
+                                   web::Layout::Section::kRcas)));
+}
+
+void action_items_page(const WebContext& web, const httplib::Request& req, httplib::Response& res) {
+  web::ActionItemQuery query{req.get_param_value("owner"), req.get_param_value("priority"),
+                             req.get_param_value("type"), req.get_param_value("status")};
+  std::string problem;
+  if (!query.priority.empty() && !priority_from(query.priority))
+    problem = "priority must be P0 to P3";
+  if (!query.type.empty() && !action_item_type_from(query.type)) {
+    problem = "type must be prevent, detect, mitigate or process";
+  }
+  if (!query.status.empty() && !action_item_status_from(query.status)) {
+    problem = "status must be open, in_progress, done or wont_do";
+  }
+  std::vector<Rca> rcas;
+  if (problem.empty()) {
+    auto found = web.queries.rcas(RcaFilter{});
+    if (!found) return send_error_page(web, res, found.error());
+    rcas = std::move(*found);
+  }
+  json view = web::action_items_view(rcas, query, web.now());
+  view["error"] = problem.empty() ? json() : json(problem);
+  send_page(res, problem.empty() ? 200 : 400,
+            web::render(web::Page::kActionItems, view,
+                        web.layout("Action items", web::Layout::Section::kActionItems)));
+}
+
 }  // namespace
 
 void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
@@ -172,6 +231,15 @@ void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpD
   });
   server.Get(R"(/sources/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
     source_page(*web, req.matches[1], res);
+  });
+  server.Get("/rcas", [web](const httplib::Request& req, httplib::Response& res) {
+    rcas_page(*web, req, res);
+  });
+  server.Get(R"(/rcas/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
+    rca_page(*web, req.matches[1], res);
+  });
+  server.Get("/action-items", [web](const httplib::Request& req, httplib::Response& res) {
+    action_items_page(*web, req, res);
   });
   server.Get("/static/style.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "public, max-age=3600");

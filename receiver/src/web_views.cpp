@@ -5,26 +5,12 @@
 #include <ctime>
 
 #include "pmx/core/repeat.h"
+#include "web_view_text.h"
 
 namespace pmx::web {
 namespace {
 
 using nlohmann::json;
-
-/// "alert_fired" -> "alert fired".
-std::string words(std::string text) {
-  std::replace(text.begin(), text.end(), '_', ' ');
-  return text;
-}
-
-std::string plural(std::uint64_t n) { return n == 1 ? "" : "s"; }
-
-/// A count shown only when there is one: null hides its section.
-json count_or_null(std::uint64_t n) { return n == 0 ? json() : json(std::to_string(n)); }
-
-json time_or_null(const std::optional<UnixNanos>& t) {
-  return t ? json(format_rfc3339(*t)) : json();
-}
 
 /// Query-string encoding of a filter value (RFC 3986 unreserved characters kept).
 std::string url_encode(const std::string& text) {
@@ -88,7 +74,7 @@ json items_json(const std::vector<ActionItem>& items, UnixNanos now) {
     list.push_back({{"title", item.title},
                     {"owner", item.owner},
                     {"due", item.due.empty() ? json() : json(item.due)},
-                    {"overdue", item.due_at != 0 && item.due_at < now}});
+                    {"overdue", overdue(item, now)}});
   }
   return list;
 }

@@ -48,4 +48,20 @@ nlohmann::json incident_view(const IncidentDetail& detail, const std::vector<Rca
 nlohmann::json source_view(const SourceHistory& history, const std::vector<Rca>& rcas,
                            const ViewContext& context);
 
+/// The filters of the action-item board (`/action-items`), as given; "" does not filter. An
+/// empty status shows the items not closed (open, in progress).
+struct ActionItemQuery {
+  std::string owner, priority, type, status;
+};
+
+/// `/rcas`: the post-mortems, as listed by Queries::rcas.
+nlohmann::json rcas_view(const std::vector<Rca>& rcas, const std::string& status, bool open_only,
+                         UnixNanos now);
+/// `/rcas/{id}`: the document in the post-mortem template's order.
+nlohmann::json rca_view(const Rca& rca, UnixNanos now);
+/// `/action-items`: the items of every RCA that pass the filters, grouped by owner (owners
+/// with overdue items first, then by name), overdue items first in each group, then by due date.
+nlohmann::json action_items_view(const std::vector<Rca>& rcas, const ActionItemQuery& query,
+                                 UnixNanos now);
+
 }  // namespace pmx::web

@@ -130,7 +130,8 @@ TEST_F(WebUiTest, HostileLabelsAndRcaFieldsRenderAsText) {
   const std::string key = testing::source_key("HighLatency", script);
   const std::string id = incident_ids(key).at(0);
   put_rca(testing::rca_document("rca-x", "**bold** " + script + img, {}, {id}));
-  for (const std::string& path : {std::string("/"), "/incidents/" + id, source_page_of(id)}) {
+  for (const std::string& path : {std::string("/"), "/incidents/" + id, source_page_of(id),
+                                  std::string("/rcas"), std::string("/rcas/rca-x")}) {
     const std::string html = page(path);
     EXPECT_FALSE(contains(html, "<script>")) << path;
     EXPECT_FALSE(contains(html, "<img")) << path;
@@ -140,6 +141,74 @@ TEST_F(WebUiTest, HostileLabelsAndRcaFieldsRenderAsText) {
       contains(page("/incidents/" + id), "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;xxx"));
   EXPECT_TRUE(contains(page("/incidents/" + id), "**bold** &lt;script&gt;"))
       << "Markdown stays text";
+}
+
+// A post-mortem's page follows the template: summary, impact, timeline, root cause and whys,
+// the lists, and the action items with what is overdue; a tracker link is a link only when it
+// is http(s).
+TEST_F(WebUiTest, APostmortemPageFollowsTheTemplate) {
+  json rca = testing::rca_document(
+      "rca-db", "Auth database pool exhausted",
+      {testing::action_item("a1", "prevent"), testing::action_item("a2", "detect", "done")});
+  rca["summary"] = "Logins failed for 40 minutes.";
+  rca["impact"] = {{"users_affected", 1200}};
+  rca["root_cause"] = "The pool was sized for last year's traffic.";
+  rca["five_whys"] = {"logins failed", "the pool was full"};
+  rca["lessons_learned"] = {"size pools from load tests"};
+  rca["action_items"][0]["due"] = "2026-11-01";  // before the fixed now (2026-11-23): overdue
+  rca["action_items"][0]["ticket"] = "https://tracker.example/OPS-1";
+  rca["action_items"][1]["ticket"] = "javascript:alert(1)";
+  put_rca(rca);
+  const std::string html = page("/rcas/rca-db");
+  for (const char* part :
+       {"<h1>Auth database pool exhausted</h1>", "Logins failed for 40 minutes.",
+        "users affected</dt><dd>1200", "The pool was sized for last year",
+        "<li>the pool was full</li>", "<h2>Lessons learned</h2>", "Action items (1 of 2 open)",
+        "<strong class=\"overdue\">overdue</strong>", "href=\"https://tracker.example/OPS-1\""}) {
+    EXPECT_TRUE(contains(html, part));
+  }
+  EXPECT_FALSE(contains(html, "javascript:")) << "a javascript: URL is never a link";
+
+  const std::string list = page("/rcas?open_items=1");
+  EXPECT_TRUE(contains(list, "href=\"/rcas/rca-db\""));
+  EXPECT_TRUE(contains(list, "1 of 2"));
+  EXPECT_TRUE(contains(list, "1 overdue"));
+  EXPECT_FALSE(contains(page("/rcas?status=published"), "rca-db"));
+}
+
+// The board: open items of every post-mortem by owner, overdue ones first; filters narrow it.
+TEST_F(WebUiTest, TheActionItemBoardGroupsOpenItemsByOwnerOverdueFirst) {
+  json first = testing::rca_document(
+      "rca-1", "First",
+      {testing::action_item("a1", "prevent"), testing::action_item("a2", "detect"),
+       testing::action_item("a3", "process", "done")});
+  first["action_items"][0]["owner"] = "zoe";
+  first["action_items"][0]["due"] = "2026-11-01";  // overdue
+  first["action_items"][1]["owner"] = "ann";
+  put_rca(first);
+  json second = testing::rca_document("rca-2", "Second", {testing::action_item("b1", "mitigate")});
+  second["action_items"][0]["owner"] = "ann";
+  second["action_items"][0]["due"] = "2026-10-01";  // overdue, ann's oldest
+  put_rca(second);
+
+  const std::string board = page("/action-items");
+  EXPECT_TRUE(contains(board, "3 items, 2 overdue."));
+  const auto ann = board.find(">ann <"), zoe = board.find(">zoe <");
+  ASSERT_NE(ann, std::string::npos);
+  ASSERT_NE(zoe, std::string::npos);
+  EXPECT_LT(ann, zoe) << "both have overdue items: by name";
+  const auto b1 = board.find("Action b1"), a2 = board.find("Action a2");
+  ASSERT_NE(b1, std::string::npos);
+  EXPECT_LT(b1, a2) << "ann's overdue item first";
+  EXPECT_FALSE(contains(board, "Action a3")) << "done items are not on the board";
+
+  EXPECT_TRUE(contains(page("/action-items?status=done"), "Action a3"));
+  const std::string zoes = page("/action-items?owner=zoe");
+  EXPECT_TRUE(contains(zoes, "1 item, 1 overdue."));
+  EXPECT_FALSE(contains(zoes, ">ann <"));
+  const auto bad = client_->Get("/action-items?priority=P9", auth());
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_TRUE(contains(bad->body, "priority must be P0 to P3"));
 }
 
 TEST_F(WebUiTest, UnknownPagesAndBadFiltersAreErrorPages) {

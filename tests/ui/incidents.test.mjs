@@ -94,3 +94,25 @@ ui.test('pages fit a phone', { mobile: true }, async ({ page, daemon }) => {
     assert.equal(await horizontalOverflow(page), 0, `${pathname} is wider than 375 px`);
   }
 });
+
+ui.test('the post-mortem page and the action-item board', async ({ page, daemon, shot }) => {
+  await repeatWithPostmortem(daemon);
+  await page.goto(daemon.url('/'));
+  await page.getByRole('link', { name: 'Post-mortems', exact: true }).click();
+  await page.waitForURL('**/rcas');
+  const row = page.getByRole('row').filter({ hasText: 'Checkout pool exhaustion' });
+  assert.match(await row.innerText(), /2 of 3/);
+  await row.getByRole('link', { name: 'Checkout pool exhaustion' }).click();
+  await page.waitForURL('**/rcas/rca-checkout-pool');
+  await page.getByRole('heading', { name: 'Action items (2 of 3 open)' }).waitFor();
+  assert.equal(await page.locator('.items tbody tr').count(), 3);
+  await shot('rca', { mobile: true });
+
+  await page.getByRole('link', { name: 'Action items', exact: true }).click();
+  await page.waitForURL('**/action-items');
+  await page.getByText('2 items, 0 overdue.').waitFor();
+  const ann = page.getByRole('region', { name: /^ann/ });
+  assert.match(await ann.innerText(), /Raise the pool size/);
+  assert.doesNotMatch(await ann.innerText(), /Runbook: drain a pod/, 'done items are not on the board');
+  await shot('action-items', { mobile: true });
+});

@@ -1,0 +1,40 @@
+#pragma once
+// Small text helpers shared by the views of the web UI (web_views.h).
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "pmx/core/rca.h"
+#include "pmx/core/time.h"
+
+namespace pmx::web {
+
+/// "alert_fired" -> "alert fired".
+inline std::string words(std::string text) {
+  std::replace(text.begin(), text.end(), '_', ' ');
+  return text;
+}
+
+inline std::string plural(std::uint64_t n) { return n == 1 ? "" : "s"; }
+
+/// A count shown only when there is one: null hides its section.
+inline nlohmann::json count_or_null(std::uint64_t n) {
+  return n == 0 ? nlohmann::json() : nlohmann::json(std::to_string(n));
+}
+
+inline nlohmann::json time_or_null(const std::optional<UnixNanos>& t) {
+  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json();
+}
+
+/// An open item past the end of its due date.
+inline bool overdue(const ActionItem& item, UnixNanos now) {
+  return !item.closed() && item.due_at != 0 && item.due_at < now;
+}
+
+/// A tracker link only when it is http(s): the schema takes any URI, and a `javascript:` one
+/// would run in the page when clicked, escaped or not. Others are shown as text.
+inline bool linkable(const std::string& url) {
+  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+}
+
+}  // namespace pmx::web
