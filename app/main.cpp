@@ -428,6 +428,7 @@ int run(const Flags& f) {
   try {
     store.open(make_store(f));
     reload_rcas();
+    store.mark_ready();  // ready once --rca.dir is in the store (PendingStore)
   } catch (const std::exception& e) {
     log_critical("cannot open the store", {{"err", quoted(e.what())}});
     status = 1;

@@ -66,7 +66,7 @@ Result<bool> PendingStore::delete_rca(const std::string& id) {
 
 bool PendingStore::healthy() {
   Store* store = open_.load(std::memory_order_acquire);
-  return store != nullptr && store->healthy();
+  return ready_.load(std::memory_order_acquire) && store != nullptr && store->healthy();
 }
 
 }  // namespace pmx

@@ -38,6 +38,11 @@ TEST_F(StoreOpeningTest, NotReadyAndWebhooks503UntilTheStoreIsOpen) {
   EXPECT_EQ(client_->Get("/api/v1/incidents")->status, 503);
 
   store_.open(std::make_unique<MemoryStore>());
+  // Open, but what must be there at start (--rca.dir) is still being loaded: not ready yet,
+  // while calls already reach the store.
+  EXPECT_EQ(client_->Get("/-/ready")->status, 503);
+  EXPECT_EQ(client_->Get("/api/v1/incidents")->status, 200);
+  store_.mark_ready();
   EXPECT_EQ(client_->Get("/-/ready")->status, 200);
   res = post_webhook(webhook);  // Alertmanager's retry
   ASSERT_TRUE(res);

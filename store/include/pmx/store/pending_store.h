@@ -1,7 +1,8 @@
 #pragma once
 /// A Store that is not open yet: every call answers ErrorCode::kUnavailable (a webhook gets 503,
 /// so Alertmanager retries it) and healthy() is false (/-/ready answers 503) until open() hands
-/// it the real store; from then on every call goes to that store.
+/// it the real store and mark_ready() says what must be in it at start is there; from open() on
+/// every call goes to that store.
 ///
 /// Why: the daemon listens before its store is open, so that during a slow open (SQLite
 /// recovering a large WAL after a crash, Redis still loading) probes and clients get a clear 503
@@ -17,9 +18,13 @@ namespace pmx {
 
 class PendingStore final : public Store {
  public:
-  /// From now on every call goes to `store`. Called once.
+  /// From now on every call goes to `store`. Called once. healthy() stays false until
+  /// mark_ready(): the daemon first loads --rca.dir into the open store, so a ready daemon
+  /// already serves those RCAs.
   void open(std::unique_ptr<Store> store);
   bool is_open() const { return open_.load(std::memory_order_acquire) != nullptr; }
+  /// From now on healthy() is the open store's. After open().
+  void mark_ready() { ready_.store(true, std::memory_order_release); }
 
   Result<LoadResult> load(const std::vector<SourceLoad>& sources) override;
   Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
@@ -44,6 +49,7 @@ class PendingStore final : public Store {
 
   std::unique_ptr<Store> store_;       // written once, by open()
   std::atomic<Store*> open_{nullptr};  // store_.get() once open: read without a lock
+  std::atomic<bool> ready_{false};
 };
 
 }  // namespace pmx
