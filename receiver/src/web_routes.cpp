@@ -38,6 +38,14 @@ void send_page(httplib::Response& res, int status, const std::string& html) {
   res.set_content(html, "text/html; charset=utf-8");
 }
 
+/// A list page with filters: 200, or 400 with `problem` (a filter that does not parse) shown
+/// above the (empty) list.
+void send_list_page(httplib::Response& res, web::Page page, json view,
+                    const std::string& problem, const web::Layout& layout) {
+  view["error"] = problem.empty() ? json() : json(problem);
+  send_page(res, problem.empty() ? 200 : 400, web::render(page, view, layout));
+}
+
 void send_error_page(const WebContext& web, httplib::Response& res, int status,
                      const std::string& heading, const std::string& message) {
   send_page(res, status,
@@ -93,9 +101,8 @@ void incidents_page(const WebContext& web, const httplib::Request& req, httplib:
   const auto page = page_param(req);
   std::string problem;
   if (!page) problem = "page must be an integer from 1 to " + std::to_string(kMaxPage);
-  if (!query.state.empty() && !incident_state_from(query.state)) {
-    problem = "state must be open or resolved";
-  }
+  const auto state = incident_state_from(query.state);
+  if (!query.state.empty() && !state) problem = "state must be open or resolved";
   query.page = page.value_or(1);
 
   IncidentFilter filter;
@@ -111,9 +118,9 @@ void incidents_page(const WebContext& web, const httplib::Request& req, httplib:
   std::vector<Incident> incidents;
   if (problem.empty()) {
     // Open first, then the most recent: the open ones, then the resolved ones.
-    for (const auto state : {IncidentState::kOpen, IncidentState::kResolved}) {
-      if (!query.state.empty() && incident_state_from(query.state) != state) continue;
-      filter.state = state;
+    for (const auto each : {IncidentState::kOpen, IncidentState::kResolved}) {
+      if (state && *state != each) continue;
+      filter.state = each;
       auto part = listed(web, filter, query);
       if (!part) return send_error_page(web, res, part.error());
       for (auto& incident : *part) incidents.push_back(std::move(incident));
@@ -126,10 +133,8 @@ void incidents_page(const WebContext& web, const httplib::Request& req, httplib:
     shown.push_back(std::move(incidents[i]));
   }
   json view = web::incidents_view(shown, query, more, web.view());
-  view["error"] = problem.empty() ? json() : json(problem);
-  send_page(res, problem.empty() ? 200 : 400,
-            web::render(web::Page::kIncidents, view,
-                        web.layout("Incidents", web::Layout::Section::kIncidents)));
+  send_list_page(res, web::Page::kIncidents, std::move(view), problem,
+                 web.layout("Incidents", web::Layout::Section::kIncidents));
 }
 
 void incident_page(const WebContext& web, const std::string& id, httplib::Response& res) {
@@ -179,10 +184,8 @@ void rcas_page(const WebContext& web, const httplib::Request& req, httplib::Resp
     rcas = std::move(*found);
   }
   json view = web::rcas_view(rcas, status, open_only, web.now());
-  view["error"] = problem.empty() ? json() : json(problem);
-  send_page(
-      res, problem.empty() ? 200 : 400,
-      web::render(web::Page::kRcas, view, web.layout("Post-mortems", web::Layout::Section::kRcas)));
+  send_list_page(res, web::Page::kRcas, std::move(view), problem,
+                 web.layout("Post-mortems", web::Layout::Section::kRcas));
 }
 
 void rca_page(const WebContext& web, const std::string& id, httplib::Response& res) {
@@ -213,10 +216,8 @@ void action_items_page(const WebContext& web, const httplib::Request& req, httpl
     rcas = std::move(*found);
   }
   json view = web::action_items_view(rcas, query, web.now());
-  view["error"] = problem.empty() ? json() : json(problem);
-  send_page(res, problem.empty() ? 200 : 400,
-            web::render(web::Page::kActionItems, view,
-                        web.layout("Action items", web::Layout::Section::kActionItems)));
+  send_list_page(res, web::Page::kActionItems, std::move(view), problem,
+                 web.layout("Action items", web::Layout::Section::kActionItems));
 }
 
 }  // namespace
