@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "incident_text.h"
 #include "item_edits.h"
 #include "markdown_escape.h"
 #include "pmx/core/follow_up_reviews.h"
@@ -19,11 +20,7 @@ using nlohmann::json;
 std::string date_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
 
 /// Every time in the draft to the second (a reader compares rows, not nanoseconds).
-std::string stamp(UnixNanos t) {
-  UnixNanos whole = t - t % kNanosPerSecond;
-  if (t < 0 && t % kNanosPerSecond != 0) whole -= kNanosPerSecond;
-  return format_rfc3339(whole);
-}
+std::string stamp(UnixNanos t) { return format_rfc3339_seconds(t); }
 
 /// `1m 12s`, `2d 3h`, `450ms`; whole units, largest first, zero parts left out.
 std::string human_duration(UnixNanos d) {
@@ -87,51 +84,6 @@ std::vector<std::string> list_of(const json& doc, const char* key) {
       items.push_back(item.get<std::string>());
   }
   return items;
-}
-
-// --- the incident ---
-
-std::string label_of(const Incident& incident, const char* name) {
-  for (const auto& [fingerprint, alert] : incident.alerts) {
-    const auto it = alert.labels.find(name);
-    if (it != alert.labels.end() && !it->second.empty()) return it->second;
-  }
-  return "";
-}
-
-/// The alert an event concerns: its `summary` annotation (what the rule's author wrote for
-/// humans), else its `instance` label, else its fingerprint.
-std::string alert_text(const Incident& incident, const std::string& fingerprint) {
-  const auto it = incident.alerts.find(fingerprint);
-  if (it == incident.alerts.end()) return fingerprint;
-  const auto summary = it->second.annotations.find("summary");
-  if (summary != it->second.annotations.end() && !summary->second.empty()) return summary->second;
-  const auto instance = it->second.labels.find("instance");
-  if (instance != it->second.labels.end() && !instance->second.empty()) return instance->second;
-  return fingerprint;
-}
-
-constexpr std::pair<TimelineEventType, const char*> kEventWords[] = {
-    {TimelineEventType::kOpened, "incident opened"},
-    {TimelineEventType::kAlertFired, "alert fired"},
-    {TimelineEventType::kAlertResolved, "alert resolved"},
-    {TimelineEventType::kResolved, "incident resolved"},
-    {TimelineEventType::kReopened, "incident reopened"},
-    {TimelineEventType::kFlaggedRepeat, "flagged as repeat"},
-    {TimelineEventType::kRcaLinked, "RCA linked"},
-    {TimelineEventType::kActionItemChanged, "action item changed"},
-};
-
-/// `alert fired: web-1`, `flagged as repeat: 3rd incident of this source in 180d`.
-std::string event_text(const Incident& incident, const TimelineEvent& event) {
-  std::string text = to_string(event.type);
-  for (const auto& [type, words] : kEventWords) {
-    if (type == event.type) text = words;
-  }
-  const bool about_alert = event.type == TimelineEventType::kAlertFired ||
-                           event.type == TimelineEventType::kAlertResolved;
-  const std::string detail = about_alert ? alert_text(incident, event.fingerprint) : event.detail;
-  return detail.empty() ? text : text + ": " + detail;
 }
 
 // --- sections ---
@@ -444,12 +396,7 @@ void earlier_incidents(Out& out, const RepeatInfo& repeat, const std::vector<Rca
 
 /// The RCA's title, else the alert's name and service, else the source.
 std::string draft_title(const Incident& incident, const Rca* rca) {
-  if (rca) return rca->title;
-  std::string name = label_of(incident, "alertname");
-  const std::string service = label_of(incident, "service");
-  if (!name.empty() && !service.empty()) name += " on " + service;
-  if (name.empty()) name = incident.source.empty() ? incident.id : incident.source;
-  return name;
+  return rca ? rca->title : incident_title(incident);
 }
 
 }  // namespace

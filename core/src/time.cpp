@@ -105,6 +105,12 @@ std::string format_rfc3339(UnixNanos t) {
   return std::string(buf, n) + "Z";
 }
 
+std::string format_rfc3339_seconds(UnixNanos t) {
+  UnixNanos whole = t - t % kNanosPerSecond;
+  if (t < 0 && t % kNanosPerSecond != 0) whole -= kNanosPerSecond;
+  return format_rfc3339(whole);
+}
+
 }  // namespace pmx
 
 namespace pmx {

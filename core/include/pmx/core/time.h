@@ -23,6 +23,9 @@ std::optional<UnixNanos> parse_rfc3339(std::string_view text);
 /// Formats as RFC 3339 in UTC with the fractional digits needed (none, ms or ns).
 std::string format_rfc3339(UnixNanos t);
 
+/// As format_rfc3339, cut to the whole second: times a person reads or edits.
+std::string format_rfc3339_seconds(UnixNanos t);
+
 }  // namespace pmx
 
 namespace pmx {
