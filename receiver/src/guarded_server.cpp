@@ -245,15 +245,14 @@ const char* reason_phrase(int status) {
 }
 
 /// Answers a refusal with the JSON error shape of every other answer, and Connection: close.
-void send_refusal(ConnectionStream& stream, const Refusal& refusal) {
+void send_refusal(ConnectionStream& stream, const Refusal& refusal, const std::string& challenge) {
   const std::string body = nlohmann::json{{"error", refusal.message}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string response =
       "HTTP/1.1 " + std::to_string(refusal.status) + ' ' + reason_phrase(refusal.status) +
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n";
-  if (refusal.status == 401)
-    response += std::string("WWW-Authenticate: ") + kAuthChallenge + "\r\n";
+  if (refusal.status == 401) response += "WWW-Authenticate: " + challenge + "\r\n";
   stream.write_all(response + "\r\n" + body);
 }
 
@@ -332,7 +331,7 @@ ConnectionEnd serve_request(ConnectionStream& stream, const RequestRules& rules,
   if (refusal) {
     if (refusal->status == 0) return ConnectionEnd::kFailed;
     report_refusal(rules, stream, head, *refusal);
-    send_refusal(stream, *refusal);
+    send_refusal(stream, *refusal, rules.challenge);
     return ConnectionEnd::kRefused;
   }
   std::string rewritten = head_for_httplib(head, body.size());

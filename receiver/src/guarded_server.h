@@ -27,6 +27,8 @@ struct RequestRules {
   /// Whether the Authorization header (as sent; empty when absent) lets a request write or
   /// send a body. Writes (POST, PUT, PATCH, DELETE) and any request with a body need it.
   std::function<bool(const std::string& authorization)> authorized;
+  /// The WWW-Authenticate of a 401 (Authenticator::challenge).
+  std::string challenge;
   /// Told of every refusal before it is sent, e.g. to count a refused webhook.
   std::function<void(const RequestHead& head, const std::string& remote, const Refusal& refusal)>
       on_refused;

@@ -27,6 +27,7 @@ void guard_connections(httplib::Server& server, const HttpConfig& config, HttpDe
     rules.authorized = [&authenticator = deps.authenticator](const std::string& authorization) {
       return authenticator.allows(authorization);
     };
+    rules.challenge = deps.authenticator.challenge();
   }
   rules.on_refused = [&metrics = deps.telemetry.ingest()](const RequestHead& head,
                                                           const std::string& remote,
@@ -60,16 +61,25 @@ void install_limits(httplib::Server& server, const HttpConfig& config) {
   server.set_keep_alive_timeout(std::max<time_t>(1, seconds.count()));
 }
 
-/// With --web.read-auth, reads need the credentials writes need; the handlers of writes check
-/// them themselves (after the body, which must be consumed on a keep-alive connection).
-void install_read_auth(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
-  if (!config.read_auth) return;
-  server.set_pre_routing_handler([&authenticator = deps.authenticator](
-                                     const httplib::Request& req, httplib::Response& res) {
+/// Before any route: a write a browser sends from another site is refused (the basic-auth
+/// credentials a browser keeps would go with it), and with --web.read-auth reads need the
+/// credentials writes need; the handlers of writes check those themselves (after the body,
+/// which must be consumed on a keep-alive connection).
+void install_request_checks(httplib::Server& server, const HttpConfig& config,
+                            HttpDependencies deps) {
+  server.set_pre_routing_handler([read_auth = config.read_auth,
+                                  &authenticator = deps.authenticator](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    if (cross_site_write(req)) {
+      send_error(res, 403,
+                 "cross-site request refused: a browser may write only from this server's own "
+                 "pages (Origin / Sec-Fetch-Site)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const bool read = req.method == "GET" || req.method == "HEAD";
     const bool open =
         req.path == "/-/healthy" || req.path == "/-/ready" || req.path == "/static/style.css";
-    if (!read || open || authorized(authenticator, req, res)) {
+    if (!read_auth || !read || open || authorized(authenticator, req, res)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     return httplib::Server::HandlerResponse::Handled;
@@ -131,12 +141,13 @@ void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDep
   guard_connections(server, config, deps);
   install_limits(server, config);
   install_error_handling(server);
-  install_read_auth(server, config, deps);
+  install_request_checks(server, config, deps);
   install_health(server, config, deps);
   install_webhook_route(server, deps);
   install_read_routes(server, deps);
   install_rca_routes(server, deps);
   install_postmortem_route(server, deps);
+  install_web_edit_routes(server, config, deps);
   install_web_routes(server, config, deps);
 }
 

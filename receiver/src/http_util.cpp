@@ -69,10 +69,22 @@ bool known_params(const httplib::Request& req, httplib::Response& res,
   return true;
 }
 
+bool cross_site_write(const httplib::Request& req) {
+  if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return false;
+  const std::string site = req.get_header_value("Sec-Fetch-Site");
+  if (!site.empty()) return site != "same-origin" && site != "none";
+  const std::string origin = req.get_header_value("Origin");
+  if (origin.empty()) return false;
+  const auto scheme_end = origin.find("://");
+  // "null" (a sandboxed frame, a redirect across sites) has no host to compare.
+  if (scheme_end == std::string::npos) return true;
+  return origin.substr(scheme_end + 3) != req.get_header_value("Host");
+}
+
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,
                 httplib::Response& res) {
   if (authenticator.allows(req.get_header_value("Authorization"))) return true;
-  res.set_header("WWW-Authenticate", kAuthChallenge);
+  res.set_header("WWW-Authenticate", authenticator.challenge());
   send_error(res, 401, "missing or invalid credentials");
   return false;
 }

@@ -28,6 +28,12 @@ bool known_params(const httplib::Request& req, httplib::Response& res,
                   std::initializer_list<const char*> known);
 
 /// True when the request carries the credentials; otherwise answers 401 with the challenge.
+/// A write (any method but GET, HEAD, OPTIONS) a browser sends from another site: its
+/// Sec-Fetch-Site is other than same-origin or none, or, from a browser that sends no
+/// Sec-Fetch-Site, its Origin is not this server's (Host). Requests with neither header come
+/// from no browser (Alertmanager, curl) and pass.
+bool cross_site_write(const httplib::Request& req);
+
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,
                 httplib::Response& res);
 

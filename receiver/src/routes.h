@@ -16,6 +16,9 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps);
 /// The web UI: GET /, /incidents/{id}, /sources/{id}, /rcas[/{id}], /action-items and
 /// /static/style.css (web_routes.cpp).
 void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpDependencies deps);
+/// The web UI's forms: the post-mortem editor, publish, an action item's status.
+void install_web_edit_routes(httplib::Server& server, const HttpConfig& config,
+                             HttpDependencies deps);
 
 /// GET /api/v1/incidents/{id}/postmortem.md: a Markdown draft in the standard template.
 void install_postmortem_route(httplib::Server& server, HttpDependencies deps);

@@ -16,7 +16,8 @@ std::size_t overdue_items(const Rca& rca, UnixNanos now) {
 }
 
 json item_json(const ActionItem& item, UnixNanos now) {
-  return json{{"title", item.title},
+  return json{{"item_id", item.id},
+              {"title", item.title},
               {"type", to_string(item.type)},
               {"priority", to_string(item.priority)},
               {"owner", item.owner},
@@ -24,27 +25,9 @@ json item_json(const ActionItem& item, UnixNanos now) {
               {"overdue", overdue(item, now)},
               {"status", to_string(item.status)},
               {"status_text", words(to_string(item.status))},
+              {"status_choices", options(kItemStatuses, to_string(item.status))},
               {"ticket", linkable(item.ticket) ? json(item.ticket) : json()}};
 }
-
-/// Options of a <select>: every value, the chosen one selected.
-template <typename Enum, std::size_t N>
-json options(const Enum (&values)[N], const std::string& chosen) {
-  json list = json::array();
-  for (const auto value : values) {
-    list.push_back({{"value", to_string(value)}, {"selected", chosen == to_string(value)}});
-  }
-  return list;
-}
-
-constexpr RcaStatus kRcaStatuses[] = {RcaStatus::kDraft, RcaStatus::kInReview,
-                                      RcaStatus::kPublished, RcaStatus::kWaived};
-constexpr Priority kPriorities[] = {Priority::kP0, Priority::kP1, Priority::kP2, Priority::kP3};
-constexpr ActionItemType kTypes[] = {ActionItemType::kPrevent, ActionItemType::kDetect,
-                                     ActionItemType::kMitigate, ActionItemType::kProcess};
-constexpr ActionItemStatus kItemStatuses[] = {ActionItemStatus::kOpen,
-                                              ActionItemStatus::kInProgress,
-                                              ActionItemStatus::kDone, ActionItemStatus::kWontDo};
 
 /// A text or a list of texts of the document, as points; empty when absent.
 json points(const json& document, const char* key) {
@@ -133,6 +116,7 @@ json rca_view(const Rca& rca, UnixNanos now) {
   const json whys = points(doc, "five_whys");
   const json reviews = points(doc, "follow_up_reviews");
   return json{{"id", rca.id},
+              {"rca_id", rca.id},
               {"title", rca.title.empty() ? rca.id : rca.title},
               {"status", words(to_string(rca.status))},
               {"severity", rca.severity.empty() ? json() : json(rca.severity)},

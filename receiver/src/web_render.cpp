@@ -65,6 +65,8 @@ std::string_view template_of(Page page) {
       return web_assets::kRcas;
     case Page::kRca:
       return web_assets::kRca;
+    case Page::kRcaEdit:
+      return web_assets::kRcaEdit;
     case Page::kActionItems:
       return web_assets::kActionItems;
     case Page::kError:

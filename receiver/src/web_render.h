@@ -9,7 +9,7 @@
 
 namespace pmx::web {
 
-enum class Page { kIncidents, kIncident, kSource, kRcas, kRca, kActionItems, kError };
+enum class Page { kIncidents, kIncident, kSource, kRcas, kRca, kRcaEdit, kActionItems, kError };
 
 /// What every page's layout needs.
 struct Layout {

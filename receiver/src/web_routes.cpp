@@ -5,38 +5,19 @@
 
 #include "http_util.h"
 #include "routes.h"
-#include "web_render.h"
-#include "web_views.h"
+#include "web_pages.h"
 
 namespace pmx {
 namespace {
 
 using nlohmann::json;
+using web::send_error_page;
+using web::send_page;
+using web::WebContext;
 
 constexpr std::size_t kPageSize = 25;
 constexpr std::size_t kMaxPage = 40;  // 1,000 incidents: the store's largest list
 constexpr std::size_t kMaxListed = 1000;
-
-struct WebContext {
-  Queries& queries;
-  const HttpConfig config;  // a copy: the caller's may not outlive the server
-  std::function<UnixNanos()> now;
-
-  web::ViewContext view() const {
-    return {now(), config.repeat_window, config.postmortem.value_or(PostmortemPolicy())};
-  }
-  web::Layout layout(std::string title,
-                     web::Layout::Section section = web::Layout::Section::kNone) const {
-    return {std::move(title), "", config.telemetry_path, section};
-  }
-};
-
-void send_page(httplib::Response& res, int status, const std::string& html) {
-  res.status = status;
-  // Pages show stored data: never cached by a shared proxy, always revalidated.
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(html, "text/html; charset=utf-8");
-}
 
 /// A list page with filters: 200, or 400 with `problem` (a filter that does not parse) shown
 /// above the (empty) list.
@@ -44,26 +25,6 @@ void send_list_page(httplib::Response& res, web::Page page, json view,
                     const std::string& problem, const web::Layout& layout) {
   view["error"] = problem.empty() ? json() : json(problem);
   send_page(res, problem.empty() ? 200 : 400, web::render(page, view, layout));
-}
-
-void send_error_page(const WebContext& web, httplib::Response& res, int status,
-                     const std::string& heading, const std::string& message) {
-  send_page(res, status,
-            web::render(web::Page::kError, json{{"heading", heading}, {"message", message}},
-                        web.layout(heading)));
-}
-
-/// As the API maps them (http_util.h): not found 404, a bad filter 400, the store's failures 503.
-void send_error_page(const WebContext& web, httplib::Response& res, const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kNotFound:
-      return send_error_page(web, res, 404, "Not found", error.message());
-    case ErrorCode::kInvalid:
-      return send_error_page(web, res, 400, "Bad request", error.message());
-    default:
-      res.set_header("Retry-After", "1");
-      return send_error_page(web, res, 503, "Unavailable", error.message());
-  }
 }
 
 std::optional<std::size_t> page_param(const httplib::Request& req) {
@@ -148,7 +109,8 @@ void incident_page(const WebContext& web, const std::string& id, httplib::Respon
     if (!found) return send_error_page(web, res, found.error());
     earlier = std::move(*found);
   }
-  const json view = web::incident_view(*detail, *linked, earlier, web.view());
+  json view = web::incident_view(*detail, *linked, earlier, web.view());
+  view["editable"] = web.browser_writes();
   send_page(
       res, 200,
       web::render(web::Page::kIncident, view,
@@ -191,8 +153,13 @@ void rcas_page(const WebContext& web, const httplib::Request& req, httplib::Resp
 void rca_page(const WebContext& web, const std::string& id, httplib::Response& res) {
   const auto rca = web.queries.rca(id);
   if (!rca) return send_error_page(web, res, rca.error());
+  json view = web::rca_view(*rca, web.now());
+  const bool editable = web.browser_writes() && !rca->from_file;
+  view["editable"] = editable;
+  view["publishable"] = editable && rca->status != RcaStatus::kPublished;
+  view["edit_off"] = !web.browser_writes();
   send_page(res, 200,
-            web::render(web::Page::kRca, web::rca_view(*rca, web.now()),
+            web::render(web::Page::kRca, view,
                         web.layout(rca->title.empty() ? rca->id : rca->title,
                                    web::Layout::Section::kRcas)));
 }
@@ -223,7 +190,8 @@ void action_items_page(const WebContext& web, const httplib::Request& req, httpl
 }  // namespace
 
 void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
-  auto web = std::make_shared<WebContext>(WebContext{deps.queries, config, deps.now});
+  auto web = std::make_shared<WebContext>(
+      WebContext{deps.queries, deps.rcas, deps.authenticator, config, deps.now});
   server.Get("/", [web](const httplib::Request& req, httplib::Response& res) {
     incidents_page(*web, req, res);
   });

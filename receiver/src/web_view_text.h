@@ -37,4 +37,26 @@ inline bool linkable(const std::string& url) {
   return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
 }
 
+/// Options of a <select>: every value (in words), the chosen one selected.
+template <typename Enum, std::size_t N>
+nlohmann::json options(const Enum (&values)[N], const std::string& chosen) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto value : values) {
+    list.push_back({{"value", to_string(value)},
+                    {"label", words(to_string(value))},
+                    {"selected", chosen == to_string(value)}});
+  }
+  return list;
+}
+
+inline constexpr RcaStatus kRcaStatuses[] = {RcaStatus::kDraft, RcaStatus::kInReview,
+                                             RcaStatus::kPublished, RcaStatus::kWaived};
+inline constexpr Priority kPriorities[] = {Priority::kP0, Priority::kP1, Priority::kP2,
+                                           Priority::kP3};
+inline constexpr ActionItemType kTypes[] = {ActionItemType::kPrevent, ActionItemType::kDetect,
+                                            ActionItemType::kMitigate, ActionItemType::kProcess};
+inline constexpr ActionItemStatus kItemStatuses[] = {
+    ActionItemStatus::kOpen, ActionItemStatus::kInProgress, ActionItemStatus::kDone,
+    ActionItemStatus::kWontDo};
+
 }  // namespace pmx::web

@@ -17,9 +17,9 @@ class InProcessApi : public ::testing::Test {
   static constexpr const char* kToken = "s3cret-token";
   static UnixNanos fixed_now() { return UnixNanos{1795419860} * kNanosPerSecond; }
 
-  /// Starts the server with `config` and a client without credentials.
-  void start(const HttpConfig& config) {
-    AuthConfig auth;
+  /// Starts the server with `config` and a client without credentials. The daemon takes the
+  /// write token kToken, and whatever else `auth` adds (e.g. basic auth).
+  void start(const HttpConfig& config, AuthConfig auth = {}) {
     auth.bearer_token = kToken;
     authenticator_ = std::make_unique<Authenticator>(auth);
     install_http_api(server_, config,

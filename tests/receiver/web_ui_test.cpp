@@ -233,7 +233,8 @@ TEST_F(WebUiTest, UnknownPagesAndBadFiltersAreErrorPages) {
 TEST(WebTemplates, NoTemplateShowsAValueUnescaped) {
   const std::regex unescaped(R"(\{\{\{|\{\{&)");
   for (const auto page :
-       {web::Page::kIncidents, web::Page::kIncident, web::Page::kSource, web::Page::kError}) {
+       {web::Page::kIncidents, web::Page::kIncident, web::Page::kSource, web::Page::kRcas,
+        web::Page::kRca, web::Page::kRcaEdit, web::Page::kActionItems, web::Page::kError}) {
     const std::string text(web::template_of(page));
     EXPECT_FALSE(std::regex_search(text, unescaped)) << text.substr(0, 80);
   }

@@ -7,9 +7,6 @@
 
 namespace pmx {
 
-/// The challenge of every 401 (WWW-Authenticate).
-inline constexpr const char* kAuthChallenge = "Bearer realm=\"postmortem-exporter\"";
-
 struct AuthConfig {
   std::optional<std::string> bearer_token;
   std::optional<std::string> basic_user;
@@ -25,6 +22,13 @@ class Authenticator {
   /// True when no credentials are configured, or the Authorization header carries valid ones.
   bool allows(const std::string& authorization_header) const;
   bool enabled() const { return config_.enabled(); }
+  bool accepts_basic() const { return config_.basic_user.has_value(); }
+  /// The WWW-Authenticate of a 401: Basic when basic auth is accepted, so that a browser
+  /// prompts for the user and password; else Bearer.
+  const char* challenge() const {
+    return accepts_basic() ? "Basic realm=\"postmortem-exporter\", charset=\"UTF-8\""
+                           : "Bearer realm=\"postmortem-exporter\"";
+  }
 
  private:
   AuthConfig config_;
