@@ -73,7 +73,7 @@ void send_editor(const WebContext& web, httplib::Response& res, int status, cons
   view["incident"] = editing.incident.empty() ? json() : json(editing.incident);
   view["action"] = editing.action;
   view["version"] = editing.version;
-  view["id_error"] = id_problem.empty() ? json() : json(id_problem);
+  if (!id_problem.empty()) view["id_error"] = id_problem;
   const std::string title = editing.incident.empty() ? "Edit " + editing.id : "New post-mortem";
   web::send_page(
       res, status,

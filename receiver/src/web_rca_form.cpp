@@ -214,7 +214,7 @@ std::pair<std::string, std::string> placed(const std::string& path, const std::s
     if (parts.size() == 2 && parts[1] == "description") return {"impact_description", message};
     return {"", message};
   }
-  if (key == "status" || key == "detected_by") return {key, message};
+  if (key == "id" || key == "status" || key == "detected_by") return {key, message};
   bool shown = false;
   for (const auto& field : kFields) shown = shown || key == field.key;
   if (!shown) return {"", message};
@@ -227,11 +227,29 @@ std::pair<std::string, std::string> placed(const std::string& path, const std::s
   return {key, where + ": " + message};
 }
 
+/// How the list of problems names a field: its label ("Root cause", "Action item 2: owner"),
+/// else the problem's JSON pointer.
+std::string where_in_form(const std::string& field, const std::string& path) {
+  for (const auto& each : kFields) {
+    if (field == each.key) return each.label;
+  }
+  if (field == "id") return "Id";
+  if (field.rfind("item-", 0) == 0) {
+    std::size_t row = 0;
+    const auto [end, ec] = std::from_chars(field.data() + 5, field.data() + field.size(), row);
+    if (ec == std::errc()) {
+      return "Action item " + std::to_string(row + 1) +
+             (*end == '-' ? ": " + std::string(end + 1) : "");
+    }
+  }
+  return path.empty() ? "The post-mortem" : path;
+}
+
 json item_row(std::size_t row, const json& item) {
   const std::string id = text_member(item, "id");
   json view{{"row", row},
             {"id", id},
-            {"legend", id.empty() ? "New item" : "Item " + id},
+            {"legend", id.empty() ? "New item " + std::to_string(row + 1) : "Item " + id},
             {"title", text_member(item, "title")},
             {"owner", text_member(item, "owner")},
             {"due", text_member(item, "due")},
@@ -323,13 +341,18 @@ json rca_editor_view(const json& doc, const std::vector<Problem>& problems) {
   for (const auto& problem : problems) {
     auto [field, message] = placed(problem.path, problem.message);
     listed.push_back({{"field", field.empty() ? json() : json(field)},
-                      {"path", problem.path.empty() ? "the document" : problem.path},
+                      {"where", where_in_form(field, problem.path)},
                       {"message", problem.message}});
     if (field.empty()) continue;
     auto& text = beside[field];
     text += (text.empty() ? "" : "; ") + message;
   }
+  json id_error;  // the id's field is the new post-mortem's only
   for (const auto& [field, message] : beside) {
+    if (field == "id") {
+      id_error = message;
+      continue;
+    }
     if (field.rfind("item-", 0) != 0) {
       for (auto& shown : fields) {
         if (shown["name"] == field) shown["error"] = message;
@@ -343,11 +366,9 @@ json rca_editor_view(const json& doc, const std::vector<Problem>& problems) {
     const std::string cell = *end == '-' ? std::string(end + 1) : "row";
     rows[row][cell + "_error"] = message;
   }
-  return {{"fields", std::move(fields)},
-          {"items", std::move(rows)},
-          {"problems", std::move(listed)},
-          {"problem_count", problems.size()},
-          {"problems_plural", plural(problems.size())},
+  return {{"fields", std::move(fields)},      {"id_error", std::move(id_error)},
+          {"items", std::move(rows)},         {"problems", std::move(listed)},
+          {"problem_count", problems.size()}, {"problems_plural", plural(problems.size())},
           {"has_problems", !problems.empty()}};
 }
 

@@ -22,8 +22,9 @@ inline nlohmann::json count_or_null(std::uint64_t n) {
   return n == 0 ? nlohmann::json() : nlohmann::json(std::to_string(n));
 }
 
+/// To the second: a page is read by a person.
 inline nlohmann::json time_or_null(const std::optional<UnixNanos>& t) {
-  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json();
+  return t ? nlohmann::json(format_rfc3339_seconds(*t)) : nlohmann::json();
 }
 
 /// An open item past the end of its due date.

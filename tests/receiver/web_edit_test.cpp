@@ -172,7 +172,7 @@ TEST_F(WebEditTest, APostmortemWrittenFromItsIncidentIsStoredAndLinked) {
 // A 422: every problem beside its field and listed above the form, what was typed kept (and
 // shown as text), nothing stored.
 TEST_F(WebEditTest, ProblemsAreShownBesideTheirFieldsAndNothingIsStored) {
-  std::map<std::string, std::string> form{{"id", "pm-bad"},
+  std::map<std::string, std::string> form{{"id", "pm bad"},
                                           {"version", "0"},
                                           {"title", ""},
                                           {"status", "draft"},
@@ -188,12 +188,14 @@ TEST_F(WebEditTest, ProblemsAreShownBesideTheirFieldsAndNothingIsStored) {
   EXPECT_TRUE(contains(html, "<p class=\"field-error\" id=\"e-title\"><strong>Error:</strong>"));
   EXPECT_TRUE(contains(html, "id=\"e-timeline\"><strong>Error:</strong> line 1 (time)"));
   EXPECT_TRUE(contains(html, "id=\"e-five_whys\"><strong>Error:</strong>"));
-  EXPECT_TRUE(contains(html, "href=\"#f-item-0-due\""));
+  EXPECT_TRUE(contains(html, "<a href=\"#f-item-0-due\">Action item 1: due</a>"));
+  EXPECT_TRUE(contains(html, "<a href=\"#f-title\">Title</a>"));
+  EXPECT_TRUE(contains(html, "id=\"e-id\"><strong>Error:</strong>"));
   EXPECT_TRUE(contains(html, "href=\"#f-item-0-owner\""));
   EXPECT_EQ(field_value(html, "f-item-0-title"), "Raise the pool size");
   EXPECT_EQ(field_value(html, "f-summary"), "<script>alert(1)</script>");
   EXPECT_FALSE(contains(html, "<script>alert(1)")) << "typed text is shown as text";
-  EXPECT_TRUE(rca("pm-bad").is_null());
+  EXPECT_TRUE(rca("pm%20bad").is_null());
 }
 
 // Editing through the form keeps what it does not show: impact figures, authors, a timeline

@@ -359,16 +359,21 @@ export function setupUi({ allowErrorLogs = false, ...daemonOptions } = {}) {
   /**
    * ui.test(name, [options], fn): fn({ page, context, daemon, shot, t }) with a fresh context.
    * options.mobile: a phone-like context (375 x 812, isMobile, touch) instead of 1280 x 800.
+   * options.httpCredentials: { username, password } the browser answers a basic-auth prompt with.
    * options.skip/todo/only/timeout go to node:test.
    */
   ui.test = (name, options, fn) => {
     if (typeof options === 'function') [options, fn] = [{}, options];
-    const { mobile = false, ...testOptions } = options;
+    const { mobile = false, httpCredentials, ...testOptions } = options;
     return nodeTest(name, testOptions, async (t) => {
       assert.ok(ui.daemon && ui.browser, 'the daemon or chromium did not start (see the before hook)');
-      const context = await ui.browser.newContext(mobile
-        ? { viewport: { width: MOBILE_WIDTH, height: 812 }, isMobile: true, hasTouch: true }
-        : { viewport: DESKTOP });
+      const context = await ui.browser.newContext({
+        ...(mobile
+          ? { viewport: { width: MOBILE_WIDTH, height: 812 }, isMobile: true, hasTouch: true }
+          : { viewport: DESKTOP }),
+        // What the user types into the browser's basic-auth prompt.
+        ...(httpCredentials ? { httpCredentials } : {}),
+      });
       context.setDefaultTimeout(ACTION_TIMEOUT_MS);
       const page = await context.newPage();
       const pageErrors = [];
