@@ -25,7 +25,6 @@ json item_json(const ActionItem& item, UnixNanos now) {
               {"overdue", overdue(item, now)},
               {"status", to_string(item.status)},
               {"status_text", words(to_string(item.status))},
-              {"status_choices", options(kItemStatuses, to_string(item.status))},
               {"ticket", linkable(item.ticket) ? json(item.ticket) : json()}};
 }
 
@@ -111,7 +110,11 @@ json rca_view(const Rca& rca, UnixNanos now) {
     if (!list.empty()) lists.push_back({{"heading", heading}, {"points", std::move(list)}});
   }
   json items = json::array();
-  for (const auto& item : rca.action_items) items.push_back(item_json(item, now));
+  for (const auto& item : rca.action_items) {
+    json shown = item_json(item, now);
+    shown["status_choices"] = options(kItemStatuses, to_string(item.status));  // set in place
+    items.push_back(std::move(shown));
+  }
   const json impact = impact_lines(doc);
   const json whys = points(doc, "five_whys");
   const json reviews = points(doc, "follow_up_reviews");
