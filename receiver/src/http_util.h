@@ -22,6 +22,9 @@ void send_error(httplib::Response& res, int status, const std::string& message,
 /// 5xx, and a store that cannot answer is a temporary condition).
 void send_error(httplib::Response& res, const Error& error);
 
+/// Percent-encodes all but RFC 3986's unreserved characters: a path segment or a query value.
+std::string url_encode(const std::string& text);
+
 /// True when every query parameter is one of `known`; otherwise answers 400 naming the first
 /// that is not (`?service=search` must not silently list everything).
 bool known_params(const httplib::Request& req, httplib::Response& res,
