@@ -44,6 +44,8 @@ struct Flags {
   std::string read_timeout = "10s";
   std::string tls_cert_file;
   std::string tls_key_file;
+  std::string external_url;
+  std::string route_prefix;
   std::string redis_url;
   std::string redis_sentinels;
   std::string redis_sentinel_master;
@@ -99,6 +101,13 @@ void add_flags(CLI::App& app, Flags& f) {
                  "PEM certificate (and chain) to serve HTTPS with; needs --web.tls-key-file");
   app.add_option("--web.tls-key-file", f.tls_key_file,
                  "PEM private key of --web.tls-cert-file");
+  app.add_option("--web.external-url", f.external_url,
+                 "The URL under which the daemon is reachable from outside (behind a reverse "
+                 "proxy or on a sub-path); its path is the prefix of every route and link, and "
+                 "the API's ui_url of incidents and RCAs is absolute under it");
+  app.add_option("--web.route-prefix", f.route_prefix,
+                 "Prefix of every route, when it differs from the path of --web.external-url "
+                 "(a proxy that strips the path: --web.route-prefix=/). Default: that path");
   app.add_option("--redis.url", f.redis_url,
                  "redis://[[user]:password@]host[:port][/db] (port 6379, db 0; percent-encode "
                  "@ : / in user or password); without it (or --redis.sentinel) the daemon keeps "
@@ -321,6 +330,7 @@ void log_listening(const Flags& f, const std::string& host, int port, const Inge
   log_info("listening", {{"address", host + ":" + std::to_string(port)},
                          {"tls", !f.tls_cert_file.empty()},
                          {"read_auth", f.read_auth},
+                         {"external_url", quoted(f.external_url)},
                          {"version", PMX_VERSION},
                          {"store", store_kind(f)},
                          {"source_labels", f.source_labels},
@@ -353,6 +363,10 @@ int run(const Flags& f) {
   }
   const UnixNanos read_timeout = duration_flag("--web.read-timeout", f.read_timeout);
   if (read_timeout < 1'000'000) throw std::invalid_argument("--web.read-timeout must be at least 1ms");
+  const std::string external_url = external_url_flag(f.external_url);
+  // As Alertmanager: the route prefix is the external URL's path unless given.
+  const std::string route_prefix =
+      f.route_prefix.empty() ? external_url_path(external_url) : route_prefix_flag(f.route_prefix);
   // Checked before the store connects, so a bad file is reported at once.
   const std::unique_ptr<httplib::Server> server_ptr =
       make_http_server(TlsConfig{f.tls_cert_file, f.tls_key_file});
@@ -396,6 +410,8 @@ int run(const Flags& f) {
   http.read_auth = f.read_auth;
   http.repeat_window = ingest_config.repeat_window;
   http.postmortem = ingest_config.postmortem;
+  http.external_url = external_url;
+  http.route_prefix = route_prefix;
   install_http_api(
       server, http,
       HttpDependencies{ingestor, queries, rcas, telemetry, authenticator, wall_clock_now});

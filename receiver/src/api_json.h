@@ -2,20 +2,33 @@
 // The JSON API's documents, built from domain values. Storage has its own forms (store/); a
 // field kept only for storage, such as a source's version, never reaches the API.
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
+#include "pmx/receiver/http_api.h"
 #include "pmx/service/queries.h"
 
 namespace pmx {
 
-nlohmann::json api_json(const Incident& incident);
+/// Where the web UI shows each incident and RCA, for the `ui_url` of their documents (for
+/// Alertmanager templates and Grafana data links): absolute under --web.external-url when it is
+/// set, else a path under the route prefix. Ids are percent-encoded.
+struct UiLinks {
+  std::string base;  ///< no trailing slash; "" for paths from the root
+  std::string incident(const std::string& id) const;
+  std::string rca(const std::string& id) const;
+};
+UiLinks ui_links(const HttpConfig& config);
+
+/// The incident with its `ui_url`.
+nlohmann::json api_json(const Incident& incident, const UiLinks& links);
 /// The incident with its activity timeline.
-nlohmann::json api_json(const IncidentDetail& detail);
-nlohmann::json api_json(const SourceState& source);
+nlohmann::json api_json(const IncidentDetail& detail, const UiLinks& links);
+nlohmann::json api_json(const SourceState& source, const UiLinks& links);
 /// The source with its incidents.
-nlohmann::json api_json(const SourceHistory& history);
-nlohmann::json api_json(const std::vector<Incident>& incidents);
-/// {"rca": document, "version", "read_only", "action_items", "open_action_items"}.
-nlohmann::json api_json(const Rca& rca);
+nlohmann::json api_json(const SourceHistory& history, const UiLinks& links);
+nlohmann::json api_json(const std::vector<Incident>& incidents, const UiLinks& links);
+/// {"rca": document, "version", "read_only", "action_items", "open_action_items", "ui_url"}.
+nlohmann::json api_json(const Rca& rca, const UiLinks& links);
 
 }  // namespace pmx

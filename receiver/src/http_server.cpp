@@ -29,10 +29,11 @@ void guard_connections(httplib::Server& server, const HttpConfig& config, HttpDe
     };
     rules.challenge = deps.authenticator.challenge();
   }
-  rules.on_refused = [&metrics = deps.telemetry.ingest()](const RequestHead& head,
-                                                          const std::string& remote,
-                                                          const Refusal& refusal) {
-    if (head.method != "POST" || head.path() != "/api/v1/webhook") return;
+  rules.on_refused = [&metrics = deps.telemetry.ingest(),
+                      webhook = config.route_prefix + "/api/v1/webhook"](const RequestHead& head,
+                                                                         const std::string& remote,
+                                                                         const Refusal& refusal) {
+    if (head.method != "POST" || head.path() != webhook) return;
     metrics.webhook_answered(refusal.status);
     // "unauthorized" unquoted, as the route's own line writes it.
     log_warn("webhook rejected",
@@ -67,18 +68,19 @@ void install_limits(httplib::Server& server, const HttpConfig& config) {
 /// which must be consumed on a keep-alive connection).
 void install_request_checks(httplib::Server& server, const HttpConfig& config,
                             HttpDependencies deps) {
-  server.set_pre_routing_handler([read_auth = config.read_auth,
+  server.set_pre_routing_handler([read_auth = config.read_auth, prefix = config.route_prefix,
+                                  external_url = config.external_url,
                                   &authenticator = deps.authenticator](const httplib::Request& req,
                                                                        httplib::Response& res) {
-    if (cross_site_write(req)) {
+    if (cross_site_write(req, external_url)) {
       send_error(res, 403,
                  "cross-site request refused: a browser may write only from this server's own "
                  "pages (Origin / Sec-Fetch-Site)");
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool read = req.method == "GET" || req.method == "HEAD";
-    const bool open =
-        req.path == "/-/healthy" || req.path == "/-/ready" || req.path == "/static/style.css";
+    const bool open = req.path == prefix + "/-/healthy" || req.path == prefix + "/-/ready" ||
+                      req.path == prefix + "/static/style.css";
     if (!read_auth || !read || open || authorized(authenticator, req, res)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -116,11 +118,11 @@ void install_error_handling(httplib::Server& server) {
   }));
 }
 
-void install_health(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
-  server.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
+void install_health(Routes& routes, const HttpConfig& config, HttpDependencies deps) {
+  routes.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy.\n", "text/plain; charset=utf-8");
   });
-  server.Get("/-/ready",
+  routes.Get("/-/ready",
              [&queries = deps.queries](const httplib::Request&, httplib::Response& res) {
                if (queries.ready()) {
                  res.set_content("Ready.\n", "text/plain; charset=utf-8");
@@ -129,7 +131,7 @@ void install_health(httplib::Server& server, const HttpConfig& config, HttpDepen
                  res.set_content("Not ready: store unavailable.\n", "text/plain; charset=utf-8");
                }
              });
-  server.Get(config.telemetry_path,
+  routes.Get(config.telemetry_path,
              [&telemetry = deps.telemetry](const httplib::Request&, httplib::Response& res) {
                res.set_content(telemetry.scrape(), kMetricsContentType);
              });
@@ -142,13 +144,14 @@ void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDep
   install_limits(server, config);
   install_error_handling(server);
   install_request_checks(server, config, deps);
-  install_health(server, config, deps);
-  install_webhook_route(server, deps);
-  install_read_routes(server, deps);
-  install_rca_routes(server, deps);
-  install_postmortem_route(server, deps);
-  install_web_edit_routes(server, config, deps);
-  install_web_routes(server, config, deps);
+  Routes routes(server, config.route_prefix);
+  install_health(routes, config, deps);
+  install_webhook_route(routes, deps);
+  install_read_routes(routes, config, deps);
+  install_rca_routes(routes, config, deps);
+  install_postmortem_route(routes, deps);
+  install_web_edit_routes(routes, config, deps);
+  install_web_routes(routes, config, deps);
 }
 
 }  // namespace pmx

@@ -1,10 +1,27 @@
 #include "http_util.h"
 
+#include <cctype>
+
 #include "pmx/receiver/json_body.h"
 
 namespace pmx {
 
 using nlohmann::json;
+
+std::string url_encode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -69,7 +86,7 @@ bool known_params(const httplib::Request& req, httplib::Response& res,
   return true;
 }
 
-bool cross_site_write(const httplib::Request& req) {
+bool cross_site_write(const httplib::Request& req, const std::string& external_url) {
   if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return false;
   const std::string site = req.get_header_value("Sec-Fetch-Site");
   if (!site.empty()) return site != "same-origin" && site != "none";
@@ -78,7 +95,10 @@ bool cross_site_write(const httplib::Request& req) {
   const auto scheme_end = origin.find("://");
   // "null" (a sandboxed frame, a redirect across sites) has no host to compare.
   if (scheme_end == std::string::npos) return true;
-  return origin.substr(scheme_end + 3) != req.get_header_value("Host");
+  if (origin.substr(scheme_end + 3) == req.get_header_value("Host")) return false;
+  // scheme://host[:port] of the external URL, without its path.
+  const auto external_end = external_url.find('/', external_url.find("://") + 3);
+  return external_url.empty() || origin != external_url.substr(0, external_end);
 }
 
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,

@@ -22,6 +22,9 @@ void send_error(httplib::Response& res, int status, const std::string& message,
 /// 5xx, and a store that cannot answer is a temporary condition).
 void send_error(httplib::Response& res, const Error& error);
 
+/// Percent-encodes all but RFC 3986's unreserved characters: a path segment or a query value.
+std::string url_encode(const std::string& text);
+
 /// True when every query parameter is one of `known`; otherwise answers 400 naming the first
 /// that is not (`?service=search` must not silently list everything).
 bool known_params(const httplib::Request& req, httplib::Response& res,
@@ -30,9 +33,10 @@ bool known_params(const httplib::Request& req, httplib::Response& res,
 /// True when the request carries the credentials; otherwise answers 401 with the challenge.
 /// A write (any method but GET, HEAD, OPTIONS) a browser sends from another site: its
 /// Sec-Fetch-Site is other than same-origin or none, or, from a browser that sends no
-/// Sec-Fetch-Site, its Origin is not this server's (Host). Requests with neither header come
+/// Sec-Fetch-Site, its Origin is neither this server's (Host) nor that of `external_url`
+/// (--web.external-url: a proxy may pass another Host on). Requests with neither header come
 /// from no browser (Alertmanager, curl) and pass.
-bool cross_site_write(const httplib::Request& req);
+bool cross_site_write(const httplib::Request& req, const std::string& external_url);
 
 bool authorized(const Authenticator& authenticator, const httplib::Request& req,
                 httplib::Response& res);

@@ -3,8 +3,8 @@
 
 namespace pmx {
 
-void install_postmortem_route(httplib::Server& server, HttpDependencies deps) {
-  server.Get(R"(/api/v1/incidents/([^/]+)/postmortem\.md)",
+void install_postmortem_route(Routes& routes, HttpDependencies deps) {
+  routes.Get(R"(/api/v1/incidents/([^/]+)/postmortem\.md)",
              [deps](const httplib::Request& req, httplib::Response& res) {
                if (!known_params(req, res, {})) return;
                const auto draft = deps.queries.postmortem_draft(req.matches[1], deps.now());

@@ -9,7 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-void list_rcas(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+void list_rcas(Queries& queries, const UiLinks& links, const httplib::Request& req,
+               httplib::Response& res) {
   if (!known_params(req, res, {"status", "has_open_items", "source"})) return;
   RcaFilter filter;
   if (req.has_param("status")) {
@@ -32,20 +33,20 @@ void list_rcas(Queries& queries, const httplib::Request& req, httplib::Response&
   const auto rcas = queries.rcas(filter);
   if (!rcas) return send_error(res, rcas.error());
   json list = json::array();
-  for (const auto& rca : *rcas) list.push_back(api_json(rca));
+  for (const auto& rca : *rcas) list.push_back(api_json(rca, links));
   send_json(res, 200, {{"rcas", std::move(list)}});
 }
 
 /// An RCA with its version as the ETag, for the If-Match of the next write.
-void send_rca(httplib::Response& res, int status, const Rca& rca) {
+void send_rca(httplib::Response& res, int status, const Rca& rca, const UiLinks& links) {
   res.set_header("ETag", "\"" + std::to_string(rca.version) + "\"");
-  send_json(res, status, api_json(rca));
+  send_json(res, status, api_json(rca, links));
 }
 
 /// Answers a write with the RCA it stored: 201 when it created it.
-void send_written(httplib::Response& res, const Result<StoredRca>& written) {
+void send_written(httplib::Response& res, const Result<StoredRca>& written, const UiLinks& links) {
   if (!written) return send_error(res, written.error());
-  send_rca(res, written->created ? 201 : 200, written->rca);
+  send_rca(res, written->created ? 201 : 200, written->rca, links);
 }
 
 /// The version an If-Match header asks for: `"3"` (the ETag of a GET), also `W/"3"` or `3`;
@@ -81,20 +82,21 @@ std::pair<json, std::optional<std::int64_t>> put_document(json body) {
 
 }  // namespace
 
-void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
+void install_rca_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps) {
   using Request = httplib::Request;
   using Response = httplib::Response;
-  server.Get("/api/v1/rcas", [deps](const Request& req, Response& res) {
-    list_rcas(deps.queries, req, res);
+  const UiLinks links = ui_links(config);
+  routes.Get("/api/v1/rcas", [deps, links](const Request& req, Response& res) {
+    list_rcas(deps.queries, links, req, res);
   });
-  server.Get(R"(/api/v1/rcas/([^/]+))", [deps](const Request& req, Response& res) {
+  routes.Get(R"(/api/v1/rcas/([^/]+))", [deps, links](const Request& req, Response& res) {
     if (!known_params(req, res, {})) return;
     const auto rca = deps.queries.rca(req.matches[1]);
     if (!rca) return send_error(res, rca.error());
-    send_rca(res, 200, *rca);
+    send_rca(res, 200, *rca, links);
   });
   // Writes: credentials first, then the If-Match precondition, then the body.
-  server.Put(R"(/api/v1/rcas/([^/]+))", [deps](const Request& req, Response& res) {
+  routes.Put(R"(/api/v1/rcas/([^/]+))", [deps, links](const Request& req, Response& res) {
     if (!authorized(deps.authenticator, req, res)) return;
     const auto expected = if_match(req, res);
     if (!expected) return;
@@ -104,9 +106,9 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
     const std::string id = req.matches[1];
     const auto written =
         deps.rcas.put(id, document, deps.now(), RcaOrigin::kApi, *expected ? *expected : read_at);
-    send_written(res, written);
+    send_written(res, written, links);
   });
-  server.Delete(R"(/api/v1/rcas/([^/]+))", [deps](const Request& req, Response& res) {
+  routes.Delete(R"(/api/v1/rcas/([^/]+))", [deps](const Request& req, Response& res) {
     if (!authorized(deps.authenticator, req, res)) return;
     const auto expected = if_match(req, res);
     if (!expected) return;
@@ -114,21 +116,25 @@ void install_rca_routes(httplib::Server& server, HttpDependencies deps) {
     if (!removed) return send_error(res, removed.error());
     res.status = 204;
   });
-  server.Patch(R"(/api/v1/rcas/([^/]+)/action-items/([^/]+))", [deps](const Request& req, Response& res) {
+  routes.Patch(R"(/api/v1/rcas/([^/]+)/action-items/([^/]+))",
+               [deps, links](const Request& req, Response& res) {
+                 if (!authorized(deps.authenticator, req, res)) return;
+                 const auto expected = if_match(req, res);
+                 if (!expected) return;
+                 const auto body = json_body(req.body, res);
+                 if (!body) return;
+                 send_written(res,
+                              deps.rcas.patch_action_item(req.matches[1], req.matches[2], *body,
+                                                          deps.now(), *expected),
+                              links);
+               });
+  routes.Put(R"(/api/v1/rcas/([^/]+)/incidents/([^/]+))", [deps, links](const Request& req,
+                                                                        Response& res) {
     if (!authorized(deps.authenticator, req, res)) return;
     const auto expected = if_match(req, res);
     if (!expected) return;
-    const auto body = json_body(req.body, res);
-    if (!body) return;
-    send_written(res, deps.rcas.patch_action_item(req.matches[1], req.matches[2], *body,
-                                                  deps.now(), *expected));
-  });
-  server.Put(R"(/api/v1/rcas/([^/]+)/incidents/([^/]+))", [deps](const Request& req, Response& res) {
-    if (!authorized(deps.authenticator, req, res)) return;
-    const auto expected = if_match(req, res);
-    if (!expected) return;
-    send_written(res,
-                 deps.rcas.link_incident(req.matches[1], req.matches[2], deps.now(), *expected));
+    send_written(
+        res, deps.rcas.link_incident(req.matches[1], req.matches[2], deps.now(), *expected), links);
   });
 }
 

@@ -25,7 +25,8 @@ std::optional<std::size_t> limit_param(const httplib::Request& req, httplib::Res
   return limit;
 }
 
-void list_incidents(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+void list_incidents(Queries& queries, const UiLinks& links, const httplib::Request& req,
+                    httplib::Response& res) {
   if (!known_params(req, res, {"source", "state", "limit"})) return;
   IncidentFilter filter;
   if (req.has_param("source")) {
@@ -42,48 +43,53 @@ void list_incidents(Queries& queries, const httplib::Request& req, httplib::Resp
   filter.limit = *limit;
   const auto incidents = queries.incidents(filter);
   if (!incidents) return send_error(res, incidents.error());
-  send_json(res, 200, {{"incidents", api_json(*incidents)}});
+  send_json(res, 200, {{"incidents", api_json(*incidents, links)}});
 }
 
-void list_sources(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+void list_sources(Queries& queries, const UiLinks& links, const httplib::Request& req,
+                  httplib::Response& res) {
   if (!known_params(req, res, {"limit"})) return;
   const auto limit = limit_param(req, res);
   if (!limit) return;
   const auto sources = queries.sources(*limit);
   if (!sources) return send_error(res, sources.error());
   json list = json::array();
-  for (const auto& source : *sources) list.push_back(api_json(source));
+  for (const auto& source : *sources) list.push_back(api_json(source, links));
   send_json(res, 200, {{"sources", std::move(list)}});
 }
 
-void get_source(Queries& queries, const httplib::Request& req, httplib::Response& res) {
+void get_source(Queries& queries, const UiLinks& links, const httplib::Request& req,
+                httplib::Response& res) {
   if (!known_params(req, res, {})) return;
   const auto history = queries.source(req.matches[1], kMaxLimit);
   if (!history) return send_error(res, history.error());
-  send_json(res, 200, api_json(*history));
+  send_json(res, 200, api_json(*history, links));
 }
 
 }  // namespace
 
-void install_read_routes(httplib::Server& server, HttpDependencies deps) {
+void install_read_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps) {
   Queries& queries = deps.queries;
-  server.Get("/api/v1/incidents", [&queries](const httplib::Request& req, httplib::Response& res) {
-    list_incidents(queries, req, res);
-  });
-  server.Get(R"(/api/v1/incidents/([^/]+))",
-             [&queries](const httplib::Request& req, httplib::Response& res) {
-               if (!known_params(req, res, {})) return;
-    const auto detail = queries.incident(req.matches[1]);
-               if (!detail) return send_error(res, detail.error());
-               send_json(res, 200, api_json(*detail));
+  const UiLinks links = ui_links(config);
+  routes.Get("/api/v1/incidents",
+             [&queries, links](const httplib::Request& req, httplib::Response& res) {
+               list_incidents(queries, links, req, res);
              });
-  server.Get("/api/v1/sources", [&queries](const httplib::Request& req, httplib::Response& res) {
-    list_sources(queries, req, res);
-  });
+  routes.Get(R"(/api/v1/incidents/([^/]+))",
+             [&queries, links](const httplib::Request& req, httplib::Response& res) {
+               if (!known_params(req, res, {})) return;
+               const auto detail = queries.incident(req.matches[1]);
+               if (!detail) return send_error(res, detail.error());
+               send_json(res, 200, api_json(*detail, links));
+             });
+  routes.Get("/api/v1/sources",
+             [&queries, links](const httplib::Request& req, httplib::Response& res) {
+               list_sources(queries, links, req, res);
+             });
   // [\s\S], not `.`: ECMAScript's `.` stops at \r, which a label value (so a key) may hold.
-  server.Get(R"(/api/v1/sources/([\s\S]+))",
-             [&queries](const httplib::Request& req, httplib::Response& res) {
-               get_source(queries, req, res);
+  routes.Get(R"(/api/v1/sources/([\s\S]+))",
+             [&queries, links](const httplib::Request& req, httplib::Response& res) {
+               get_source(queries, links, req, res);
              });
 }
 

@@ -186,25 +186,23 @@ void set_item_status(const WebContext& web, const httplib::Request& req, httplib
 
 }  // namespace
 
-void install_web_edit_routes(httplib::Server& server, const HttpConfig& config,
-                             HttpDependencies deps) {
-  auto web = std::make_shared<WebContext>(
-      WebContext{deps.queries, deps.rcas, deps.authenticator, config, deps.now});
+void install_web_edit_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps) {
+  auto web = web::make_context(config, deps);
   using Request = httplib::Request;
   using Response = httplib::Response;
-  server.Get(R"(/incidents/([^/]+)/postmortem)",
+  routes.Get(R"(/incidents/([^/]+)/postmortem)",
              [web](const Request& req, Response& res) { new_postmortem_page(*web, req, res); });
-  server.Post(R"(/incidents/([^/]+)/postmortem)",
+  routes.Post(R"(/incidents/([^/]+)/postmortem)",
               [web](const Request& req, Response& res) { create_postmortem(*web, req, res); });
-  server.Get(R"(/rcas/([^/]+)/edit)",
+  routes.Get(R"(/rcas/([^/]+)/edit)",
              [web](const Request& req, Response& res) { edit_page(*web, req, res); });
-  server.Post(R"(/rcas/([^/]+))", [web](const Request& req, Response& res) {
+  routes.Post(R"(/rcas/([^/]+))", [web](const Request& req, Response& res) {
     update_postmortem(*web, req, res, false);
   });
-  server.Post(R"(/rcas/([^/]+)/publish)", [web](const Request& req, Response& res) {
+  routes.Post(R"(/rcas/([^/]+)/publish)", [web](const Request& req, Response& res) {
     update_postmortem(*web, req, res, true);
   });
-  server.Post(R"(/rcas/([^/]+)/action-items/([^/]+))",
+  routes.Post(R"(/rcas/([^/]+)/action-items/([^/]+))",
               [web](const Request& req, Response& res) { set_item_status(*web, req, res); });
 }
 

@@ -1,6 +1,13 @@
 #include "web_pages.h"
 
+#include "routes.h"
+
 namespace pmx::web {
+
+std::shared_ptr<WebContext> make_context(const HttpConfig& config, HttpDependencies deps) {
+  return std::make_shared<WebContext>(WebContext{deps.queries, deps.rcas, deps.authenticator,
+                                                 config, deps.now, link_prefix(config)});
+}
 
 void send_page(httplib::Response& res, int status, const std::string& html) {
   res.status = status;
@@ -34,7 +41,7 @@ void send_error_page(const WebContext& web, httplib::Response& res, const Error&
 
 void redirect(const WebContext& web, httplib::Response& res, const std::string& path) {
   res.status = 303;
-  res.set_header("Location", web.layout("").base + path);
+  res.set_header("Location", web.base + path);
 }
 
 }  // namespace pmx::web

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -19,17 +20,21 @@ struct WebContext {
   const Authenticator& authenticator;
   const HttpConfig config;  // a copy: the caller's may not outlive the server
   std::function<UnixNanos()> now;
+  std::string base;  ///< link_prefix(config): where the browser finds the pages
 
   ViewContext view() const {
     return {now(), config.repeat_window, config.postmortem.value_or(PostmortemPolicy())};
   }
   Layout layout(std::string title, Layout::Section section = Layout::Section::kNone) const {
-    return {std::move(title), "", config.telemetry_path, section};
+    return {std::move(title), base, config.telemetry_path, section};
   }
   /// A browser can write: nothing to prompt for, or basic auth, which it prompts for. With a
   /// bearer token only, the UI is read-only (a browser has no way to send one).
   bool browser_writes() const { return !authenticator.enabled() || authenticator.accepts_basic(); }
 };
+
+/// The context of the web UI's routes (web_routes.cpp, web_edit_routes.cpp).
+std::shared_ptr<WebContext> make_context(const HttpConfig& config, HttpDependencies deps);
 
 /// Answers an HTML page; pages show stored data, so they are never cached by a shared proxy.
 void send_page(httplib::Response& res, int status, const std::string& html);

@@ -14,7 +14,7 @@ enum class Page { kIncidents, kIncident, kSource, kRcas, kRca, kRcaEdit, kAction
 /// What every page's layout needs.
 struct Layout {
   std::string title;
-  std::string base;          ///< path prefix of every link: --web.external-url's path, or ""
+  std::string base;  ///< prefix of every link: --web.external-url's path, else the route prefix
   std::string metrics_path;  ///< --web.telemetry-path
   enum class Section { kNone, kIncidents, kRcas, kActionItems };
   Section section = Section::kNone;  ///< the navigation link marked as the current page

@@ -189,28 +189,34 @@ void action_items_page(const WebContext& web, const httplib::Request& req, httpl
 
 }  // namespace
 
-void install_web_routes(httplib::Server& server, const HttpConfig& config, HttpDependencies deps) {
-  auto web = std::make_shared<WebContext>(
-      WebContext{deps.queries, deps.rcas, deps.authenticator, config, deps.now});
-  server.Get("/", [web](const httplib::Request& req, httplib::Response& res) {
+void install_web_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps) {
+  auto web = web::make_context(config, deps);
+  // The prefix itself (/pmx) is the list's page without its slash: sent to /pmx/, as
+  // Alertmanager does, so that the browser resolves the pages' relative links under it.
+  if (!routes.prefix().empty()) {
+    routes.Get("", [web](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect(web->base + "/");
+    });
+  }
+  routes.Get("/", [web](const httplib::Request& req, httplib::Response& res) {
     incidents_page(*web, req, res);
   });
-  server.Get(R"(/incidents/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
+  routes.Get(R"(/incidents/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
     incident_page(*web, req.matches[1], res);
   });
-  server.Get(R"(/sources/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
+  routes.Get(R"(/sources/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
     source_page(*web, req.matches[1], res);
   });
-  server.Get("/rcas", [web](const httplib::Request& req, httplib::Response& res) {
+  routes.Get("/rcas", [web](const httplib::Request& req, httplib::Response& res) {
     rcas_page(*web, req, res);
   });
-  server.Get(R"(/rcas/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
+  routes.Get(R"(/rcas/([^/]+))", [web](const httplib::Request& req, httplib::Response& res) {
     rca_page(*web, req.matches[1], res);
   });
-  server.Get("/action-items", [web](const httplib::Request& req, httplib::Response& res) {
+  routes.Get("/action-items", [web](const httplib::Request& req, httplib::Response& res) {
     action_items_page(*web, req, res);
   });
-  server.Get("/static/style.css", [](const httplib::Request&, httplib::Response& res) {
+  routes.Get("/static/style.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "public, max-age=3600");
     res.set_content(std::string(web::stylesheet()), "text/css; charset=utf-8");
   });

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "http_util.h"
 #include "pmx/core/repeat.h"
 #include "web_view_text.h"
 
@@ -11,22 +12,6 @@ namespace pmx::web {
 namespace {
 
 using nlohmann::json;
-
-/// Query-string encoding of a filter value (RFC 3986 unreserved characters kept).
-std::string url_encode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string list_link(const IncidentListQuery& query, std::size_t page) {
   std::string link = "?page=" + std::to_string(page);

@@ -5,10 +5,10 @@
 
 namespace pmx {
 
-void install_webhook_route(httplib::Server& server, HttpDependencies deps) {
+void install_webhook_route(Routes& routes, HttpDependencies deps) {
   // Read the body through a content reader: httplib would otherwise parse bodies sent as
   // application/x-www-form-urlencoded (curl -d's default) as a form, with its own 8 KiB cap.
-  server.Post("/api/v1/webhook", [deps](const httplib::Request& req, httplib::Response& res,
+  routes.Post("/api/v1/webhook", [deps](const httplib::Request& req, httplib::Response& res,
                                         const httplib::ContentReader& content_reader) {
     const UnixNanos received_at = deps.now();
     IngestMetrics& metrics = deps.telemetry.ingest();

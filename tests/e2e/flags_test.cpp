@@ -151,6 +151,10 @@ TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
       {"--postmortem.due=-2bd", "postmortem.due"},
       {"--kpi.window=a-month", "kpi.window"},
       {"--incident.ignore=alertname~\"x\"", "incident.ignore"},
+      {"--web.external-url=proxy.example/pmx", "web.external-url"},
+      {"--web.external-url=ftp://proxy.example/pmx", "web.external-url"},
+      {"--web.external-url=http://proxy.example/pmx?a=1", "web.external-url"},
+      {"--web.route-prefix=/a b", "web.route-prefix"},
   };
   const auto lower = [](std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

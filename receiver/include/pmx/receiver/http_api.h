@@ -38,7 +38,25 @@ struct HttpConfig {
   /// Unset: PostmortemPolicy's defaults. (Optional, because a PostmortemPolicy member makes
   /// g++ 12 crash on `HttpConfig{}`.)
   std::optional<PostmortemPolicy> postmortem;
+  /// --web.external-url without its trailing slash, "" when unset: the `ui_url` of incidents
+  /// and RCAs in the API is absolute under it, and the web UI's links start with its path.
+  std::string external_url;
+  /// The path every route is served under, such as "/pmx" ("" for none; never a trailing
+  /// slash): --web.route-prefix, by default the path of --web.external-url.
+  std::string route_prefix;
 };
+
+/// --web.external-url checked: an absolute http(s) URL with a host and no query or fragment,
+/// returned without its trailing slash ("" stays ""). Throws std::invalid_argument naming the
+/// flag otherwise (a start-up error).
+std::string external_url_flag(const std::string& url);
+/// The path of a checked external URL, without its trailing slash: "/pmx" for
+/// `http://proxy.example/pmx/`, "" for `http://proxy.example/`.
+std::string external_url_path(const std::string& url);
+/// --web.route-prefix as Alertmanager reads it: slashes trimmed, one leading slash added, "/"
+/// meaning no prefix (""). Throws std::invalid_argument naming the flag for characters a URL
+/// path cannot hold as they are.
+std::string route_prefix_flag(const std::string& prefix);
 
 /// Everything the handlers need. All references must outlive the server.
 struct HttpDependencies {
