@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "in_process_api.h"
+#include "page_checks.h"
 #include "pmx/store/memory_store.h"
 #include "webhooks.h"
 
@@ -15,11 +16,6 @@ namespace {
 using nlohmann::json;
 using testing::GeneratedAlert;
 using testing::make_webhook;
-
-::testing::AssertionResult contains(const std::string& page, const std::string& part) {
-  if (page.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "the page does not contain '" << part << "'";
-}
 
 std::string html_unescaped(std::string text) {
   for (const auto& [entity, c] :

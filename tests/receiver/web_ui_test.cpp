@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "in_process_api.h"
+#include "page_checks.h"
 #include "pmx/store/memory_store.h"
 #include "rca_api.h"
 #include "web_render.h"
@@ -17,11 +18,6 @@ namespace {
 using nlohmann::json;
 using testing::GeneratedAlert;
 using testing::make_webhook;
-
-::testing::AssertionResult contains(const std::string& page, const std::string& part) {
-  if (page.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "the page does not contain '" << part << "'";
-}
 
 class WebUiTest : public InProcessApi<MemoryStore> {
  protected:
