@@ -1,6 +1,7 @@
 // The views of the post-mortem pages: /rcas, /rcas/{id} and the action-item board.
 #include <map>
 
+#include "http_util.h"
 #include "web_view_text.h"
 #include "web_views.h"
 
@@ -26,6 +27,17 @@ json item_json(const ActionItem& item, UnixNanos now) {
               {"status", to_string(item.status)},
               {"status_text", words(to_string(item.status))},
               {"ticket", linkable(item.ticket) ? json(item.ticket) : json()}};
+}
+
+std::string board_link(const ActionItemQuery& query, std::size_t page) {
+  std::string link = "?page=" + std::to_string(page);
+  for (const auto& [name, value] : {std::pair{"owner", &query.owner},
+                                    {"priority", &query.priority},
+                                    {"type", &query.type},
+                                    {"status", &query.status}}) {
+    if (!value->empty()) link += std::string("&") + name + "=" + url_encode(*value);
+  }
+  return link;
 }
 
 /// A text or a list of texts of the document, as points; empty when absent.
@@ -185,15 +197,23 @@ json action_items_view(const std::vector<Rca>& rcas, const ActionItemQuery& quer
   std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
     return (a.overdue > 0) > (b.overdue > 0);
   });
+  // This page's share of the items, in the board's order: whole groups, and the groups cut at
+  // the page's edges.
+  const std::size_t first = (query.page - 1) * kBoardPageSize;
+  const std::size_t end = first + kBoardPageSize;
+  std::size_t position = 0;
   json owners = json::array();
   for (std::size_t g = 0; g < groups.size(); ++g) {
     json items = json::array();
     for (const auto& line : groups[g].lines) {
+      const std::size_t at = position++;
+      if (at < first || at >= end) continue;
       json item = item_json(*line.item, now);
       item["rca_id"] = line.rca->id;
       item["rca_title"] = line.rca->title.empty() ? line.rca->id : line.rca->title;
       items.push_back(std::move(item));
     }
+    if (items.empty()) continue;
     owners.push_back({{"index", std::to_string(g)},
                       {"owner", groups[g].owner},
                       {"count", std::to_string(groups[g].lines.size())},
@@ -207,7 +227,11 @@ json action_items_view(const std::vector<Rca>& rcas, const ActionItemQuery& quer
               {"statuses", options(kItemStatuses, query.status)},
               {"item_count", std::to_string(count)},
               {"item_plural", plural(count)},
-              {"overdue_count", std::to_string(overdue_count)}};
+              {"overdue_count", std::to_string(overdue_count)},
+              {"paged", count > kBoardPageSize},
+              {"page", std::to_string(query.page)},
+              {"prev", query.page > 1 ? json(board_link(query, query.page - 1)) : json()},
+              {"next", end < count ? json(board_link(query, query.page + 1)) : json()}};
 }
 
 }  // namespace pmx::web

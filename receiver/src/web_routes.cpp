@@ -168,6 +168,9 @@ void action_items_page(const WebContext& web, const httplib::Request& req, httpl
   web::ActionItemQuery query{req.get_param_value("owner"), req.get_param_value("priority"),
                              req.get_param_value("type"), req.get_param_value("status")};
   std::string problem;
+  const auto page = page_param(req);
+  if (!page) problem = "page must be an integer from 1 to " + std::to_string(kMaxPage);
+  query.page = page.value_or(1);
   if (!query.priority.empty() && !priority_from(query.priority))
     problem = "priority must be P0 to P3";
   if (!query.type.empty() && !action_item_type_from(query.type)) {

@@ -52,7 +52,12 @@ nlohmann::json source_view(const SourceHistory& history, const std::vector<Rca>&
 /// empty status shows the items not closed (open, in progress).
 struct ActionItemQuery {
   std::string owner, priority, type, status;
+  std::size_t page = 1;  ///< of kBoardPageSize items, in the board's order
 };
+
+/// Items per page of `/action-items`: a weekly review reads one owner's items, not thousands
+/// (and rendering 2,000 rows took longer than the 50 ms a page may).
+inline constexpr std::size_t kBoardPageSize = 200;
 
 /// `/rcas`: the post-mortems, as listed by Queries::rcas.
 nlohmann::json rcas_view(const std::vector<Rca>& rcas, const std::string& status, bool open_only,

@@ -106,6 +106,9 @@ Result<std::vector<Rca>> SqliteStore::list_rcas() {
   std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<Rca>> {
     Transaction transaction(*reader_, Transaction::Mode::kRead);
+    const std::int64_t revision = sqlite_counters::read(*reader_, sqlite_counters::kRcaRevision);
+    if (listed_rcas_ && listed_rcas_->revision == revision) return listed_rcas_->rcas;
+    listed_rcas_.reset();
     auto& rows = reader_->query("SELECT id, version, from_file, document FROM rcas ORDER BY id");
     std::vector<Rca> rcas;
     while (rows.step()) {
@@ -117,6 +120,7 @@ Result<std::vector<Rca>> SqliteStore::list_rcas() {
       }
       rcas.push_back(std::move(*rca));
     }
+    listed_rcas_ = ListedRcas{revision, rcas};
     return rcas;
   });
 }

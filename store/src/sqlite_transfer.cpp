@@ -239,6 +239,15 @@ Result<bool> SqliteStore::empty() {
 }
 
 Result<Done> SqliteStore::import_from(dump::Source& source) {
+  auto imported = import_rows(source);
+  // The import sets the RCA revision to the dump's: a listing cached before it must not stay,
+  // even if the two revisions are equal.
+  std::lock_guard lock(read_mutex_);
+  listed_rcas_.reset();
+  return imported;
+}
+
+Result<Done> SqliteStore::import_rows(dump::Source& source) {
   std::lock_guard lock(write_mutex_);
   return sqlite_db::guarded([&]() -> Result<Done> {
     Transaction transaction(*writer_, Transaction::Mode::kWrite);  // all or nothing

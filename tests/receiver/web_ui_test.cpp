@@ -207,6 +207,36 @@ TEST_F(WebUiTest, TheActionItemBoardGroupsOpenItemsByOwnerOverdueFirst) {
   EXPECT_TRUE(contains(bad->body, "priority must be P0 to P3"));
 }
 
+// A board of hundreds of items comes in pages of 200, in the board's order; filters carry over.
+TEST_F(WebUiTest, TheBoardComesInPages) {
+  for (int r = 0; r < 3; ++r) {
+    std::vector<json> items;
+    for (int i = 0; i < 90; ++i) {
+      items.push_back(testing::action_item("i" + std::to_string(i), "prevent"));
+    }
+    put_rca(testing::rca_document("rca-" + std::to_string(r), "Pool", items));
+  }
+  const auto rows = [](const std::string& html) {
+    std::size_t n = 0;
+    for (auto at = html.find("<tr><td data-label=\"Action item\">"); at != std::string::npos;
+         at = html.find("<tr><td data-label=\"Action item\">", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const std::string first = page("/action-items");
+  EXPECT_TRUE(contains(first, "270 items"));
+  EXPECT_EQ(rows(first), 200u);
+  EXPECT_TRUE(contains(first, "href=\"?page=2\""));
+  const std::string second = page("/action-items?page=2");
+  EXPECT_EQ(rows(second), 70u);
+  EXPECT_TRUE(contains(second, "href=\"?page=1\""));
+  EXPECT_FALSE(contains(second, "?page=3"));
+  EXPECT_TRUE(
+      contains(page("/action-items?priority=P1&page=2"), "href=\"?page=1&amp;priority=P1\""));
+  EXPECT_EQ(client_->Get("/action-items?page=0", auth())->status, 400);
+}
+
 TEST_F(WebUiTest, UnknownPagesAndBadFiltersAreErrorPages) {
   auto res = client_->Get("/incidents/0000000000000000-9", auth());
   ASSERT_TRUE(res);

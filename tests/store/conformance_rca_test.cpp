@@ -310,6 +310,30 @@ TYPED_TEST(RcaConformance, ListsEveryRcaById) {
   EXPECT_EQ(all[2].document, rca_document("rca-b"));
 }
 
+// Every listing shows the RCAs as stored now, whatever was listed before: a replaced document,
+// and one deleted and created again under its id (at version 1 again).
+TYPED_TEST(RcaConformance, ListingsFollowEveryWrite) {
+  json doc = rca_document("rca-1");
+  this->put(rca_of(doc), 0);
+  this->put(rca("rca-2"), 0);
+  ASSERT_EQ(this->value(this->store().list_rcas())[0].document, doc);
+
+  // Deleted and created again, both at version 1, with no listing in between.
+  EXPECT_TRUE(this->value(this->store().delete_rca("rca-1")));
+  doc["title"] = "Created again";
+  ASSERT_EQ(this->put(rca_of(doc), 0).version, 1);
+  auto listed = this->value(this->store().list_rcas());
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].title, "Created again");
+  EXPECT_EQ(listed[0].document, doc);
+
+  doc["title"] = "Replaced";
+  this->put(rca_of(doc), 1);
+  EXPECT_EQ(this->value(this->store().list_rcas())[0].title, "Replaced");
+  EXPECT_TRUE(this->value(this->store().delete_rca("rca-1")));
+  EXPECT_EQ(this->listed_ids(), Ids{"rca-2"});
+}
+
 TYPED_TEST(RcaConformance, TheRevisionMovesOnEveryWrite) {
   EXPECT_EQ(this->revision(), 0) << "an empty store";
   std::int64_t last = 0;
