@@ -1,6 +1,7 @@
 // The web UI's pages (GET only in this version): `/` the incidents, `/incidents/{id}`,
 // `/sources/{id}`, `/rcas`, `/rcas/{id}`, `/action-items` and the stylesheet. They read through the
 // same Queries as the JSON API and answer errors as pages (400, 404, 503) with the reason in words.
+#include <algorithm>
 #include <charconv>
 
 #include "http_util.h"
@@ -93,7 +94,16 @@ void incidents_page(const WebContext& web, const httplib::Request& req, httplib:
   for (std::size_t i = first; i < incidents.size() && i < first + kPageSize; ++i) {
     shown.push_back(std::move(incidents[i]));
   }
-  json view = web::incidents_view(shown, query, more, web.view());
+  web::OpenItemsNow open_now;
+  const bool repeats = std::any_of(shown.begin(), shown.end(), [](const Incident& incident) {
+    return incident.repeat && !incident.repeat->rcas.empty();
+  });
+  if (repeats) {
+    const auto rcas = web.queries.rcas(RcaFilter{});
+    if (!rcas) return send_error_page(web, res, rcas.error());
+    for (const auto& rca : *rcas) open_now[rca.id] = rca.open_action_items();
+  }
+  json view = web::incidents_view(shown, query, more, web.view(), open_now);
   send_list_page(res, web::Page::kIncidents, std::move(view), problem,
                  web.layout("Incidents", web::Layout::Section::kIncidents));
 }

@@ -117,12 +117,16 @@ bool awaiting_postmortem(const Incident& incident, const PostmortemPolicy& polic
 }
 
 json incidents_view(const std::vector<Incident>& incidents, const IncidentListQuery& query,
-                    bool more, const ViewContext& context) {
+                    bool more, const ViewContext& context, const OpenItemsNow& open_now) {
   json rows = json::array();
   for (const auto& incident : incidents) {
     json row = incident_summary(incident, context);
     row["repeat"] = repeat_badge(incident, context);
-    const std::size_t open_items = incident.repeat ? incident.repeat->open_action_items : 0;
+    std::size_t open_items = 0;
+    for (const auto& rca : incident.repeat ? incident.repeat->rcas : std::vector<RelatedRca>()) {
+      const auto now = open_now.find(rca.id);
+      open_items += now == open_now.end() ? 0 : now->second;  // deleted since: nothing open
+    }
     row["open_items"] = count_or_null(open_items);
     row["open_items_plural"] = plural(open_items);
     row["ineffective_fix"] = incident.repeat && incident.repeat->ineffective_fix;

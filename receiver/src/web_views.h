@@ -1,6 +1,7 @@
 #pragma once
 // The views of the web UI's pages: what a page shows, as a JSON value for its template
 // (web_render.h), built from domain values. Pure: the time is passed in, nothing is read.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -36,10 +37,15 @@ std::string display_duration(UnixNanos span);
 /// is linked.
 bool awaiting_postmortem(const Incident& incident, const PostmortemPolicy& policy);
 
-/// `/`: one page of incidents. `more` says whether an older page exists.
+/// Open action items by RCA id, as the RCAs stand now.
+using OpenItemsNow = std::map<std::string, std::size_t>;
+
+/// `/`: one page of incidents. `more` says whether an older page exists. A repeat's count of
+/// earlier open action items is that of its related RCAs now (`open_now`), not as they were
+/// when it opened.
 nlohmann::json incidents_view(const std::vector<Incident>& incidents,
-                              const IncidentListQuery& query, bool more,
-                              const ViewContext& context);
+                              const IncidentListQuery& query, bool more, const ViewContext& context,
+                              const OpenItemsNow& open_now);
 /// `/incidents/{id}`: `linked` are the RCAs linked to it, `earlier` those that bear on the
 /// earlier incidents of a repeat (Queries::earlier_rcas), as they stand now.
 nlohmann::json incident_view(const IncidentDetail& detail, const std::vector<Rca>& linked,

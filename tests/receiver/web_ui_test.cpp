@@ -114,6 +114,13 @@ TEST_F(WebUiTest, ARepeatShowsTheEarlierPostmortemAndItsOpenItems) {
   EXPECT_TRUE(contains(page("/incidents/" + first), "Checkout pool exhaustion</a> (draft; 2 of 3"))
       << "the first incident lists its own post-mortem";
   EXPECT_TRUE(contains(page(source_page_of(first)), "Checkout pool exhaustion"));
+
+  // The list counts the earlier items still open now, not when the repeat opened.
+  EXPECT_TRUE(contains(list, "2 earlier action items open"));
+  const auto done = client_->Patch("/api/v1/rcas/rca-pool/action-items/a1", auth(),
+                                   R"({"status":"done"})", "application/json");
+  ASSERT_EQ(done->status, 200) << done->body;
+  EXPECT_TRUE(contains(page("/?repeat=1"), "1 earlier action item open"));
 }
 
 // Whatever a sender put in labels and annotations, or an author in an RCA, is shown as text:
