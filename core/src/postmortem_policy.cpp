@@ -44,18 +44,24 @@ std::string to_string(const PostmortemDue& due) {
 }
 
 UnixNanos add_business_days(UnixNanos from, int days) {
-  std::int64_t day = day_of(from);
-  // Time already spent in a weekend day does not count: start at the next Monday, 00:00.
-  UnixNanos into_day = from - day * kNanosPerDay;
-  while (is_weekend(day)) {
-    ++day;
-    into_day = 0;
+  // Weekend time does not count: from a weekend, the count starts on Monday 00:00.
+  UnixNanos t = from;
+  while (is_weekend(day_of(t))) t = (day_of(t) + 1) * kNanosPerDay;
+  // Then `days` days of weekday time, passing over each weekend. The count may end at a
+  // midnight that begins a weekend: Friday 00:00 plus one is Saturday 00:00, the end of
+  // Friday (counting whole days and moving on to Monday made it 48 h late).
+  UnixNanos left = static_cast<UnixNanos>(days) * kNanosPerDay;
+  while (left > 0) {
+    const std::int64_t day = day_of(t);
+    const UnixNanos day_end = (day + 1) * kNanosPerDay;
+    if (!is_weekend(day)) {
+      const UnixNanos step = std::min(left, day_end - t);
+      left -= step;
+      if (left == 0) return t + step;
+    }
+    t = day_end;
   }
-  for (int left = days; left > 0;) {
-    ++day;
-    if (!is_weekend(day)) --left;
-  }
-  return day * kNanosPerDay + into_day;
+  return t;
 }
 
 UnixNanos postmortem_deadline(UnixNanos resolved_at, const PostmortemDue& due) {

@@ -1,13 +1,15 @@
 // The RCA REST API of the real daemon (embedded store): documents are validated with every
 // problem named by its field and nothing stored on error, writes need the token, action items
 // change with PATCH, RCAs link incidents, and the list filters by status, open items and source.
+#include "rca_api.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
 #include "e2e.h"
-#include "rca_api.h"
+#include "raw_connection.h"
 
 namespace pmx::e2e {
 namespace {
@@ -315,6 +317,18 @@ TEST_F(RcaApiTest, LinkingAnIncidentIsIdempotent) {
   EXPECT_EQ(incident.value("rcas", Ids{}), Ids{"rca-link"}) << incident.dump(1);
   EXPECT_EQ(timeline_details(incident, "rca_linked").size(), 1u) << incident.dump(1);
   EXPECT_EQ(get_incident(*daemon_, auth_incident_).value("rcas", Ids{}), Ids{});
+}
+
+// `curl -X PUT` sends neither a body nor a Content-Length: linking needs neither.
+TEST_F(RcaApiTest, ALinkWithoutABodyOrContentLengthIsAccepted) {
+  ASSERT_TRUE(IsStatus(api().put("rca-bare", rca_document("rca-bare", "Link me")), 201));
+  pmx::testing::RawConnection connection(daemon_->port());
+  ASSERT_TRUE(connection.send("PUT /api/v1/rcas/rca-bare/incidents/" + checkout_incident_ +
+                              " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                              pmx::testing::kFixtureToken + "\r\n\r\n"));
+  const auto answer = connection.read_response();
+  EXPECT_EQ(answer.status, 200) << answer.head << answer.body;
+  EXPECT_EQ(get_incident(*daemon_, checkout_incident_).value("rcas", Ids{}), Ids{"rca-bare"});
 }
 
 TEST_F(RcaApiTest, SourceFilterFindsLinkedAndMatchingRcas) {

@@ -91,11 +91,12 @@ TEST(PostmortemPolicyParse, ToStringNamesTheKind) {
 // --- add_business_days ----------------------------------------------------------------------
 
 TEST(BusinessDays, EpochAnchorThursdayFirstOfJanuary1970) {
-  // 1970-01-01 (day 0) was a Thursday: +1 business day is Friday 1970-01-02, +2 skips the
-  // weekend to Monday 1970-01-05 = day 4 = 4 * 86400 s = 345600 s.
+  // 1970-01-01 (day 0) was a Thursday: +1 business day is the end of Thursday (Friday
+  // 1970-01-02 00:00), +2 the end of Friday: Saturday 1970-01-03 00:00 = day 2 = 172800 s.
   EXPECT_EQ(add_business_days(0, 1), 1 * kDay);
-  EXPECT_EQ(add_business_days(0, 2), 4 * kDay);
-  EXPECT_EQ(add_business_days(0, 2), 345600 * kSecond);
+  EXPECT_EQ(add_business_days(0, 2), 2 * kDay);
+  EXPECT_EQ(add_business_days(0, 2), 172800 * kSecond);
+  EXPECT_EQ(add_business_days(0, 3), 5 * kDay) << "Monday whole: Tuesday 00:00";
   // Saturday 1970-01-03 00:00 (day 2) + 0 business days: the next Monday, day 4.
   EXPECT_EQ(add_business_days(2 * kDay, 0), 4 * kDay);
 }
@@ -117,9 +118,50 @@ TEST(BusinessDays, WeekendStartCountsFromMondayMidnight) {
   // Same from Saturday 00:00 and from the last second of Sunday 2026-11-29.
   EXPECT_EQ(add_business_days(at("2026-11-28T00:00:00Z"), 1), at("2026-12-01T00:00:00Z"));
   EXPECT_EQ(add_business_days(at("2026-11-29T23:59:59Z"), 1), at("2026-12-01T00:00:00Z"));
-  // Sunday 2026-11-29 12:00 + 5bd: Monday 00:00 + Mon, Tue, Wed, Thu, Fri -> the next Monday
-  // 2026-12-07 00:00.
-  EXPECT_EQ(add_business_days(at("2026-11-29T12:00:00Z"), 5), at("2026-12-07T00:00:00Z"));
+  // Sunday 2026-11-29 12:00 + 5bd: Monday 00:00 + Mon, Tue, Wed, Thu, Fri -> the end of Friday,
+  // Saturday 2026-12-05 00:00 (not the Monday after: 48 h late).
+  EXPECT_EQ(add_business_days(at("2026-11-29T12:00:00Z"), 5), at("2026-12-05T00:00:00Z"));
+  // The case: resolved Saturday 2026-11-28 10:00, due at the end of Friday 2026-12-04;
+  // overdue on the Sunday eight days later.
+  const UnixNanos due = add_business_days(at("2026-11-28T10:00:00Z"), 5);
+  EXPECT_EQ(due, at("2026-12-05T00:00:00Z"));
+  EXPECT_LT(due, at("2026-12-06T10:00:00Z"));
+}
+
+/// The reference: steps through the hours from `from` (on a whole hour), counting only those of
+/// Monday to Friday, until `days` * 24 of them have passed.
+UnixNanos by_the_hour(UnixNanos from, int days) {
+  constexpr UnixNanos kHour = 3600 * kSecond;
+  UnixNanos t = from;
+  int hours = days * 24;
+  // A weekend start waits for Monday 00:00 (the whole Monday counts).
+  const auto weekday = [](UnixNanos at) { return ((at / kDay) + 3) % 7; };  // Monday = 0
+  while (weekday(t) >= 5) t = (t / kDay + 1) * kDay;
+  while (hours > 0) {
+    if (weekday(t) < 5) --hours;
+    t += kHour;
+  }
+  return t;
+}
+
+// Every day of the week, resolved at midnight, at 10:00 and at 23:00, plus 1, 2, 5 and 10
+// business days, against the hour-by-hour count. Fixed dates: nothing depends on today.
+TEST(BusinessDays, EveryDayOfTheWeekAtMidnightAndDuringTheDayMatchesTheHourByHourCount) {
+  const UnixNanos monday = at("2026-11-23T00:00:00Z");
+  for (int d = 0; d < 7; ++d) {
+    for (const int hour : {0, 10, 23}) {
+      const UnixNanos from = monday + d * kDay + hour * 3600 * kSecond;
+      for (const int days : {1, 2, 5, 10}) {
+        EXPECT_EQ(add_business_days(from, days), by_the_hour(from, days))
+            << format_rfc3339(from) << " + " << days << "bd";
+      }
+    }
+  }
+  // The weekend's ends, both ways: Friday 00:00 + 1 is the end of Friday, Saturday 00:00 + 5
+  // the end of the next Friday.
+  EXPECT_EQ(add_business_days(at("2026-11-27T00:00:00Z"), 1), at("2026-11-28T00:00:00Z"));
+  EXPECT_EQ(add_business_days(at("2026-11-28T00:00:00Z"), 5), at("2026-12-05T00:00:00Z"));
+  EXPECT_EQ(add_business_days(at("2026-11-23T00:00:00Z"), 5), at("2026-11-28T00:00:00Z"));
 }
 
 TEST(BusinessDays, MondayMidnightIsAWeekdayAlready) {

@@ -34,8 +34,8 @@ struct PostmortemPolicy {
 };
 
 /// `from` plus `days` days of weekday time: weekend time does not count, so Friday 15:00 plus
-/// one business day is Monday 15:00, and Saturday 10:00 plus one is Tuesday 00:00 (Monday
-/// counts whole).
+/// one business day is Monday 15:00, Saturday 10:00 plus one is Tuesday 00:00 (Monday counts
+/// whole), and Saturday 10:00 plus five is the end of the following Friday (Saturday 00:00).
 UnixNanos add_business_days(UnixNanos from, int days);
 
 /// When the post-mortem of an incident resolved at `resolved_at` is due.
