@@ -211,6 +211,8 @@ void metadata(Out& out, const Incident& incident, const Rca* rca, UnixNanos now)
   }
   row("Post-mortem status", status);
   row("Incident commander", people(doc, "incident_commander", "who led the response"));
+  row("Post-mortem owner", people(doc, "owner", "who writes it and sees it published"));
+  row("Facilitator", people(doc, "facilitator", "who runs the review meeting"));
   row("Authors", people(doc, "authors", "who writes this post-mortem"));
   row("Reviewers", people(doc, "reviewers", "who reviews it"));
 }

@@ -138,6 +138,8 @@ Check rca_document() {
                  {"status", one_of({"draft", "in_review", "published", "waived"}), true},
                  {"severity", string(severity)},
                  {"incident_commander", string(title_rule())},
+                 {"owner", string(title_rule())},
+                 {"facilitator", string(title_rule())},
                  {"authors", array(string(title_rule()), unique)},
                  {"reviewers", array(string(title_rule()), unique)},
                  {"waiver_reason", string(waiver_reason)},

@@ -26,6 +26,8 @@ constexpr Field kFields[] = {
      "Published counts for coverage and time to post-mortem, and needs a root cause."},
     {"severity", "Severity", Kind::kText, ""},
     {"incident_commander", "Incident commander", Kind::kText, ""},
+    {"owner", "Post-mortem owner", Kind::kText, "Who writes it and sees it published: a person."},
+    {"facilitator", "Facilitator", Kind::kText, "Who runs the review meeting."},
     {"detected_by", "Detected by", Kind::kChoice, ""},
     {"impact_started_at", "Impact started at", Kind::kText,
      "RFC 3339 (2026-11-23T09:40:00Z): when users were first hurt. The detection gap runs "

@@ -135,6 +135,8 @@ json rca_view(const Rca& rca, UnixNanos now) {
               {"title", rca.title.empty() ? rca.id : rca.title},
               {"status", words(to_string(rca.status))},
               {"severity", rca.severity.empty() ? json() : json(rca.severity)},
+              {"owner", text_or_null(doc, "owner")},
+              {"facilitator", text_or_null(doc, "facilitator")},
               {"published", time_or_null(rca.published_at)},
               {"read_only", rca.from_file},
               {"version", std::to_string(rca.version)},

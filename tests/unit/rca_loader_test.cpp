@@ -145,6 +145,19 @@ TEST(RcaLoader, ListsEveryProblemNotJustTheFirst) {
                                 "/action_items/1/owner", "/sumary"}));
 }
 
+// The guides' metadata: who owns the post-mortem and who facilitated its review, each a person
+// (as incident_commander); documents without them stay valid.
+TEST(RcaLoader, OwnerAndFacilitatorArePeople) {
+  json doc = minimal();
+  EXPECT_TRUE(load_rca(doc)) << "both optional";
+  doc["owner"] = "maria.schmidt";
+  doc["facilitator"] = "@jlee";
+  EXPECT_TRUE(load_rca(doc));
+  doc["owner"] = "   ";
+  doc["facilitator"] = std::string(201, 'x');
+  EXPECT_EQ(paths_of(problems_of(doc)), (std::vector<std::string>{"/owner", "/facilitator"}));
+}
+
 TEST(RcaLoader, MessagesSayWhatIsAllowed) {
   json doc = minimal();
   doc["action_items"] = {item("AI-1")};
