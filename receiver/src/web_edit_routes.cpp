@@ -47,8 +47,7 @@ web::FormFields form_of(const httplib::Request& req) {
 }
 
 std::optional<std::int64_t> form_version(const web::FormFields& form) {
-  const auto field = form.find("version");
-  const std::string text = field == form.end() ? "" : field->second;
+  const std::string text = web::form_value(form, "version");
   std::int64_t version = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
   if (ec != std::errc() || end != text.data() + text.size() || version < 0) return std::nullopt;
@@ -120,8 +119,7 @@ void create_postmortem(const WebContext& web, const httplib::Request& req, httpl
   if (!detail) return send_error_page(web, res, detail.error());
   const auto form = form_of(req);
   json doc = web::rca_from_form(form, new_rca_document(detail->incident, detail->timeline));
-  const auto id_field = form.find("id");
-  const std::string id = id_field == form.end() ? "" : id_field->second;
+  const std::string id = web::form_value(form, "id");
   doc["id"] = id;
   const Editing editing{id, "/incidents/" + detail->incident.id + "/postmortem", 0,
                         detail->incident.id};
@@ -143,9 +141,9 @@ void edit_page(const WebContext& web, const httplib::Request& req, httplib::Resp
 }
 
 /// Stores `doc` as RCA `stored.id`, if it is still at the version the form was read at.
-void save(const WebContext& web, const httplib::Request& req, httplib::Response& res,
+void save(const WebContext& web, const web::FormFields& form, httplib::Response& res,
           const Rca& stored, const json& doc) {
-  const auto version = form_version(form_of(req));
+  const auto version = form_version(form);
   if (!version) return send_error_page(web, res, 400, "Bad request", "version must be a number");
   const Editing editing{stored.id, "/rcas/" + stored.id, *version, ""};
   const auto written = web.rcas.put(stored.id, doc, web.now(), RcaOrigin::kApi, *version);
@@ -158,10 +156,11 @@ void update_postmortem(const WebContext& web, const httplib::Request& req, httpl
   if (!may_edit(web, req, res)) return;
   const auto rca = web.queries.rca(req.matches[1]);
   if (!rca) return send_error_page(web, res, rca.error());
-  if (!publish) return save(web, req, res, *rca, web::rca_from_form(form_of(req), rca->document));
+  const auto form = form_of(req);  // once: a multipart body may be megabytes
+  if (!publish) return save(web, form, res, *rca, web::rca_from_form(form, rca->document));
   json doc = rca->document;
   doc["status"] = "published";
-  save(web, req, res, *rca, doc);
+  save(web, form, res, *rca, doc);
 }
 
 void set_item_status(const WebContext& web, const httplib::Request& req, httplib::Response& res) {

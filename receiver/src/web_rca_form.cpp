@@ -1,6 +1,7 @@
 #include "web_rca_form.h"
 
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include "web_view_text.h"
@@ -59,11 +60,6 @@ std::string trimmed(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return "";
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-std::string value_of(const FormFields& form, const std::string& name) {
-  const auto it = form.find(name);
-  return it == form.end() ? "" : it->second;
 }
 
 /// A textarea's non-blank lines, trimmed (browsers send CRLF).
@@ -132,15 +128,29 @@ json timeline_from(const std::string& text, const json& base) {
   return entries;
 }
 
+/// A field name of an action-item row, `item-<row>` or `item-<row>-<cell>`, split; nullopt for
+/// any other name.
+struct ItemField {
+  std::size_t row = 0;
+  std::string cell;  ///< "" for the row itself
+};
+std::optional<ItemField> item_field(const std::string& name) {
+  if (name.rfind("item-", 0) != 0) return std::nullopt;
+  ItemField field;
+  const char* first = name.data() + 5;
+  const char* last = name.data() + name.size();
+  const auto [end, ec] = std::from_chars(first, last, field.row);
+  if (ec != std::errc() || end == first || (end != last && *end != '-')) return std::nullopt;
+  if (end != last) field.cell = std::string(end + 1, last);
+  return field;
+}
+
 /// The numbers of the action-item rows the form holds (`item-<n>-<field>`), in order.
 std::set<std::size_t> item_rows(const FormFields& form) {
   std::set<std::size_t> rows;
   for (const auto& [name, value] : form) {
-    if (name.rfind("item-", 0) != 0) continue;
-    std::size_t n = 0;
-    const char* first = name.data() + 5;
-    const auto [end, ec] = std::from_chars(first, name.data() + name.size(), n);
-    if (ec == std::errc() && end != first && *end == '-' && n < kMaxItemRows) rows.insert(n);
+    const auto field = item_field(name);
+    if (field && !field->cell.empty() && field->row < kMaxItemRows) rows.insert(field->row);
   }
   return rows;
 }
@@ -158,7 +168,7 @@ json items_from(const FormFields& form, const json& base) {
   for (const std::size_t row : item_rows(form)) {
     const std::string prefix = "item-" + std::to_string(row) + "-";
     std::map<std::string, std::string> cells;
-    for (const char* name : kItemFields) cells[name] = trimmed(value_of(form, prefix + name));
+    for (const char* name : kItemFields) cells[name] = trimmed(form_value(form, prefix + name));
     if (cells["title"].empty() && cells["owner"].empty() && cells["due"].empty() &&
         cells["ticket"].empty()) {
       continue;  // a blank (or blanked) row
@@ -236,13 +246,9 @@ std::string where_in_form(const std::string& field, const std::string& path) {
     if (field == each.key) return each.label;
   }
   if (field == "id") return "Id";
-  if (field.rfind("item-", 0) == 0) {
-    std::size_t row = 0;
-    const auto [end, ec] = std::from_chars(field.data() + 5, field.data() + field.size(), row);
-    if (ec == std::errc()) {
-      return "Action item " + std::to_string(row + 1) +
-             (*end == '-' ? ": " + std::string(end + 1) : "");
-    }
+  if (const auto item = item_field(field)) {
+    return "Action item " + std::to_string(item->row + 1) +
+           (item->cell.empty() ? "" : ": " + item->cell);
   }
   return path.empty() ? "The post-mortem" : path;
 }
@@ -270,10 +276,15 @@ json item_row(std::size_t row, const json& item) {
 
 }  // namespace
 
+std::string form_value(const FormFields& form, const std::string& name) {
+  const auto it = form.find(name);
+  return it == form.end() ? "" : it->second;
+}
+
 json rca_from_form(const FormFields& form, const json& base) {
   json doc = base.is_object() ? base : json::object();
   for (const auto& field : kFields) {
-    const std::string text = value_of(form, field.key);
+    const std::string text = form_value(form, field.key);
     const std::string key = field.key;
     if (key == "impact_description") {
       json impact =
@@ -362,11 +373,9 @@ json rca_editor_view(const json& doc, const std::vector<Problem>& problems) {
       continue;
     }
     // item-<row>[-<cell>]: the row's own view holds it.
-    std::size_t row = 0;
-    const auto [end, ec] = std::from_chars(field.data() + 5, field.data() + field.size(), row);
-    if (ec != std::errc() || row >= rows.size()) continue;
-    const std::string cell = *end == '-' ? std::string(end + 1) : "row";
-    rows[row][cell + "_error"] = message;
+    const auto item = item_field(field);
+    if (!item || item->row >= rows.size()) continue;
+    rows[item->row][(item->cell.empty() ? "row" : item->cell) + "_error"] = message;
   }
   return {{"fields", std::move(fields)},      {"id_error", std::move(id_error)},
           {"items", std::move(rows)},         {"problems", std::move(listed)},

@@ -20,6 +20,9 @@ using FormFields = std::multimap<std::string, std::string>;
 /// numbers above it are refused rather than allocated.
 inline constexpr std::size_t kMaxItemRows = 500;
 
+/// The value of field `name` in the form, or "" when it has none.
+std::string form_value(const FormFields& form, const std::string& name);
+
 /// The document the form describes: `base` with every field the form shows replaced by the
 /// form's value (an empty field removes it). An action-item row whose title, owner, due date
 /// and ticket are all empty is left out, which is how an item is removed.
