@@ -62,6 +62,8 @@ struct Flags {
   std::string repeat_window = "180d";
   std::string rca_dir;
   std::size_t top_sources = 50;
+  std::size_t max_overdue = 500;
+  std::string owner_label;
   std::string required_severities = "critical";
   bool require_repeats = true;
   std::string postmortem_due = "5bd";
@@ -160,6 +162,13 @@ void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--metrics.top-sources", f.top_sources,
                  "Sources exported in postmortem_source_occurrences (the busiest)")
       ->capture_default_str();
+  app.add_option("--metrics.max-overdue", f.max_overdue,
+                 "Overdue action items, and incidents with an overdue post-mortem, exported one "
+                 "series each (the longest overdue first; the rest are counted in ..._unlisted)")
+      ->capture_default_str();
+  app.add_option("--postmortem.owner-label", f.owner_label,
+                 "Alert label naming whom to remind of an overdue post-mortem (e.g. team) when no "
+                 "RCA linked to the incident names its owner");
   // expected(0, 1): `--postmortem.required-severities=` means none (only repeats need one);
   // without it CLI11 would take the next argument as the value. The default is in the text,
   // since a captured default would replace the empty value.
@@ -341,7 +350,9 @@ void log_listening(const Flags& f, const std::string& host, int port, const Inge
                          {"required_severities", f.required_severities},
                          {"require_repeats", ingest.postmortem.require_repeats},
                          {"incident_ignore", quoted(to_string(ingest.ignore))},
-                         {"top_sources", f.top_sources}});
+                         {"top_sources", f.top_sources},
+                         {"max_overdue", f.max_overdue},
+                         {"owner_label", quoted(f.owner_label)}});
 }
 
 int run(const Flags& f) {
@@ -385,7 +396,11 @@ int run(const Flags& f) {
 
   // Listening comes first, on a store that answers 503 until it is open (PendingStore).
   PendingStore store;
-  Telemetry telemetry(store, kpis, PMX_VERSION, wall_clock_now);
+  ReminderSettings reminders;
+  reminders.max_series = f.max_overdue;
+  reminders.owner_label = f.owner_label;
+  reminders.links = UiLinks{external_url.empty() ? route_prefix : external_url};
+  Telemetry telemetry(store, kpis, reminders, PMX_VERSION, wall_clock_now);
   ActivityLog activity;
   Ingestor ingestor(store, ingest_config, &activity);
   RcaService rcas(store, &telemetry.publication(), &activity);

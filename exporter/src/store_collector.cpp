@@ -2,10 +2,14 @@
 
 #include <array>
 
+#include "gauge_families.h"
+
 namespace pmx {
 namespace {
 
-using Labels = std::vector<prometheus::ClientMetric::Label>;
+using gauges::add;
+using gauges::single;
+constexpr auto gauge_family = gauges::family;
 
 constexpr std::array<Priority, 4> kPriorities{Priority::kP0, Priority::kP1, Priority::kP2,
                                               Priority::kP3};
@@ -14,27 +18,6 @@ constexpr std::array<ActionItemStatus, 4> kStatuses{
     ActionItemStatus::kWontDo};
 constexpr std::array<ActionItemType, 4> kTypes{ActionItemType::kPrevent, ActionItemType::kDetect,
                                                ActionItemType::kMitigate, ActionItemType::kProcess};
-
-prometheus::MetricFamily gauge_family(const std::string& name, const std::string& help) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = prometheus::MetricType::Gauge;
-  return family;
-}
-
-void add(prometheus::MetricFamily& family, double value, Labels labels = {}) {
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  metric.gauge.value = value;
-  family.metric.push_back(std::move(metric));
-}
-
-prometheus::MetricFamily single(const std::string& name, const std::string& help, double value) {
-  auto family = gauge_family(name, help);
-  add(family, value);
-  return family;
-}
 
 /// Every status, priority and type, 0 included: a dashboard shows a flat line, not a gap.
 prometheus::MetricFamily action_items(const KpiSnapshot& snapshot) {

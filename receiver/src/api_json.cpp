@@ -7,12 +7,6 @@ namespace pmx {
 
 using nlohmann::json;
 
-std::string UiLinks::incident(const std::string& id) const {
-  return base + "/incidents/" + url_encode(id);
-}
-
-std::string UiLinks::rca(const std::string& id) const { return base + "/rcas/" + url_encode(id); }
-
 UiLinks ui_links(const HttpConfig& config) {
   return {config.external_url.empty() ? config.route_prefix : config.external_url};
 }

@@ -5,19 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "pmx/core/ui_links.h"
 #include "pmx/receiver/http_api.h"
 #include "pmx/service/queries.h"
 
 namespace pmx {
 
-/// Where the web UI shows each incident and RCA, for the `ui_url` of their documents (for
-/// Alertmanager templates and Grafana data links): absolute under --web.external-url when it is
-/// set, else a path under the route prefix. Ids are percent-encoded.
-struct UiLinks {
-  std::string base;  ///< no trailing slash; "" for paths from the root
-  std::string incident(const std::string& id) const;
-  std::string rca(const std::string& id) const;
-};
+/// The web UI's links under --web.external-url, else the route prefix.
 UiLinks ui_links(const HttpConfig& config);
 
 /// The incident with its `ui_url`.

@@ -8,21 +8,6 @@ namespace pmx {
 
 using nlohmann::json;
 
-std::string url_encode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   // Replace invalid UTF-8 (label values are whatever senders put there) instead of throwing.

@@ -3,11 +3,12 @@
 // mapping of service errors to HTTP, and the credential check with its 401 challenge.
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "pmx/core/error.h"
+#include "pmx/core/ui_links.h"
 #include "pmx/receiver/auth.h"
 
 namespace pmx {
@@ -21,9 +22,6 @@ void send_error(httplib::Response& res, int status, const std::string& message,
 /// kReadOnly 409, and 503 with Retry-After for the store's failures (Alertmanager retries a
 /// 5xx, and a store that cannot answer is a temporary condition).
 void send_error(httplib::Response& res, const Error& error);
-
-/// Percent-encodes all but RFC 3986's unreserved characters: a path segment or a query value.
-std::string url_encode(const std::string& text);
 
 /// True when every query parameter is one of `known`; otherwise answers 400 naming the first
 /// that is not (`?service=search` must not silently list everything).

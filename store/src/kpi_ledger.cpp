@@ -91,4 +91,21 @@ std::int64_t KpiLedger::count(const KpiRange& range) const {
   return it == indices_.end() ? 0 : it->second.count(range.from, range.to);
 }
 
+std::vector<IndexMember> KpiLedger::members(const KpiRange& range, std::size_t limit) const {
+  std::vector<IndexMember> found;
+  const auto it = indices_.find(range.index);
+  if (it == indices_.end()) return found;
+  for (const auto& [member, at] : it->second.members()) {
+    if (at >= range.from && at < range.to) found.push_back({member, at});
+  }
+  const auto oldest_first = [](const IndexMember& a, const IndexMember& b) {
+    return a.at != b.at ? a.at < b.at : a.member < b.member;
+  };
+  const std::size_t n = std::min(limit, found.size());
+  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(n), found.end(),
+                    oldest_first);
+  found.resize(n);
+  return found;
+}
+
 }  // namespace pmx

@@ -113,6 +113,16 @@ Result<std::optional<IncidentDetail>> MemoryStore::get_incident(const std::strin
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
+Result<std::vector<Incident>> MemoryStore::get_incidents(const std::vector<std::string>& ids) {
+  std::lock_guard lock(mutex_);
+  std::vector<Incident> result;
+  for (const auto& id : ids) {
+    const auto it = incidents_.find(id);
+    if (it != incidents_.end()) result.push_back(linked(it->second.incident));
+  }
+  return result;
+}
+
 Result<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<SourceState> result;
@@ -141,6 +151,12 @@ Result<KpiSnapshot> MemoryStore::read_kpis(const std::vector<KpiRange>& ranges,
   snapshot.action_items = kpis_.action_items();
   for (const auto& range : ranges) snapshot.range_counts[range.name] = kpis_.count(range);
   return snapshot;
+}
+
+Result<std::vector<IndexMember>> MemoryStore::index_members(const KpiRange& range,
+                                                            std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  return kpis_.members(range, limit);
 }
 
 std::vector<SourceCount> MemoryStore::top_sources_locked(std::size_t limit) const {

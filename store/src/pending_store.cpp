@@ -33,6 +33,10 @@ Result<std::optional<IncidentDetail>> PendingStore::get_incident(const std::stri
   return when_open([&](Store& store) { return store.get_incident(id); });
 }
 
+Result<std::vector<Incident>> PendingStore::get_incidents(const std::vector<std::string>& ids) {
+  return when_open([&](Store& store) { return store.get_incidents(ids); });
+}
+
 Result<std::vector<SourceState>> PendingStore::list_sources(std::size_t limit) {
   return when_open([&](Store& store) { return store.list_sources(limit); });
 }
@@ -44,6 +48,11 @@ Result<std::optional<SourceState>> PendingStore::get_source(const std::string& s
 Result<KpiSnapshot> PendingStore::read_kpis(const std::vector<KpiRange>& ranges,
                                             std::size_t top_sources) {
   return when_open([&](Store& store) { return store.read_kpis(ranges, top_sources); });
+}
+
+Result<std::vector<IndexMember>> PendingStore::index_members(const KpiRange& range,
+                                                             std::size_t limit) {
+  return when_open([&](Store& store) { return store.index_members(range, limit); });
 }
 
 Result<RcaWrite> PendingStore::put_rca(

@@ -30,6 +30,9 @@ std::string range_stop(std::size_t start, std::size_t count) {
   return std::to_string(start + count - 1);
 }
 
+// ZRANGEBYSCORE's LIMIT count is a signed 64-bit integer: a larger limit means "all of them".
+constexpr std::size_t kMaxListed = std::size_t{1} << 40;
+
 // Scores are -occurrences: ZRANGE gives the most occurrences first, ties by canonical key.
 RedisCommand top_sources_command(std::size_t limit) {
   return {"ZRANGE", keys::kSourcesByOccurrences, "0", range_stop(0, limit), "WITHSCORES"};
@@ -252,6 +255,10 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
+Result<std::vector<Incident>> RedisStore::get_incidents(const std::vector<std::string>& ids) {
+  return fetch_incidents(*pool_, ids);
+}
+
 Result<std::vector<SourceState>> RedisStore::list_sources(std::size_t limit) {
   if (limit == 0) return std::vector<SourceState>();
   auto canonicals =
@@ -280,6 +287,32 @@ Result<std::optional<SourceState>> RedisStore::get_source(const std::string& sou
   const auto linked = link_current_incidents(*pool_, {&*state});
   if (!linked) return linked.error();
   return std::optional<SourceState>(std::move(*state));
+}
+
+// Scores are Unix nanoseconds as doubles: a time comes back to within 256 ns (2^-52 of ~2^60),
+// plenty for what is listed (overdue reminders count seconds). Ties come by member, as Redis
+// orders equal scores.
+Result<std::vector<IndexMember>> RedisStore::index_members(const KpiRange& range,
+                                                           std::size_t limit) {
+  if (limit == 0 || range.from >= range.to) return std::vector<IndexMember>();
+  const std::string key = redis_kpi::key(range.index);
+  auto flat = run_strings(
+      *pool_,
+      {"ZRANGEBYSCORE", key, range.from == kMinusInfinity ? "-inf" : std::to_string(range.from),
+       range.to == kPlusInfinity ? "+inf" : "(" + std::to_string(range.to), "WITHSCORES", "LIMIT",
+       "0", std::to_string(std::min<std::size_t>(limit, kMaxListed))});
+  if (!flat) return flat.error();
+  if (flat->size() % 2 != 0) return replies::corrupt(key);
+  std::vector<IndexMember> members;
+  for (std::size_t i = 0; i < flat->size(); i += 2) {
+    char* end = nullptr;
+    const double at = std::strtod((*flat)[i + 1].c_str(), &end);
+    if (end == nullptr || *end != '\0' || !(std::fabs(at) < 9.2e18)) {
+      return replies::corrupt(key, "a score is not a time");
+    }
+    members.push_back({std::move((*flat)[i]), static_cast<UnixNanos>(std::llround(at))});
+  }
+  return members;
 }
 
 // Everything in one pipeline: the open incidents, the top sources, the action item counts and

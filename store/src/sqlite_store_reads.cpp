@@ -120,6 +120,24 @@ Result<std::optional<IncidentDetail>> SqliteStore::get_incident(const std::strin
   });
 }
 
+Result<std::vector<Incident>> SqliteStore::get_incidents(const std::vector<std::string>& ids) {
+  std::lock_guard lock(read_mutex_);
+  return sqlite_db::guarded([&]() -> Result<std::vector<Incident>> {
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
+    std::vector<Incident> result;
+    for (const auto& id : ids) {
+      auto& row = reader_->query("SELECT document FROM incidents WHERE id = ?1").bind(1, id);
+      if (!row.step()) continue;
+      Incident incident = decode_incident(*reader_, row.text(0), id);
+      row.reset();
+      fill_alerts(incident);
+      result.push_back(linked(std::move(incident)));
+    }
+    transaction.commit();
+    return result;
+  });
+}
+
 Result<std::vector<SourceState>> SqliteStore::list_sources(std::size_t limit) {
   std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<SourceState>> {
@@ -177,6 +195,28 @@ Result<KpiSnapshot> SqliteStore::read_kpis(const std::vector<KpiRange>& ranges,
     }
     transaction.commit();
     return snapshot;
+  });
+}
+
+Result<std::vector<IndexMember>> SqliteStore::index_members(const KpiRange& range,
+                                                            std::size_t limit) {
+  std::lock_guard lock(read_mutex_);
+  return sqlite_db::guarded([&]() -> Result<std::vector<IndexMember>> {
+    Transaction transaction(*reader_, Transaction::Mode::kRead);
+    auto& rows =
+        reader_
+            ->query(
+                "SELECT member, at FROM kpi_index WHERE name = ?1 AND at >= ?2 AND at < ?3 "
+                "ORDER BY at, member LIMIT ?4")
+            .bind(1, range.index)
+            .bind(2, range.from)
+            .bind(3, range.to)
+            .bind(4, static_cast<std::int64_t>(
+                         std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
+    std::vector<IndexMember> members;
+    while (rows.step()) members.push_back({rows.text(0), rows.integer(1)});
+    transaction.commit();
+    return members;
   });
 }
 

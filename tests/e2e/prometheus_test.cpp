@@ -67,8 +67,8 @@ class PrometheusScrape : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_ = std::make_unique<Daemon>(daemon_options());
-    prometheus_ = std::make_unique<Prometheus>(
-        Prometheus::Options{{"127.0.0.1:" + std::to_string(daemon_->port())}, PMX_ALERT_RULES_PATH});
+    prometheus_ = std::make_unique<Prometheus>(Prometheus::Options{
+        {"127.0.0.1:" + std::to_string(daemon_->port())}, PMX_ALERT_RULES_PATH, "1s", ""});
     ASSERT_TRUE(prometheus_->wait_for_scrape())
         << "daemon never scraped\n" << prometheus_->log_tail();
   }
@@ -154,7 +154,8 @@ TEST_F(PrometheusScrape, AlertRulesEvaluateHealthily) {
   EXPECT_TRUE(healthy) << evaluated << " rules;" << problems << "\n" << prometheus_->log_tail();
   EXPECT_EQ(alerts,
             (std::set<std::string>{
-                "PostmortemActionItemOverdue", "PostmortemActionItemsOnTimeRatioLow",
+                "PostmortemActionItemOverdue", "PostmortemActionItemReminder", "PostmortemReminder",
+                "PostmortemRemindersUnlisted", "PostmortemActionItemsOnTimeRatioLow",
                 "PostmortemOverdue", "PostmortemRepeatWithOpenActionItems", "PostmortemStoreDown",
                 "PostmortemWebhookErrors", "PostmortemExporterDown", "PostmortemExporterAbsent"}));
 

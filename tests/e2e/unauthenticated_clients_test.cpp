@@ -284,8 +284,10 @@ TEST_F(UnauthenticatedClients, HeadersAreBoundedInNumberAndSize) {
 
 TEST_F(UnauthenticatedClients,
        ProbesAndAlertmanagerGetThroughWhileSlowAndIdleClientsHoldConnections) {
-  pmx::testing::Alertmanager alertmanager(pmx::testing::Alertmanager::Options{
-      "http://127.0.0.1:" + std::to_string(daemon_.port()) + "/api/v1/webhook", kFixtureToken});
+  pmx::testing::Alertmanager::Options options;
+  options.webhook_url = "http://127.0.0.1:" + std::to_string(daemon_.port()) + "/api/v1/webhook";
+  options.bearer_token = kFixtureToken;
+  pmx::testing::Alertmanager alertmanager(options);
   // 32 clients trickle a request head a byte at a time, 32 stay idle after a request.
   std::vector<std::unique_ptr<RawConnection>> slow;
   std::vector<std::unique_ptr<RawConnection>> idle;

@@ -90,7 +90,13 @@ class KpiTruth : public ::testing::Test {
     Store& store = backend_.store();
     const auto clock = [this] { return now_.load(); };
     const KpiSettings kpis;
-    telemetry_ = std::make_unique<Telemetry>(store, kpis, "test", clock);
+    // Two reminder series of each kind at most, the service label naming the owner of an
+    // incident without an RCA owner.
+    ReminderSettings reminders;
+    reminders.max_series = 2;
+    reminders.owner_label = "service";
+    reminders.links = UiLinks{"https://pmx.example"};
+    telemetry_ = std::make_unique<Telemetry>(store, kpis, reminders, "test", clock);
     const IngestConfig defaults;  // (IngestConfig{} inline here trips an ICE in g++ 12)
     ingestor_ = std::make_unique<Ingestor>(store, defaults);
     rcas_ = std::make_unique<RcaService>(store, &telemetry_->publication());
@@ -211,7 +217,7 @@ TYPED_TEST(KpiTruth, EveryKpiMatchesTheHistoryWorkedOutByHand) {
   this->resolve(legacy, "2026-11-10T00:00:00Z", "2026-11-10T00:05:00Z");
   this->patch_item("2026-11-13T09:00:00Z", "R1", "a2", "done");
   // I3 disk: critical, Fri 2026-11-13 16:00 to Sat 2026-11-14 10:00 (18 h). Resolved on a
-  // Saturday: the 5 business days run Mon 16 .. Fri 20, due Mon 2026-11-23 00:00.
+  // Saturday: the 5 business days run Mon 16 .. Fri 20, due at their end, Sat 2026-11-21 00:00.
   this->fire(disk, "2026-11-13T16:00:00Z");
   this->resolve(disk, "2026-11-13T16:00:00Z", "2026-11-14T10:00:00Z");
   // R3, a draft naming I3: a draft does not count as its post-mortem. One P2 item, due Mon 23.
@@ -219,6 +225,7 @@ TYPED_TEST(KpiTruth, EveryKpiMatchesTheHistoryWorkedOutByHand) {
                 {{"id", "R3"},
                  {"title", "Database disk full"},
                  {"status", "draft"},
+                 {"owner", "dana"},
                  {"incidents", {this->incident(disk, 1)}},
                  {"action_items", {item("c1", "P2", "prevent", "2026-11-23")}}});
   // I2 checkout again, Fri 2026-11-20 09:00-10:00: a repeat (I1 is 18 days earlier), so it
@@ -286,6 +293,63 @@ TYPED_TEST(KpiTruth, EveryKpiMatchesTheHistoryWorkedOutByHand) {
   EXPECT_EQ(value("postmortem_action_items_overdue", {{"priority", "P2"}}), 1.0);
   EXPECT_EQ(value("postmortem_action_items_overdue", {{"priority", "P3"}}), 0.0);
 
+  // One reminder series per overdue item, the longest overdue first, at most 2 (the flags
+  // above): a3 (overdue since 2026-11-19 00:00: 6 d 12 h = 561600 s) and c1 (since 11-24
+  // 00:00: 36 h = 129600 s); a4 (since 11-25 00:00: 12 h) is counted as unlisted.
+  using pmx::testing::MetricSample;
+  const auto samples = [&](const std::string& name) {
+    std::vector<MetricSample> found;
+    for (auto& sample : pmx::testing::parse_metrics(m)) {
+      if (sample.name == name) found.push_back(std::move(sample));
+    }
+    return found;
+  };
+  const auto overdue_items = samples("postmortem_action_item_overdue_seconds");
+  ASSERT_EQ(overdue_items.size(), 2u) << m;
+  EXPECT_EQ(overdue_items[0].labels, (std::map<std::string, std::string>{{"rca", "R1"},
+                                                                         {"item", "a3"},
+                                                                         {"owner", "sre"},
+                                                                         {"priority", "P0"},
+                                                                         {"type", "mitigate"}}));
+  EXPECT_EQ(overdue_items[0].value, 561600.0);
+  EXPECT_EQ(overdue_items[1].labels, (std::map<std::string, std::string>{{"rca", "R3"},
+                                                                         {"item", "c1"},
+                                                                         {"owner", "sre"},
+                                                                         {"priority", "P2"},
+                                                                         {"type", "prevent"}}));
+  EXPECT_EQ(overdue_items[1].value, 129600.0);
+  EXPECT_EQ(value("postmortem_action_item_overdue_unlisted"), 1.0);
+  const auto item_info = samples("postmortem_action_item_overdue_info");
+  ASSERT_EQ(item_info.size(), 2u);
+  EXPECT_EQ(item_info[0].labels,
+            (std::map<std::string, std::string>{{"rca", "R1"},
+                                                {"item", "a3"},
+                                                {"title", "item a3"},
+                                                {"ticket", ""},
+                                                {"url", "https://pmx.example/rcas/R1#item-a3"}}));
+  EXPECT_EQ(item_info[0].value, 1.0);
+  // Incidents whose post-mortem is overdue (the awaiting ones above): I6 (due 2026-10-08
+  // 10:00: 48 d 2 h = 4154400 s), no RCA, so its alerts' service label names the owner; I3
+  // (due 11-21 00:00: 4 d 12 h = 388800 s), owned by R3's owner although R3 is only a draft.
+  const auto overdue_incidents = samples("postmortem_incident_postmortem_overdue_seconds");
+  ASSERT_EQ(overdue_incidents.size(), 2u) << m;
+  const std::string i6 = this->incident(payments, 1);
+  const std::string i3 = this->incident(disk, 1);
+  EXPECT_EQ(
+      overdue_incidents[0].labels,
+      (std::map<std::string, std::string>{
+          {"incident", i6}, {"source_id", i6.substr(0, i6.find('-'))}, {"owner", "payments"}}));
+  EXPECT_EQ(overdue_incidents[0].value, 4154400.0);
+  EXPECT_EQ(overdue_incidents[1].labels,
+            (std::map<std::string, std::string>{
+                {"incident", i3}, {"source_id", i3.substr(0, i3.find('-'))}, {"owner", "dana"}}));
+  EXPECT_EQ(overdue_incidents[1].value, 388800.0);
+  EXPECT_EQ(value("postmortem_incident_postmortem_overdue_unlisted"), 0.0)
+      << "exactly as many as the cap: none left out";
+  EXPECT_EQ(value("postmortem_incident_postmortem_overdue_info", {{"incident", i3}}), 1.0);
+  EXPECT_EQ(samples("postmortem_incident_postmortem_overdue_info")[1].labels.at("url"),
+            "https://pmx.example/incidents/" + i3);
+
   // On time = done by due / (done + open past due), items whose due date ended inside the
   // window [2026-10-28 12:00, NOW):
   //   P0: a1 on time, a2 late, a3 open past due           -> 1 / 3
@@ -305,7 +369,7 @@ TYPED_TEST(KpiTruth, EveryKpiMatchesTheHistoryWorkedOutByHand) {
       << "R1 had a3, a4 and a5 open when I2 opened";
 
   // Awaiting a post-mortem: resolved, needing one (critical or repeat), no published RCA.
-  //   I6 (due Thu 2026-10-08 10:00): overdue; I3 (due Mon 11-23 00:00, draft only): overdue;
+  //   I6 (due Thu 2026-10-08 10:00): overdue; I3 (due Sat 11-21 00:00, draft only): overdue;
   //   I2 (due Fri 11-27 10:00): not yet; I7 (due Tue 12-01 10:40): not yet.
   //   I1 is covered by R1; I4 needs none; I8a/b need none; I5 is open.
   EXPECT_EQ(value("postmortem_incidents_awaiting_postmortem", {{"overdue", "true"}}), 2.0);

@@ -41,6 +41,10 @@ class FlakyStore final : public Store {
     if (auto e = failure()) return *e;
     return inner_.get_incident(id);
   }
+  Result<std::vector<Incident>> get_incidents(const std::vector<std::string>& ids) override {
+    if (auto e = failure()) return *e;
+    return inner_.get_incidents(ids);
+  }
   Result<std::vector<SourceState>> list_sources(std::size_t limit) override {
     if (auto e = failure()) return *e;
     return inner_.list_sources(limit);
@@ -52,6 +56,11 @@ class FlakyStore final : public Store {
   Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges, std::size_t top) override {
     if (auto e = failure()) return *e;
     return inner_.read_kpis(ranges, top);
+  }
+  Result<std::vector<IndexMember>> index_members(const KpiRange& range,
+                                                 std::size_t limit) override {
+    if (auto e = failure()) return *e;
+    return inner_.index_members(range, limit);
   }
   Result<RcaWrite> put_rca(const Rca& rca, std::int64_t expected_version,
                            const std::map<std::string, std::vector<TimelineEvent>>& t) override {

@@ -35,7 +35,7 @@ class InProcessApi : public ::testing::Test {
   }
 
   StoreType store_;
-  Telemetry telemetry_{store_, KpiSettings{}, "test", fixed_now};
+  Telemetry telemetry_{store_, KpiSettings{}, ReminderSettings{}, "test", fixed_now};
   // Not IngestConfig{} inline: a default member initializer with it trips an ICE in g++ 12.
   static IngestConfig defaults() { return IngestConfig(); }
   Ingestor ingestor_{store_, defaults()};

@@ -259,6 +259,65 @@ TYPED_TEST(KpiConformance, FollowUpReviewsAreDueWhileItemsStayOpen) {
   EXPECT_EQ(this->kpis_at(kT0 + 8 * kDay).reviews_due, 0);
 }
 
+TYPED_TEST(KpiConformance, IndexMembersListWhatIsBehindACountOldestFirst) {
+  // Three P1 items due on different days (and two on the same day: then by member).
+  this->put(rca_document("r2", json::array({item("x", "P1", "open", "2026-11-18"),
+                                            item("y", "P1", "in_progress", "2026-11-10")})));
+  this->put(rca_document("r1", json::array({item("z", "P1", "open", "2026-11-18"),
+                                            item("w", "P1", "open", "2026-12-30"),
+                                            item("v", "P1", "done", "2026-11-01")})));
+  const auto day_end = [](const std::string& date) {
+    return *parse_rfc3339(date + "T00:00:00Z") + kDay;
+  };
+  const KpiRange overdue{"o", kpi_index::open_items(Priority::kP1), kMinusInfinity, kT0};
+  const std::vector<IndexMember> expected{{"r2/y", day_end("2026-11-10")},
+                                          {"r1/z", day_end("2026-11-18")},
+                                          {"r2/x", day_end("2026-11-18")}};
+  EXPECT_EQ(this->value(this->store().index_members(overdue, 10)), expected)
+      << "w is not due; v is done";
+  EXPECT_EQ(this->value(this->store().index_members(overdue, 2)),
+            std::vector<IndexMember>(expected.begin(), expected.begin() + 2));
+  EXPECT_TRUE(this->value(this->store().index_members(overdue, 0)).empty());
+  EXPECT_EQ(
+      this->value(this->store().index_members({"n", "no-such-index", kMinusInfinity, kT0}, 5)),
+      std::vector<IndexMember>{});
+  // The same members as the count, across daemons, and a bounded range.
+  EXPECT_EQ(this->value(this->backend_.other_daemon_store().index_members(overdue, 10)), expected);
+  const KpiRange later{"l", kpi_index::open_items(Priority::kP1), day_end("2026-11-18"),
+                       kPlusInfinity};
+  EXPECT_EQ(this->value(this->store().index_members(later, 10)),
+            (std::vector<IndexMember>{{"r1/z", day_end("2026-11-18")},
+                                      {"r2/x", day_end("2026-11-18")},
+                                      {"r1/w", day_end("2026-12-30")}}));
+
+  // Incidents awaiting their post-mortem, by due date.
+  const std::string first = this->resolved_incident("checkout", kT0, kT0 + kSecond);
+  const std::string second = this->resolved_incident("search", kT0, kT0 + 2 * kSecond);
+  const auto awaiting = this->value(
+      this->store().index_members({"a", kpi_index::kAwaiting, kMinusInfinity, kPlusInfinity}, 10));
+  ASSERT_EQ(awaiting.size(), 2u);
+  EXPECT_EQ(awaiting[0].member, first);
+  EXPECT_EQ(awaiting[1].member, second);
+  EXPECT_NEAR(static_cast<double>(awaiting[0].at),
+              static_cast<double>(postmortem_deadline(kT0 + kSecond, PostmortemDue{})), 1000.0)
+      << "Redis keeps times as double scores: to within a microsecond";
+}
+
+TYPED_TEST(KpiConformance, IncidentsAreReadByIdInTheOrderAsked) {
+  const std::string checkout = this->resolved_incident("checkout", kT0, kT0 + kSecond);
+  const std::string search = this->resolved_incident("search", kT0, kT0 + kSecond);
+  this->put(rca_document("r1", json::array(), {search}));
+  const auto found = this->value(
+      this->store().get_incidents({search, "0123456789abcdef-9", "not an id", checkout}));
+  ASSERT_EQ(found.size(), 2u) << "ids that name nothing are left out";
+  EXPECT_EQ(found[0].id, search);
+  EXPECT_EQ(found[0].rcas, std::vector<std::string>{"r1"}) << "with its links";
+  EXPECT_EQ(found[0].alerts.size(), 1u) << "and its alerts";
+  EXPECT_EQ(found[0].alerts.begin()->second.labels.at("service"), "search");
+  EXPECT_EQ(found[1].id, checkout);
+  EXPECT_TRUE(this->value(this->store().get_incidents({})).empty());
+}
+
 TYPED_TEST(KpiConformance, TheScrapeReadAgreesWithTheOtherReadsAndAcrossDaemons) {
   for (const std::string service : {"a", "b", "c"}) {
     this->ingest({firing("Down", service, "fp1", kT0), firing("Down", service, "fp2", kT0)}, kT0);

@@ -9,9 +9,11 @@
 
 namespace pmx::testing {
 
-Alertmanager::Alertmanager(Options options) : dir_(make_temp_dir("pmx-alertmanager")) {
-  config_path_ = dir_ + "/alertmanager.yml";
-  std::ofstream config(config_path_);
+namespace {
+
+// The default configuration: every alert to one webhook; a token file in `dir` if asked.
+void write_config(std::ofstream& config, const Alertmanager::Options& options,
+                  const std::string& dir) {
   config << "route:\n"
          << "  receiver: postmortem\n"
          << "  group_by: [alertname, service]\n"
@@ -24,12 +26,24 @@ Alertmanager::Alertmanager(Options options) : dir_(make_temp_dir("pmx-alertmanag
          << "      - url: " << options.webhook_url << "\n"
          << "        send_resolved: true\n";
   if (!options.bearer_token.empty()) {
-    const std::string token_file = dir_ + "/token";
+    const std::string token_file = dir + "/token";
     std::ofstream(token_file) << options.bearer_token;
     config << "        http_config:\n"
            << "          authorization:\n"
            << "            type: Bearer\n"
            << "            credentials_file: " << token_file << "\n";
+  }
+}
+
+}  // namespace
+
+Alertmanager::Alertmanager(Options options) : dir_(make_temp_dir("pmx-alertmanager")) {
+  config_path_ = dir_ + "/alertmanager.yml";
+  std::ofstream config(config_path_);
+  if (!options.config.empty()) {
+    config << options.config;
+  } else {
+    write_config(config, options, dir_);
   }
   config.close();
 

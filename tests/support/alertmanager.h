@@ -1,7 +1,7 @@
 #pragma once
 /// Test support: a real prometheus-alertmanager (no clustering) routing every alert, grouped by
-/// alertname and service, to one webhook receiver; alerts injected with amtool as an operator
-/// or Prometheus would.
+/// alertname and service, to one webhook receiver (or as a given configuration says); alerts
+/// injected with amtool as an operator or Prometheus would.
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +18,9 @@ class Alertmanager {
     std::string group_wait = "1s";
     std::string group_interval = "1s";
     std::string repeat_interval = "1h";
+    /// When set, the whole configuration (alertmanager.yml) instead of the one built from the
+    /// fields above.
+    std::string config;
   };
 
   /// Writes the configuration, checks it with `amtool check-config`, starts Alertmanager and

@@ -121,6 +121,12 @@ Prometheus::Prometheus(Options options)
          << "  scrape_timeout: " << options_.interval << "\n"
          << "  evaluation_interval: " << options_.interval << "\n";
   if (!options_.rule_file.empty()) config << "rule_files:\n  - " << options_.rule_file << "\n";
+  if (!options_.alertmanager.empty()) {
+    config << "alerting:\n"
+           << "  alertmanagers:\n"
+           << "    - static_configs:\n"
+           << "        - targets: [\"" << options_.alertmanager << "\"]\n";
+  }
   config << "scrape_configs:\n"
          << "  - job_name: postmortem\n"
          << "    static_configs:\n"

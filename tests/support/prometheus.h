@@ -35,6 +35,7 @@ class Prometheus {
     std::vector<std::string> targets;  ///< "host:port" of each daemon to scrape
     std::string rule_file;             ///< absolute path; empty: no rules
     std::string interval = "1s";       ///< scrape and rule evaluation interval
+    std::string alertmanager;          ///< "host:port" the firing alerts go to; empty: none
   };
 
   /// Writes prometheus.yml in a temp dir, checks it with `promtool check config`, starts

@@ -1,13 +1,14 @@
 #pragma once
 /// The daemon's /metrics: the registry of event counters, the store gauges and build info,
 /// serialised in the Prometheus text format.
+#include <prometheus/registry.h>
+
 #include <memory>
 #include <string>
 
-#include <prometheus/registry.h>
-
 #include "pmx/exporter/ingest_metrics.h"
 #include "pmx/exporter/publication_metrics.h"
+#include "pmx/exporter/reminder_collector.h"
 #include "pmx/exporter/store_collector.h"
 
 namespace pmx {
@@ -18,8 +19,8 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 class Telemetry {
  public:
   /// `store` must outlive this object; `now` is the clock the KPI gauges are relative to.
-  Telemetry(Store& store, const KpiSettings& kpis, const std::string& version,
-            std::function<UnixNanos()> now);
+  Telemetry(Store& store, const KpiSettings& kpis, const ReminderSettings& reminders,
+            const std::string& version, std::function<UnixNanos()> now);
   Telemetry(const Telemetry&) = delete;
   Telemetry& operator=(const Telemetry&) = delete;
 
@@ -34,6 +35,7 @@ class Telemetry {
   IngestMetrics ingest_;
   PublicationMetrics publication_;
   StoreCollector store_collector_;
+  ReminderCollector reminder_collector_;
 };
 
 }  // namespace pmx

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pmx/core/kpi.h"
+#include "pmx/store/store.h"
 
 namespace pmx {
 
@@ -32,6 +33,8 @@ class KpiLedger {
   /// first published RCA (RcaWrite::covered_resolved_at).
   std::vector<UnixNanos> apply(const std::vector<KpiOp>& ops);
   std::int64_t count(const KpiRange& range) const;
+  /// Store::index_members(). A scan of the index: MemoryStore serves tests and --storage.in-memory.
+  std::vector<IndexMember> members(const KpiRange& range, std::size_t limit) const;
   const std::map<std::string, std::int64_t>& action_items() const { return action_items_; }
 
   // The raw aggregates, read and written as they are to move them to another store

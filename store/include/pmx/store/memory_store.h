@@ -24,10 +24,12 @@ class MemoryStore final : public Store, public StoreTransfer {
   Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
   Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
   Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  Result<std::vector<Incident>> get_incidents(const std::vector<std::string>& ids) override;
   Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
   Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
   Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
                                 std::size_t top_sources) override;
+  Result<std::vector<IndexMember>> index_members(const KpiRange& range, std::size_t limit) override;
   Result<RcaWrite> put_rca(
       const Rca& rca, std::int64_t expected_version,
       const std::map<std::string, std::vector<TimelineEvent>>& timeline) override;

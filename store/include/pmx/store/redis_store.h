@@ -114,11 +114,13 @@ class RedisStore final : public Store, public StoreTransfer {
   Result<std::vector<bool>> commit(const std::vector<SourceCommit>& commits) override;
   Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
   Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
+  Result<std::vector<Incident>> get_incidents(const std::vector<std::string>& ids) override;
   Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
   Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
   /// One round trip.
   Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
                                 std::size_t top_sources) override;
+  Result<std::vector<IndexMember>> index_members(const KpiRange& range, std::size_t limit) override;
   /// Two round trips (three after NOSCRIPT): the stored RCA is read (the KPI ops take out its
   /// part), then a Lua script writes the record, the incident links, the revision, the
   /// timeline entries and the KPI aggregates at once. Incident ids that are not `<source id>-<n>`

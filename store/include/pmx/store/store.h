@@ -85,6 +85,15 @@ struct SourceCount {
   std::uint64_t occurrences = 0;
 };
 
+/// A member of a KPI index (kpi_index) with its time.
+struct IndexMember {
+  std::string member;
+  UnixNanos at = 0;
+  bool operator==(const IndexMember& other) const {
+    return member == other.member && at == other.at;
+  }
+};
+
 /// What a scrape reads: every state gauge, in one round trip.
 struct KpiSnapshot {
   std::uint64_t open_incidents = 0;
@@ -118,6 +127,9 @@ class Store {
   virtual Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) = 0;
   /// An incident with its timeline; nullopt when there is none.
   virtual Result<std::optional<IncidentDetail>> get_incident(const std::string& id) = 0;
+  /// The incidents with these ids (as list_incidents reads them: alerts and links, no
+  /// timeline), in the order asked; an id that names none is left out.
+  virtual Result<std::vector<Incident>> get_incidents(const std::vector<std::string>& ids) = 0;
 
   /// Sources, most recently seen first. Three round trips in RedisStore (the index, the
   /// sources, their current incidents' links).
@@ -131,6 +143,11 @@ class Store {
   /// counts of sorted ranges, no scan.
   virtual Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
                                         std::size_t top_sources) = 0;
+  /// The members of `range.index` with range.from <= time < range.to, by time then member, at
+  /// most `limit`: what is behind a count, oldest first (the overdue reminders). O(log n +
+  /// limit), no scan.
+  virtual Result<std::vector<IndexMember>> index_members(const KpiRange& range,
+                                                         std::size_t limit) = 0;
 
   /// Creates or replaces an RCA, if the stored one is still at `expected_version` (0: must not
   /// exist yet); else kConflict. Atomically with it: the incident→RCA links follow
