@@ -6,11 +6,12 @@
 namespace pmx {
 
 Telemetry::Telemetry(Store& store, const KpiSettings& kpis, const std::string& version,
-                     std::function<UnixNanos()> now)
+                     std::function<UnixNanos()> now, ActionItemRules item_rules)
     : registry_(std::make_shared<prometheus::Registry>()),
       ingest_(*registry_),
       publication_(*registry_),
-      store_collector_(store, kpis, std::move(now)) {
+      store_collector_(store, kpis, std::move(now)),
+      item_warnings_(store, std::move(item_rules)) {
   prometheus::BuildGauge()
       .Name("postmortem_build_info")
       .Help("Build information; always 1.")
@@ -21,9 +22,13 @@ Telemetry::Telemetry(Store& store, const KpiSettings& kpis, const std::string& v
 
 std::string Telemetry::scrape() const {
   auto families = registry_->Collect();
-  auto gauges = store_collector_.Collect();
-  families.insert(families.end(), std::make_move_iterator(gauges.begin()),
-                  std::make_move_iterator(gauges.end()));
+  for (const prometheus::Collectable* collector :
+       {static_cast<const prometheus::Collectable*>(&store_collector_),
+        static_cast<const prometheus::Collectable*>(&item_warnings_)}) {
+    auto gauges = collector->Collect();
+    families.insert(families.end(), std::make_move_iterator(gauges.begin()),
+                    std::make_move_iterator(gauges.end()));
+  }
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 /// The daemon's /metrics: the registry of event counters, the store gauges and build info,
 /// serialised in the Prometheus text format.
+#include <prometheus/registry.h>
+
 #include <memory>
 #include <string>
 
-#include <prometheus/registry.h>
-
+#include "pmx/exporter/action_item_warning_metrics.h"
 #include "pmx/exporter/ingest_metrics.h"
 #include "pmx/exporter/publication_metrics.h"
 #include "pmx/exporter/store_collector.h"
@@ -17,9 +18,10 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 
 class Telemetry {
  public:
-  /// `store` must outlive this object; `now` is the clock the KPI gauges are relative to.
+  /// `store` must outlive this object; `now` is the clock the KPI gauges are relative to;
+  /// `item_rules` decide postmortem_action_item_warnings.
   Telemetry(Store& store, const KpiSettings& kpis, const std::string& version,
-            std::function<UnixNanos()> now);
+            std::function<UnixNanos()> now, ActionItemRules item_rules = {});
   Telemetry(const Telemetry&) = delete;
   Telemetry& operator=(const Telemetry&) = delete;
 
@@ -34,6 +36,7 @@ class Telemetry {
   IngestMetrics ingest_;
   PublicationMetrics publication_;
   StoreCollector store_collector_;
+  ActionItemWarningCollector item_warnings_;
 };
 
 }  // namespace pmx
