@@ -61,6 +61,8 @@ struct Flags {
   std::string reopen_window = "5m";
   std::string repeat_window = "180d";
   std::string rca_dir;
+  std::string team_owner_pattern = kDefaultTeamOwnerPattern;
+  std::string vague_phrases = kDefaultVaguePhrases;
   std::size_t top_sources = 50;
   std::size_t max_overdue = 500;
   std::string owner_label;
@@ -159,6 +161,18 @@ void add_flags(CLI::App& app, Flags& f) {
       ->capture_default_str();
   app.add_option("--rca.dir", f.rca_dir,
                  "Folder of RCA documents (*.json) loaded read-only at start and on SIGHUP");
+  // expected(0, 1): `--rca.team-owner-pattern=` and `--rca.vague-phrases=` turn the check off.
+  app.add_option("--rca.team-owner-pattern", f.team_owner_pattern,
+                 "RE2 pattern, searched case-insensitively in an action item's owner: a match "
+                 "looks like a team, not a person (a warning); empty for no check. Default: " +
+                     f.team_owner_pattern)
+      ->expected(0, 1);
+  app.add_option("--rca.vague-phrases", f.vague_phrases,
+                 "Comma-separated phrases that make an action item's title vague (a warning), "
+                 "as whole words, case-insensitive; a trailing $ flags the phrase only with no "
+                 "object after it; empty for no check. Default: " +
+                     f.vague_phrases)
+      ->expected(0, 1);
   app.add_option("--metrics.top-sources", f.top_sources,
                  "Sources exported in postmortem_source_occurrences (the busiest)")
       ->capture_default_str();
@@ -327,6 +341,18 @@ PostmortemPolicy postmortem_policy(const Flags& f) {
   return policy;
 }
 
+/// The action-item checks of the flags; an invalid pattern or phrase stops start-up naming
+/// its flag.
+ActionItemRules action_item_rules(const Flags& f) {
+  auto rules = make_action_item_rules(f.team_owner_pattern, f.vague_phrases);
+  if (!rules) {
+    const std::string flag =
+        rules.error().field == "vague_phrases" ? "--rca.vague-phrases" : "--rca.team-owner-pattern";
+    throw std::invalid_argument(flag + ": " + rules.error().message());
+  }
+  return std::move(*rules);
+}
+
 UnixNanos wall_clock_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -350,6 +376,8 @@ void log_listening(const Flags& f, const std::string& host, int port, const Inge
                          {"required_severities", f.required_severities},
                          {"require_repeats", ingest.postmortem.require_repeats},
                          {"incident_ignore", quoted(to_string(ingest.ignore))},
+                         {"team_owner_pattern", quoted(f.team_owner_pattern)},
+                         {"vague_phrases", quoted(f.vague_phrases)},
                          {"top_sources", f.top_sources},
                          {"max_overdue", f.max_overdue},
                          {"owner_label", quoted(f.owner_label)}});
@@ -367,6 +395,7 @@ int run(const Flags& f) {
   kpis.top_sources = f.top_sources;
   kpis.windows.repeat = repeat_window;
   kpis.windows.kpi = duration_flag("--kpi.window", f.kpi_window);
+  const ActionItemRules item_rules = action_item_rules(f);
   const auto [host, port] = split_listen_address(f.listen_address);
   const Authenticator authenticator(auth_config(f));
   if (f.read_auth && !authenticator.enabled()) {
@@ -400,11 +429,11 @@ int run(const Flags& f) {
   reminders.max_series = f.max_overdue;
   reminders.owner_label = f.owner_label;
   reminders.links = UiLinks{external_url.empty() ? route_prefix : external_url};
-  Telemetry telemetry(store, kpis, reminders, PMX_VERSION, wall_clock_now);
+  Telemetry telemetry(store, kpis, reminders, PMX_VERSION, wall_clock_now, item_rules);
   ActivityLog activity;
   Ingestor ingestor(store, ingest_config, &activity);
-  RcaService rcas(store, &telemetry.publication(), &activity);
-  Queries queries(store);
+  RcaService rcas(store, &telemetry.publication(), &activity, item_rules);
+  Queries queries(store, item_rules);
   // Runs at start and in the signal thread: nothing may escape it (an exception there would
   // end the process); what goes wrong is logged and the daemon carries on with what it has.
   const auto reload_rcas = [&] {

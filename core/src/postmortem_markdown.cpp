@@ -293,7 +293,20 @@ void timeline_table(Out& out, const Incident& incident, const std::vector<Timeli
   }
 }
 
-void action_items(Out& out, const Rca* rca) {
+/// The warnings of the quality checks, one per line, below the table they are about.
+void action_item_warnings(Out& out, const Rca& rca, const ActionItemRules& rules) {
+  const auto warnings = check_action_items(rca, rules);
+  if (warnings.empty()) return;
+  out << "\nWarnings on the open action items (the guides' checks; the RCA is stored as it "
+         "is):\n\n";
+  for (const auto& warning : warnings) {
+    out << "- **Warning**"
+        << (warning.item.empty() ? "" : " (" + markdown_inline(warning.item) + ")") << ": "
+        << markdown_inline(warning.message) << "\n";
+  }
+}
+
+void action_items(Out& out, const Rca* rca, const ActionItemRules& rules) {
   out << "| ID | Title | Type | Priority | Owner | Due | Status | Completed | Ticket |\n"
          "|---|---|---|---|---|---|---|---|---|\n";
   if (!rca || rca->action_items.empty()) {
@@ -309,6 +322,7 @@ void action_items(Out& out, const Rca* rca) {
         << to_string(item.status) << " | " << (item.completed_at ? stamp(*item.completed_at) : "—")
         << " | " << (item.ticket.empty() ? "—" : markdown_inline(item.ticket)) << " |\n";
   }
+  action_item_warnings(out, *rca, rules);
 }
 
 void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
@@ -406,7 +420,8 @@ std::string draft_title(const Incident& incident, const Rca* rca) {
 std::string render_postmortem_markdown(const Incident& incident,
                                        const std::vector<TimelineEvent>& timeline,
                                        const std::vector<Rca>& linked_rcas,
-                                       const std::vector<Rca>& earlier_rcas, UnixNanos now) {
+                                       const std::vector<Rca>& earlier_rcas, UnixNanos now,
+                                       const ActionItemRules& item_rules) {
   const Rca* rca = linked_rcas.empty() ? nullptr : &linked_rcas.front();
   const json& doc = document_of(rca);
   Out out;
@@ -443,7 +458,7 @@ std::string render_postmortem_markdown(const Incident& incident,
   list_section(out, "What could be improved", doc, "what_could_be_improved",
                "what hurt or slowed the response.");
   heading(out, "Action items");
-  action_items(out, rca);
+  action_items(out, rca, item_rules);
   list_section(out, "Lessons learned", doc, "lessons_learned",
                "what the organisation now knows that it did not know before.");
   heading(out, "Follow-up reviews");

@@ -6,12 +6,14 @@
 namespace pmx {
 
 Telemetry::Telemetry(Store& store, const KpiSettings& kpis, const ReminderSettings& reminders,
-                     const std::string& version, std::function<UnixNanos()> now)
+                     const std::string& version, std::function<UnixNanos()> now,
+                     ActionItemRules item_rules)
     : registry_(std::make_shared<prometheus::Registry>()),
       ingest_(*registry_),
       publication_(*registry_),
       store_collector_(store, kpis, now),
-      reminder_collector_(store, reminders, std::move(now)) {
+      reminder_collector_(store, reminders, std::move(now)),
+      item_warnings_(store, std::move(item_rules)) {
   prometheus::BuildGauge()
       .Name("postmortem_build_info")
       .Help("Build information; always 1.")
@@ -24,7 +26,8 @@ std::string Telemetry::scrape() const {
   auto families = registry_->Collect();
   for (const prometheus::Collectable* collector :
        {static_cast<const prometheus::Collectable*>(&store_collector_),
-        static_cast<const prometheus::Collectable*>(&reminder_collector_)}) {
+        static_cast<const prometheus::Collectable*>(&reminder_collector_),
+        static_cast<const prometheus::Collectable*>(&item_warnings_)}) {
     auto gauges = collector->Collect();
     families.insert(families.end(), std::make_move_iterator(gauges.begin()),
                     std::make_move_iterator(gauges.end()));

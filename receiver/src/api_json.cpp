@@ -52,4 +52,15 @@ json api_json(const Rca& rca, const UiLinks& links) {
               {"ui_url", links.rca(rca.id)}};
 }
 
+json api_json(const StoredRca& written, const UiLinks& links) {
+  json doc = api_json(written.rca, links);
+  json warnings = json::array();
+  for (const auto& warning : written.warnings) {
+    warnings.push_back(
+        {{"kind", to_string(warning.kind)}, {"item", warning.item}, {"message", warning.message}});
+  }
+  doc["warnings"] = std::move(warnings);
+  return doc;
+}
+
 }  // namespace pmx

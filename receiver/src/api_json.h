@@ -8,6 +8,7 @@
 #include "pmx/core/ui_links.h"
 #include "pmx/receiver/http_api.h"
 #include "pmx/service/queries.h"
+#include "pmx/service/rca_service.h"
 
 namespace pmx {
 
@@ -24,5 +25,8 @@ nlohmann::json api_json(const SourceHistory& history, const UiLinks& links);
 nlohmann::json api_json(const std::vector<Incident>& incidents, const UiLinks& links);
 /// {"rca": document, "version", "read_only", "action_items", "open_action_items", "ui_url"}.
 nlohmann::json api_json(const Rca& rca, const UiLinks& links);
+/// The answer of an RCA write: api_json of the RCA stored, with `warnings`, the quality checks
+/// of its action items, each {"kind", "item" ("" for the RCA as a whole), "message"}.
+nlohmann::json api_json(const StoredRca& written, const UiLinks& links);
 
 }  // namespace pmx

@@ -37,16 +37,17 @@ void list_rcas(Queries& queries, const UiLinks& links, const httplib::Request& r
   send_json(res, 200, {{"rcas", std::move(list)}});
 }
 
-/// An RCA with its version as the ETag, for the If-Match of the next write.
-void send_rca(httplib::Response& res, int status, const Rca& rca, const UiLinks& links) {
+/// An answer about `rca` with its version as the ETag, for the If-Match of the next write.
+void send_rca(httplib::Response& res, int status, const Rca& rca, const json& answer) {
   res.set_header("ETag", "\"" + std::to_string(rca.version) + "\"");
-  send_json(res, status, api_json(rca, links));
+  send_json(res, status, answer);
 }
 
-/// Answers a write with the RCA it stored: 201 when it created it.
+/// Answers a write with the RCA it stored and the warnings on its action items: 201 when it
+/// created it.
 void send_written(httplib::Response& res, const Result<StoredRca>& written, const UiLinks& links) {
   if (!written) return send_error(res, written.error());
-  send_rca(res, written->created ? 201 : 200, written->rca, links);
+  send_rca(res, written->created ? 201 : 200, written->rca, api_json(*written, links));
 }
 
 /// The version an If-Match header asks for: `"3"` (the ETag of a GET), also `W/"3"` or `3`;
@@ -93,7 +94,7 @@ void install_rca_routes(Routes& routes, const HttpConfig& config, HttpDependenci
     if (!known_params(req, res, {})) return;
     const auto rca = deps.queries.rca(req.matches[1]);
     if (!rca) return send_error(res, rca.error());
-    send_rca(res, 200, *rca, links);
+    send_rca(res, 200, *rca, api_json(*rca, links));
   });
   // Writes: credentials first, then the If-Match precondition, then the body.
   routes.Put(R"(/api/v1/rcas/([^/]+))", [deps, links](const Request& req, Response& res) {

@@ -76,6 +76,17 @@ json impact_lines(const json& document) {
   return lines;
 }
 
+/// The messages of the warnings about `item` ("" for the RCA as a whole).
+json warnings_about(const std::vector<ActionItemWarning>& warnings, const std::string& item) {
+  json messages = json::array();
+  for (const auto& warning : warnings) {
+    if (warning.item == item) {
+      messages.push_back({{"kind", to_string(warning.kind)}, {"message", warning.message}});
+    }
+  }
+  return messages;
+}
+
 }  // namespace
 
 json rcas_view(const std::vector<Rca>& rcas, const std::string& status, bool open_only,
@@ -98,7 +109,7 @@ json rcas_view(const std::vector<Rca>& rcas, const std::string& status, bool ope
               {"open_only", open_only}};
 }
 
-json rca_view(const Rca& rca, UnixNanos now) {
+json rca_view(const Rca& rca, const std::vector<ActionItemWarning>& warnings, UnixNanos now) {
   const json& doc = rca.document;
   json incidents = json::array();
   for (const auto& id : rca.incidents) incidents.push_back({{"id", id}});
@@ -125,6 +136,7 @@ json rca_view(const Rca& rca, UnixNanos now) {
   for (const auto& item : rca.action_items) {
     json shown = item_json(item, now);
     shown["status_choices"] = options(kItemStatuses, to_string(item.status));  // set in place
+    shown["item_warnings"] = warnings_about(warnings, item.id);
     items.push_back(std::move(shown));
   }
   const json impact = impact_lines(doc);
@@ -156,6 +168,7 @@ json rca_view(const Rca& rca, UnixNanos now) {
               {"lists", lists},
               {"action_items", items},
               {"has_items", !items.empty()},
+              {"rca_warnings", warnings_about(warnings, "")},
               {"items", std::to_string(rca.action_items.size())},
               {"open_items", std::to_string(rca.open_action_items())},
               {"follow_up_reviews", reviews},

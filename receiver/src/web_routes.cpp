@@ -163,7 +163,7 @@ void rcas_page(const WebContext& web, const httplib::Request& req, httplib::Resp
 void rca_page(const WebContext& web, const std::string& id, httplib::Response& res) {
   const auto rca = web.queries.rca(id);
   if (!rca) return send_error_page(web, res, rca.error());
-  json view = web::rca_view(*rca, web.now());
+  json view = web::rca_view(*rca, web.queries.action_item_warnings(*rca), web.now());
   const bool editable = web.browser_writes() && !rca->from_file;
   view["editable"] = editable;
   view["publishable"] = editable && rca->status != RcaStatus::kPublished;

@@ -68,8 +68,11 @@ inline constexpr std::size_t kBoardPageSize = 200;
 /// `/rcas`: the post-mortems, as listed by Queries::rcas.
 nlohmann::json rcas_view(const std::vector<Rca>& rcas, const std::string& status, bool open_only,
                          UnixNanos now);
-/// `/rcas/{id}`: the document in the post-mortem template's order.
-nlohmann::json rca_view(const Rca& rca, UnixNanos now);
+/// `/rcas/{id}`: the document in the post-mortem template's order, with `warnings` (the
+/// quality checks of its action items, Queries::action_item_warnings) beside the items they
+/// are about (`item_warnings`) or above the table (`rca_warnings`, the RCA as a whole).
+nlohmann::json rca_view(const Rca& rca, const std::vector<ActionItemWarning>& warnings,
+                        UnixNanos now);
 /// `/action-items`: the items of every RCA that pass the filters, grouped by owner (owners
 /// with overdue items first, then by name), overdue items first in each group, then by due date.
 nlohmann::json action_items_view(const std::vector<Rca>& rcas, const ActionItemQuery& query,

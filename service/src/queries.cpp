@@ -128,7 +128,8 @@ Result<std::string> Queries::postmortem_draft(const std::string& incident_id, Un
   if (!linked) return linked.error();
   const auto earlier = earlier_rcas(incident);
   if (!earlier) return earlier.error();
-  return render_postmortem_markdown(incident, detail->timeline, *linked, *earlier, now);
+  return render_postmortem_markdown(incident, detail->timeline, *linked, *earlier, now,
+                                    item_rules_);
 }
 
 }  // namespace pmx

@@ -307,7 +307,12 @@ Result<StoredRca> RcaService::write(const json& document, const std::optional<Rc
   if (writes_ != nullptr) {
     writes_->rca_written(RcaWritten{rca.id, rca.version, kind, origin, rca_changes(previous, rca)});
   }
-  return StoredRca{std::move(rca), written->created};
+  return answer(std::move(rca), written->created);
+}
+
+StoredRca RcaService::answer(Rca rca, bool created) const {
+  auto warnings = check_action_items(rca, item_rules_);
+  return StoredRca{std::move(rca), created, std::move(warnings)};
 }
 
 void RcaService::tell_observer(const std::optional<Rca>& previous, const Rca& written,
@@ -357,7 +362,7 @@ Result<StoredRca> RcaService::link_incident(const std::string& rca_id,
     if (!stored) return not_found("no RCA with id " + rca_id);
     if (std::find(stored->incidents.begin(), stored->incidents.end(), incident_id) !=
         stored->incidents.end()) {
-      return StoredRca{*stored, false};
+      return answer(*stored, false);
     }
     json document = stored->document;
     if (!document.contains("incidents")) document["incidents"] = json::array();

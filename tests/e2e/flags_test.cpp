@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "e2e.h"
+#include "rca_api.h"
 
 namespace pmx::e2e {
 namespace {
@@ -139,6 +140,35 @@ TEST(Flags, JsonLogsAreOneObjectPerLine) {
   EXPECT_GE(lines, 1);
 }
 
+// The action-item checks follow the flags: in a write's answer, on the post-mortem page and in
+// postmortem_action_item_warnings.
+TEST(Flags, TeamOwnerPatternAndVaguePhrasesDecideTheWarnings) {
+  Daemon daemon(
+      Daemon::Options{"",
+                      pmx::testing::kFixtureToken,
+                      {"--rca.team-owner-pattern=^grp-", "--rca.vague-phrases=revisit,tidy up$"}});
+  nlohmann::json item = pmx::testing::action_item("a", "prevent", "open", "P2");
+  item["owner"] = "grp-db";
+  item["title"] = "Revisit the pool limits";
+  nlohmann::json other = pmx::testing::action_item("b", "detect", "open", "P2");
+  other["owner"] = "team-db";  // a team by the default pattern, not by this one
+  other["title"] = "Improve monitoring";
+  nlohmann::json doc = pmx::testing::rca_document("rca-flags", "Pool", {item, other});
+  doc["status"] = "in_review";
+  const auto res = pmx::testing::RcaApi(daemon).put("rca-flags", doc);
+  ASSERT_EQ(res.status, 201) << res.body;
+  std::vector<std::string> kinds;
+  for (const auto& warning : nlohmann::json::parse(res.body)["warnings"]) {
+    kinds.push_back(warning["kind"].get<std::string>() + " " + warning["item"].get<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"team_owner a", "vague_wording a"})) << res.body;
+  EXPECT_NE(daemon.get("/rcas/rca-flags").body.find("owner &quot;grp-db&quot; looks like a team"),
+            std::string::npos);
+  EXPECT_EQ(daemon.metric("postmortem_action_item_warnings", {{"kind", "team_owner"}}), 1.0);
+  EXPECT_EQ(daemon.metric("postmortem_action_item_warnings", {{"kind", "vague_wording"}}), 1.0);
+  EXPECT_EQ(daemon.metric("postmortem_action_item_warnings", {{"kind", "no_ticket"}}), 0.0);
+}
+
 TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
   const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(free_port());
   // Each bad flag, and what the message must mention (case-insensitive) to point at it.
@@ -155,6 +185,8 @@ TEST(Flags, InvalidValuesStopTheDaemonAtStartUp) {
       {"--web.external-url=ftp://proxy.example/pmx", "web.external-url"},
       {"--web.external-url=http://proxy.example/pmx?a=1", "web.external-url"},
       {"--web.route-prefix=/a b", "web.route-prefix"},
+      {"--rca.team-owner-pattern=team(", "rca.team-owner-pattern"},
+      {"--rca.vague-phrases=improve,$", "rca.vague-phrases"},
   };
   const auto lower = [](std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

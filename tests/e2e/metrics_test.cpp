@@ -50,6 +50,7 @@ TEST(Metrics, LiveScrapePassesPromtoolAndFollowsTheContract) {
       {"postmortem_incidents_awaiting_postmortem", "gauge"},
       {"postmortem_coverage_ratio", "gauge"},
       {"postmortem_followup_reviews_due", "gauge"},
+      {"postmortem_action_item_warnings", "gauge"},
       {"postmortem_incident_duration_seconds", "histogram"},
       {"postmortem_time_to_postmortem_seconds", "histogram"},
       {"postmortem_action_items_per_postmortem", "histogram"},
@@ -72,6 +73,8 @@ TEST(Metrics, LiveScrapePassesPromtoolAndFollowsTheContract) {
   EXPECT_EQ(metric_value(m, "postmortem_store_up"), 1.0);
   EXPECT_EQ(metric_value(m, "postmortem_build_info"), 1.0);
   EXPECT_EQ(metric_value(m, "postmortem_incidents_open"), 2.0) << "checkout and storage";
+  EXPECT_EQ(metric_value(m, "postmortem_action_item_warnings", {{"kind", "no_ticket"}}), 0.0)
+      << "every kind, 0 included";
   EXPECT_EQ(metric_value(m, "postmortem_source_occurrences",
                          {{"source", pmx::testing::kStorageKey}}),
             2.0);

@@ -267,6 +267,40 @@ TEST(PostmortemMarkdown, ActionItemsTableEscapesCells) {
   EXPECT_EQ(rows[2][8], "—") << "no ticket";
 }
 
+// The quality checks on the open items, below the table, escaped like every RCA value; the rules
+// are the caller's (the daemon's flags).
+TEST(PostmortemMarkdown, WarnsAboutWeakActionItemsBelowTheTable) {
+  const auto [incident, timeline] = ingest(at("2026-03-14T09:01:30Z"), at("2026-03-14T09:01:31Z"));
+  Rca rca = load_example("published-full.json");
+  rca.action_items[1].owner = "ops|oncall";
+  std::string items =
+      section(render_postmortem_markdown(incident, timeline, {rca}, {}, kNow), "Action items");
+  // Markdown punctuation in a message is escaped as in every RCA value: \| and \( \).
+  const std::string expected =
+      "\nWarnings on the open action items (the guides' checks; the RCA is stored as it is):\n\n"
+      "- **Warning** (AI-2): owner \"ops\\|oncall\" looks like a team: name one person "
+      "accountable\n"
+      "- **Warning** (AI-2): due 2026-04-15, 31 days after the RCA \\(2026-03-15\\): more than "
+      "28; split it into steps that can be done sooner\n"
+      "- **Warning** (AI-3): due 2026-05-31, 77 days after the RCA \\(2026-03-15\\): more than "
+      "28; split it into steps that can be done sooner\n";
+  EXPECT_NE(items.find(expected), std::string::npos) << items;
+  EXPECT_EQ(items.find("(AI-1)"), std::string::npos) << "done: nothing more to say";
+
+  const auto no_team_check = make_action_item_rules("", kDefaultVaguePhrases);
+  ASSERT_TRUE(no_team_check.ok());
+  items = section(render_postmortem_markdown(incident, timeline, {rca}, {}, kNow, *no_team_check),
+                  "Action items");
+  EXPECT_EQ(items.find("(AI-2): owner"), std::string::npos) << items;
+  EXPECT_NE(items.find("(AI-3): due"), std::string::npos);
+
+  rca.action_items[1].due = "2026-04-01";
+  rca.action_items[2].due = "2026-04-01";
+  rca.action_items[1].owner = "jlee";
+  items = section(render_postmortem_markdown(incident, timeline, {rca}, {}, kNow), "Action items");
+  EXPECT_EQ(items.find("Warning"), std::string::npos) << items;
+}
+
 TEST(PostmortemMarkdown, PromptsForEverySectionWithoutAnRca) {
   const auto [incident, timeline] = ingest(at("2026-03-14T09:01:30Z"), at("2026-03-14T09:01:31Z"));
   const std::string md = render_postmortem_markdown(incident, timeline, {}, {}, kNow);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "pmx/core/action_item_checks.h"
 #include "pmx/core/incident.h"
 #include "pmx/core/rca.h"
 #include "pmx/core/time.h"
@@ -23,7 +24,8 @@ namespace pmx {
 /// after the incident resolved, or after `now` while neither happened), followed by the
 /// document's own follow_up_reviews (dates as pmx/core/follow_up_reviews.h reads them).
 /// `earlier_rcas` are the current state of the RCAs of the earlier incidents (incident.repeat),
-/// whose still-open action items are listed.
+/// whose still-open action items are listed. Below the action items table, the warnings of
+/// the quality checks on them (pmx/core/action_item_checks.h, by `item_rules`) are listed.
 ///
 /// Pure and deterministic: the clock is never read (`now` is passed in). Every value from an
 /// alert (labels, annotations, source key) or an RCA is inert Markdown: it shows as text, never
@@ -31,6 +33,7 @@ namespace pmx {
 std::string render_postmortem_markdown(const Incident& incident,
                                        const std::vector<TimelineEvent>& timeline,
                                        const std::vector<Rca>& linked_rcas,
-                                       const std::vector<Rca>& earlier_rcas, UnixNanos now);
+                                       const std::vector<Rca>& earlier_rcas, UnixNanos now,
+                                       const ActionItemRules& item_rules = ActionItemRules());
 
 }  // namespace pmx

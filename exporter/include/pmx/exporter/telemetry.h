@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "pmx/exporter/action_item_warning_metrics.h"
 #include "pmx/exporter/ingest_metrics.h"
 #include "pmx/exporter/publication_metrics.h"
 #include "pmx/exporter/reminder_collector.h"
@@ -18,9 +19,11 @@ inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; c
 
 class Telemetry {
  public:
-  /// `store` must outlive this object; `now` is the clock the KPI gauges are relative to.
+  /// `store` must outlive this object; `now` is the clock the KPI gauges are relative to;
+  /// `item_rules` decide postmortem_action_item_warnings.
   Telemetry(Store& store, const KpiSettings& kpis, const ReminderSettings& reminders,
-            const std::string& version, std::function<UnixNanos()> now);
+            const std::string& version, std::function<UnixNanos()> now,
+            ActionItemRules item_rules = {});
   Telemetry(const Telemetry&) = delete;
   Telemetry& operator=(const Telemetry&) = delete;
 
@@ -36,6 +39,7 @@ class Telemetry {
   PublicationMetrics publication_;
   StoreCollector store_collector_;
   ReminderCollector reminder_collector_;
+  ActionItemWarningCollector item_warnings_;
 };
 
 }  // namespace pmx

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "pmx/core/action_item_checks.h"
 #include "pmx/core/error.h"
 #include "pmx/store/store.h"
 
@@ -27,8 +28,10 @@ struct RcaFilter {
 
 class Queries {
  public:
-  /// `store` must outlive the Queries. Thread-safe if the store is.
-  explicit Queries(Store& store) : store_(store) {}
+  /// `store` must outlive the Queries. Thread-safe if the store is. `item_rules` decide the
+  /// action-item warnings of the draft and of the pages (action_item_warnings).
+  explicit Queries(Store& store, ActionItemRules item_rules = {})
+      : store_(store), item_rules_(std::move(item_rules)) {}
 
   Result<std::vector<Incident>> incidents(const IncidentFilter& filter);
   Result<IncidentDetail> incident(const std::string& id);
@@ -51,6 +54,10 @@ class Queries {
   /// of them, cover the source (matchers, or links to its incidents; not this incident's own)
   /// or were related when it opened. Empty for a first incident.
   Result<std::vector<Rca>> earlier_rcas(const Incident& incident);
+  /// The quality checks of `rca`'s open action items, by the configured rules.
+  std::vector<ActionItemWarning> action_item_warnings(const Rca& rca) const {
+    return check_action_items(rca, item_rules_);
+  }
   /// True when the store answers: /-/ready.
   bool ready() { return store_.healthy(); }
 
@@ -61,6 +68,7 @@ class Queries {
   Result<std::optional<SourceState>> find_source(const std::string& key_or_id);
 
   Store& store_;
+  ActionItemRules item_rules_;
 };
 
 }  // namespace pmx

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pmx/core/action_item_checks.h"
 #include "pmx/core/error.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/store/store.h"
@@ -15,10 +16,12 @@ namespace pmx {
 
 /// What every RCA write answers: the RCA as stored by it (document, version and, through its
 /// members, the derived counts such as open_action_items()), and whether the write created it.
-/// A caller never reads the RCA back after a write.
+/// A caller never reads the RCA back after a write. `warnings` are the quality checks of its
+/// action items (pmx/core/action_item_checks.h) as stored: a write is never refused for them.
 struct StoredRca {
   Rca rca;
   bool created = false;
+  std::vector<ActionItemWarning> warnings;
 };
 
 /// Where an RCA write comes from: the API (validated against existing incidents, refused on
@@ -73,9 +76,10 @@ class RcaWriteObserver {
 class RcaService {
  public:
   /// `store` (and the observers, if any) must outlive the service. Thread-safe if they are.
+  /// `item_rules` decide the warnings every write answers (--rca.team-owner-pattern, ...).
   explicit RcaService(Store& store, PublicationObserver* observer = nullptr,
-                      RcaWriteObserver* writes = nullptr)
-      : store_(store), observer_(observer), writes_(writes) {}
+                      RcaWriteObserver* writes = nullptr, ActionItemRules item_rules = {})
+      : store_(store), observer_(observer), writes_(writes), item_rules_(std::move(item_rules)) {}
 
   /// Creates or replaces the RCA `id` with `document`; a document of the API published
   /// without published_at gets `now`. Newly linked incidents get an
@@ -116,10 +120,13 @@ class RcaService {
 
   void tell_observer(const std::optional<Rca>& previous, const Rca& written,
                      const RcaWrite& write) const;
+  /// The answer of a write that stored (or kept) `rca`, with its warnings.
+  StoredRca answer(Rca rca, bool created) const;
 
   Store& store_;
   PublicationObserver* observer_;
   RcaWriteObserver* writes_;
+  ActionItemRules item_rules_;
 };
 
 }  // namespace pmx
