@@ -85,8 +85,6 @@ bool placeholder_owner(const std::string& owner) {
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
-std::string date_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
-
 UnixNanos start_of_day(UnixNanos t) { return t - t % kNanosPerDay; }
 
 void item_warnings(const ActionItem& item, std::optional<UnixNanos> reference,
@@ -114,7 +112,7 @@ void item_warnings(const ActionItem& item, std::optional<UnixNanos> reference,
       const auto days = (due_day - start_of_day(*reference)) / kNanosPerDay;
       warn(ActionItemWarningKind::kDueTooLate,
            "due " + item.due + ", " + std::to_string(days) + " days after the RCA (" +
-               date_of(*reference) + "): more than " +
+               format_date(*reference) + "): more than " +
                std::to_string(rules.max_due_after / kNanosPerDay) +
                "; split it into steps that can be done sooner");
     }

@@ -17,8 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string date_of(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
-
 /// Every time in the draft to the second (a reader compares rows, not nanoseconds).
 std::string stamp(UnixNanos t) { return format_rfc3339_seconds(t); }
 
@@ -327,19 +325,19 @@ void action_items(Out& out, const Rca* rca, const ActionItemRules& rules) {
 
 void follow_up_section(Out& out, const Incident& incident, const Rca* rca, UnixNanos now) {
   UnixNanos base = now;
-  std::string basis = "from today (" + date_of(now) + "; the incident is still open)";
+  std::string basis = "from today (" + format_date(now) + "; the incident is still open)";
   if (rca && rca->published_at) {
     base = *rca->published_at;
-    basis = "after the RCA was published (" + date_of(base) + ")";
+    basis = "after the RCA was published (" + format_date(base) + ")";
   } else if (incident.resolved_at) {
     base = *incident.resolved_at;
-    basis = "after the incident resolved (" + date_of(base) + ")";
+    basis = "after the incident resolved (" + format_date(base) + ")";
   }
   // The dates the reviews-due KPI counts: those the RCA names, else the defaults.
   const char* const purposes[] = {"review the action items", "check that the fix held"};  // 2, 4
   const auto reviews = rca ? follow_up_reviews(*rca, base) : default_follow_up_reviews(base);
   for (std::size_t i = 0; i < reviews.size(); ++i) {
-    out << "- " << date_of(reviews[i].at) << ": ";
+    out << "- " << format_date(reviews[i].at) << ": ";
     if (reviews[i].weeks_after == 0) {
       out << "scheduled in the RCA\n";
     } else {

@@ -111,6 +111,8 @@ std::string format_rfc3339_seconds(UnixNanos t) {
   return format_rfc3339(whole);
 }
 
+std::string format_date(UnixNanos t) { return format_rfc3339(t).substr(0, 10); }
+
 }  // namespace pmx
 
 namespace pmx {

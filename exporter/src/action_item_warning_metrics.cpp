@@ -26,10 +26,4 @@ prometheus::MetricFamily action_item_warning_family(const std::vector<Rca>& rcas
   return family;
 }
 
-std::vector<prometheus::MetricFamily> ActionItemWarningCollector::Collect() const {
-  const auto rcas = store_.list_rcas();
-  if (!rcas) return {};
-  return {action_item_warning_family(*rcas, rules_)};
-}
-
 }  // namespace pmx

@@ -6,6 +6,7 @@
 #include "gauge_families.h"
 #include "pmx/core/kpi.h"
 #include "pmx/core/reminders.h"
+#include "pmx/exporter/action_item_warning_metrics.h"
 
 namespace pmx {
 namespace {
@@ -138,6 +139,7 @@ std::vector<prometheus::MetricFamily> ReminderCollector::Collect() const {
   const UnixNanos now = now_();
   const auto rcas = store_.list_rcas();
   if (!rcas) return families;
+  families.push_back(action_item_warning_family(*rcas, item_rules_));
   action_items(*rcas, now, settings_, families);
   std::vector<prometheus::MetricFamily> incident_families;
   if (incidents(store_, *rcas, now, settings_, incident_families)) {

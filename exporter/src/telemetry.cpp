@@ -12,8 +12,7 @@ Telemetry::Telemetry(Store& store, const KpiSettings& kpis, const ReminderSettin
       ingest_(*registry_),
       publication_(*registry_),
       store_collector_(store, kpis, now),
-      reminder_collector_(store, reminders, std::move(now)),
-      item_warnings_(store, std::move(item_rules)) {
+      reminder_collector_(store, reminders, std::move(item_rules), std::move(now)) {
   prometheus::BuildGauge()
       .Name("postmortem_build_info")
       .Help("Build information; always 1.")
@@ -26,8 +25,7 @@ std::string Telemetry::scrape() const {
   auto families = registry_->Collect();
   for (const prometheus::Collectable* collector :
        {static_cast<const prometheus::Collectable*>(&store_collector_),
-        static_cast<const prometheus::Collectable*>(&reminder_collector_),
-        static_cast<const prometheus::Collectable*>(&item_warnings_)}) {
+        static_cast<const prometheus::Collectable*>(&reminder_collector_)}) {
     auto gauges = collector->Collect();
     families.insert(families.end(), std::make_move_iterator(gauges.begin()),
                     std::make_move_iterator(gauges.end()));

@@ -158,7 +158,8 @@ TEST(Flags, TeamOwnerPatternAndVaguePhrasesDecideTheWarnings) {
   const auto res = pmx::testing::RcaApi(daemon).put("rca-flags", doc);
   ASSERT_EQ(res.status, 201) << res.body;
   std::vector<std::string> kinds;
-  for (const auto& warning : nlohmann::json::parse(res.body)["warnings"]) {
+  const auto answer = nlohmann::json::parse(res.body);  // outlives the loop
+  for (const auto& warning : answer.at("warnings")) {
     kinds.push_back(warning["kind"].get<std::string>() + " " + warning["item"].get<std::string>());
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"team_owner a", "vague_wording a"})) << res.body;

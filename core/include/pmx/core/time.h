@@ -26,6 +26,9 @@ std::string format_rfc3339(UnixNanos t);
 /// As format_rfc3339, cut to the whole second: times a person reads or edits.
 std::string format_rfc3339_seconds(UnixNanos t);
 
+/// The UTC calendar date of `t`: "2026-03-14".
+std::string format_date(UnixNanos t);
+
 }  // namespace pmx
 
 namespace pmx {

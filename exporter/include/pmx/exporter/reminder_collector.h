@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "pmx/core/action_item_checks.h"
 #include "pmx/core/ui_links.h"
 #include "pmx/store/store.h"
 
@@ -25,8 +26,13 @@ struct ReminderSettings {
 class ReminderCollector final : public prometheus::Collectable {
  public:
   /// `store` must outlive the collector; `now` is the scrape time (overdue is relative to it).
-  ReminderCollector(Store& store, ReminderSettings settings, std::function<UnixNanos()> now)
-      : store_(store), settings_(std::move(settings)), now_(std::move(now)) {}
+  /// `item_rules` decide postmortem_action_item_warnings, exported from the same read of the RCAs.
+  ReminderCollector(Store& store, ReminderSettings settings, ActionItemRules item_rules,
+                    std::function<UnixNanos()> now)
+      : store_(store),
+        settings_(std::move(settings)),
+        item_rules_(std::move(item_rules)),
+        now_(std::move(now)) {}
 
   /// Reads the RCAs, the overdue part of the awaiting index and those incidents: three round
   /// trips. When a read fails its families are left out (absent: unknown, never stale), as
@@ -36,6 +42,7 @@ class ReminderCollector final : public prometheus::Collectable {
  private:
   Store& store_;
   ReminderSettings settings_;
+  ActionItemRules item_rules_;
   std::function<UnixNanos()> now_;
 };
 

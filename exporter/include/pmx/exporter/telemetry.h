@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "pmx/exporter/action_item_warning_metrics.h"
 #include "pmx/exporter/ingest_metrics.h"
 #include "pmx/exporter/publication_metrics.h"
 #include "pmx/exporter/reminder_collector.h"
@@ -39,7 +38,6 @@ class Telemetry {
   PublicationMetrics publication_;
   StoreCollector store_collector_;
   ReminderCollector reminder_collector_;
-  ActionItemWarningCollector item_warnings_;
 };
 
 }  // namespace pmx
