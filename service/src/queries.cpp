@@ -1,6 +1,7 @@
 #include "pmx/service/queries.h"
 
 #include <algorithm>
+#include <set>
 
 #include "not_found.h"
 #include "pmx/core/matcher.h"
@@ -10,6 +11,8 @@
 
 namespace pmx {
 namespace {
+
+constexpr std::size_t kDigestFirstPage = 500;
 
 /// Does the RCA cover the source: linked to one of its incidents, or matchers matching its labels.
 bool covers_source(const Rca& rca, const SourceState& source) {
@@ -129,6 +132,59 @@ Result<std::string> Queries::postmortem_draft(const std::string& incident_id, Un
   const auto earlier = earlier_rcas(incident);
   if (!earlier) return earlier.error();
   return render_postmortem_markdown(incident, detail->timeline, *linked, *earlier, now);
+}
+
+Result<Digest> Queries::digest(const DigestPeriod& period, UnixNanos now,
+                               const PostmortemPolicy& policy) {
+  auto rcas = store_.list_rcas();
+  if (!rcas) return std::move(rcas).error();
+  // Pages grow (500, 1000, 2000, ...): each read starts again from the newest, so the whole
+  // costs at most twice the last page. A store filter by time would make this one read.
+  const UnixNanos oldest_needed = period.from - kDigestLookback;
+  std::vector<Incident> incidents;
+  std::string incomplete;
+  for (std::size_t limit = kDigestFirstPage;; limit = std::min(limit * 2, kDigestMaxIncidents)) {
+    IncidentFilter filter;
+    filter.limit = limit;
+    auto page = store_.list_incidents(filter);
+    if (!page) return std::move(page).error();
+    incidents = std::move(*page);
+    if (incidents.size() < limit || incidents.back().opened_at < oldest_needed) break;
+    if (limit == kDigestMaxIncidents) {
+      incomplete = "only the newest " + std::to_string(limit) +
+                   " incidents were read: those opened before " +
+                   format_rfc3339_seconds(incidents.back().opened_at) + " are not counted";
+      break;
+    }
+  }
+  std::set<std::string> read;
+  for (const auto& incident : incidents) read.insert(incident.id);
+  std::size_t fetched = 0;
+  std::size_t skipped = 0;
+  for (const auto& rca : *rcas) {
+    if (rca.status != RcaStatus::kPublished || !rca.published_at ||
+        *rca.published_at < period.from || *rca.published_at >= period.to) {
+      continue;
+    }
+    for (const auto& id : rca.incidents) {
+      if (!read.insert(id).second) continue;
+      if (fetched == kDigestMaxLinked) {
+        ++skipped;
+        continue;
+      }
+      ++fetched;
+      auto detail = store_.get_incident(id);
+      if (!detail) return std::move(detail).error();
+      if (*detail) incidents.push_back(std::move((*detail)->incident));
+    }
+  }
+  if (skipped > 0) {
+    incomplete += std::string(incomplete.empty() ? "" : "; ") + std::to_string(skipped) +
+                  " older incidents of the post-mortems published were not read";
+  }
+  Digest digest = build_digest(period, now, *rcas, incidents, policy);
+  digest.incomplete = std::move(incomplete);
+  return digest;
 }
 
 }  // namespace pmx

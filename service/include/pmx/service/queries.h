@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "pmx/core/digest.h"
 #include "pmx/core/error.h"
+#include "pmx/core/postmortem_policy.h"
 #include "pmx/store/store.h"
 
 namespace pmx {
@@ -51,6 +53,18 @@ class Queries {
   /// of them, cover the source (matchers, or links to its incidents; not this incident's own)
   /// or were related when it opened. Empty for a first incident.
   Result<std::vector<Rca>> earlier_rcas(const Incident& incident);
+  /// The post-mortem digest of `period` as of `now` (pmx/core/digest.h): every RCA, and the
+  /// incidents that bear on the period. The store lists incidents only newest first by
+  /// opened_at, so they are read in growing pages down to those opened kDigestLookback before
+  /// `from` (an incident resolved in the period that opened earlier than that is not seen), at
+  /// most kDigestMaxIncidents of them; the incidents named by an RCA published in the period and
+  /// not read so are fetched one by one, at most kDigestMaxLinked. A cap reached is said in
+  /// Digest::incomplete.
+  Result<Digest> digest(const DigestPeriod& period, UnixNanos now, const PostmortemPolicy& policy);
+  static constexpr UnixNanos kDigestLookback = 90 * kNanosPerDay;
+  static constexpr std::size_t kDigestMaxIncidents = 20'000;
+  static constexpr std::size_t kDigestMaxLinked = 200;
+
   /// True when the store answers: /-/ready.
   bool ready() { return store_.healthy(); }
 
