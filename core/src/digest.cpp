@@ -214,23 +214,21 @@ void action_item_figures(Digest& digest, const std::vector<Rca>& rcas) {
     figures.owner = owner;
     digest.owners.push_back(figures);
   }
-  const auto key = [](const DigestItem& i) { return std::tie(i.item.due_at, i.rca, i.item.id); };
-  std::sort(digest.completed.begin(), digest.completed.end(), [](const auto& a, const auto& b) {
-    return std::tie(*a.item.completed_at, a.rca, a.item.id) <
-           std::tie(*b.item.completed_at, b.rca, b.item.id);
-  });
-  std::sort(digest.slipped.begin(), digest.slipped.end(),
-            [&key](const auto& a, const auto& b) { return key(a) < key(b); });
-  // By owner, the owner with the oldest overdue item first; each owner's oldest first.
-  std::map<std::string, UnixNanos> oldest;
-  for (const auto& i : digest.overdue) {
-    const auto it = oldest.find(i.item.owner);
-    if (it == oldest.end() || i.item.due_at < it->second) oldest[i.item.owner] = i.item.due_at;
-  }
-  std::sort(digest.overdue.begin(), digest.overdue.end(), [&](const auto& a, const auto& b) {
-    return std::tie(oldest[a.item.owner], a.item.owner, a.item.due_at, a.rca, a.item.id) <
-           std::tie(oldest[b.item.owner], b.item.owner, b.item.due_at, b.rca, b.item.id);
-  });
+  // Each list by owner (as the owners table), then the oldest first: completed by when, slipped
+  // and overdue by due date.
+  const auto by_owner = [](UnixNanos (*when)(const DigestItem&)) {
+    return [when](const DigestItem& a, const DigestItem& b) {
+      return std::make_tuple(std::cref(a.item.owner), when(a), std::cref(a.rca),
+                             std::cref(a.item.id)) < std::make_tuple(std::cref(b.item.owner),
+                                                                     when(b), std::cref(b.rca),
+                                                                     std::cref(b.item.id));
+    };
+  };
+  const auto due = [](const DigestItem& i) { return i.item.due_at; };
+  const auto completion = [](const DigestItem& i) { return i.item.completed_at.value_or(0); };
+  std::sort(digest.completed.begin(), digest.completed.end(), by_owner(completion));
+  std::sort(digest.slipped.begin(), digest.slipped.end(), by_owner(due));
+  std::sort(digest.overdue.begin(), digest.overdue.end(), by_owner(due));
 }
 
 }  // namespace

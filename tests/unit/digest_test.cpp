@@ -52,17 +52,18 @@ TEST(Digest, OnTimeCompletionByPriority) {
   EXPECT_DOUBLE_EQ(*k.p0_p1_on_time.ratio(), 0.4);
 }
 
-// Slipped: the items above not done by their due date, by due date:
-//   A2 (ends 10-16 00:00, done 10-20 10:00: 4d 10h late), D1 (ends 10-21 00:00, open at 11-01:
-//   11 days), A3 (ends 10-29 00:00, open: 3 days).
+// Slipped: the items above not done by their due date, by owner, then due date:
+//   alice: A3 (ends 10-29 00:00, open at 11-01: 3 days)
+//   bob:   A2 (ends 10-16 00:00, done 10-20 10:00: 4d 10h late), D1 (ends 10-21 00:00, open:
+//          11 days)
 // Completed in the period (done, completed_at in October): A1 (10-09 15:00, on time), A2
 // (10-20 10:00, 4d 10h late). O1 was done in September; D2 has no completion time.
 TEST(Digest, SlippedAndCompletedItems) {
   const Digest d = october();
-  EXPECT_EQ(ids(d.slipped), (std::vector<std::string>{"A2", "D1", "A3"}));
-  EXPECT_EQ(d.slipped[0].late_by, 4 * kNanosPerDay + 10 * kHour);
-  EXPECT_EQ(d.slipped[1].late_by, 11 * kNanosPerDay);
-  EXPECT_EQ(d.slipped[2].late_by, 3 * kNanosPerDay);
+  EXPECT_EQ(ids(d.slipped), (std::vector<std::string>{"A3", "A2", "D1"}));
+  EXPECT_EQ(d.slipped[0].late_by, 3 * kNanosPerDay);
+  EXPECT_EQ(d.slipped[1].late_by, 4 * kNanosPerDay + 10 * kHour);
+  EXPECT_EQ(d.slipped[2].late_by, 11 * kNanosPerDay);
   EXPECT_EQ(ids(d.completed), (std::vector<std::string>{"A1", "A2"}));
   EXPECT_EQ(d.completed[0].late_by, 0);
   EXPECT_EQ(d.completed[1].late_by, 4 * kNanosPerDay + 10 * kHour);
@@ -71,17 +72,16 @@ TEST(Digest, SlippedAndCompletedItems) {
 
 // Still overdue at 11-01 00:00: open items whose due date ended by then, whatever month:
 //   alice: D3 (ends 09-01: 61 days = 30 of Sep + 31 of Oct), A3 (ends 10-29: 3 days)
-//   carol: A4 (ends 10-01: 31 days)
 //   bob:   D1 (ends 10-21: 11 days)
-// Owners ordered by their oldest item (alice 09-01, carol 10-01, bob 10-21), each oldest first.
-// B1 (ends 11-06) is not due yet.
+//   carol: A4 (ends 10-01: 31 days)
+// By owner (by name), each oldest first. B1 (ends 11-06) is not due yet.
 TEST(Digest, StillOverdueByOwnerOldestFirst) {
   const Digest d = october();
-  EXPECT_EQ(ids(d.overdue), (std::vector<std::string>{"D3", "A3", "A4", "D1"}));
+  EXPECT_EQ(ids(d.overdue), (std::vector<std::string>{"D3", "A3", "D1", "A4"}));
   EXPECT_EQ(d.overdue[0].late_by, 61 * kNanosPerDay);
   EXPECT_EQ(d.overdue[1].late_by, 3 * kNanosPerDay);
-  EXPECT_EQ(d.overdue[2].late_by, 31 * kNanosPerDay);
-  EXPECT_EQ(d.overdue[3].late_by, 11 * kNanosPerDay);
+  EXPECT_EQ(d.overdue[2].late_by, 11 * kNanosPerDay);
+  EXPECT_EQ(d.overdue[3].late_by, 31 * kNanosPerDay);
   // By owner (by name): alice completed A1, slipped A3, owes D3 and A3; bob completed A2,
   // slipped A2 and D1, owes D1; carol owes A4. dave's only item is won't-do: not listed.
   ASSERT_EQ(d.owners.size(), 3u);

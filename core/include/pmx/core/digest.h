@@ -19,7 +19,8 @@
 /// - **Slipped**: those same items not done by their due date (done late, or still open).
 /// - **Completed**: items done with completed_at in [from, to).
 /// - **Still overdue**: open or in-progress items of every RCA whose due date ended by as_of,
-///   whatever period they were due in; by owner, oldest due date first.
+///   whatever period they were due in.
+/// The three lists are by owner (as the owners table: by name), each owner's oldest first.
 /// - **Within 4 weeks** (the guides' 90 % target): incidents resolved in [from, to) that need a
 ///   post-mortem (needs_postmortem). Each is *met* when a published or waived RCA naming it is
 ///   dated (published_at; for a waiver without one, created_at) no later than 28 days after it
@@ -170,9 +171,9 @@ struct Digest {
   DigestKpis kpis;
   std::vector<DigestPostmortem> postmortems;  ///< by published_at, then id
   std::vector<DigestRepeat> repeats;          ///< by opened_at, then id
-  std::vector<DigestItem> completed;          ///< by completed_at
-  std::vector<DigestItem> slipped;            ///< by due date, then RCA and item id
-  std::vector<DigestItem> overdue;            ///< grouped by owner (oldest first), oldest first
+  std::vector<DigestItem> completed;          ///< by owner, then completed_at
+  std::vector<DigestItem> slipped;            ///< by owner, then due date
+  std::vector<DigestItem> overdue;            ///< by owner, then due date
   std::vector<DigestOwner> owners;            ///< by owner
   std::vector<DigestAwaiting> awaiting;       ///< by resolved_at
   /// The caller could not read every incident the period needs (a cap was reached, or one
