@@ -1,7 +1,6 @@
 #include "pmx/core/postmortem_markdown.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <sstream>
 
@@ -11,77 +10,17 @@
 #include "pmx/core/follow_up_reviews.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/core/repeat.h"
+#include "report_text.h"
 
 namespace pmx {
 namespace {
 
 using nlohmann::json;
 
-/// Every time in the draft to the second (a reader compares rows, not nanoseconds).
-std::string stamp(UnixNanos t) { return format_rfc3339_seconds(t); }
-
-/// `1m 12s`, `2d 3h`, `450ms`; whole units, largest first, zero parts left out.
-std::string human_duration(UnixNanos d) {
-  if (d < 0) return "-" + human_duration(-d);
-  if (d < kNanosPerSecond) return d == 0 ? "0s" : std::to_string(d / 1'000'000) + "ms";
-  const std::int64_t s = d / kNanosPerSecond;
-  const std::pair<std::int64_t, const char*> parts[] = {
-      {s / kSecondsPerDay, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
-  std::string out;
-  for (const auto& [value, unit] : parts) {
-    if (value == 0) continue;
-    if (!out.empty()) out += ' ';
-    out += std::to_string(value) + unit;
-  }
-  return out;
-}
-
-/// 42500.5, 82, 18250: at most two decimals, no trailing zeros.
-std::string number_text(double value) {
-  char buf[512];  // %.2f of the largest double needs 312
-  std::snprintf(buf, sizeof buf, "%.2f", value);
-  std::string text = buf;
-  while (text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
-  return text;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
-// --- reading the RCA document (validated by load_rca, but read defensively) ---
-
 /// The document of the RCA, or null when none is linked.
 const json& document_of(const Rca* rca) {
   static const json kNone;
   return rca ? rca->document : kNone;
-}
-
-const json* member(const json& doc, const char* key) {
-  if (!doc.is_object()) return nullptr;
-  const auto it = doc.find(key);
-  return it == doc.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::string text_of(const json& doc, const char* key) {
-  const json* value = member(doc, key);
-  if (!value || !value->is_string()) return "";
-  const std::string text = value->get<std::string>();
-  return text.find_first_not_of(" \t\r\n") == std::string::npos ? "" : text;
-}
-
-std::vector<std::string> list_of(const json& doc, const char* key) {
-  std::vector<std::string> items;
-  const json* value = member(doc, key);
-  if (!value || !value->is_array()) return items;
-  for (const auto& item : *value) {
-    if (item.is_string() && !item.get<std::string>().empty())
-      items.push_back(item.get<std::string>());
-  }
-  return items;
 }
 
 // --- sections ---

@@ -150,6 +150,7 @@ void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDep
   install_read_routes(routes, config, deps);
   install_rca_routes(routes, config, deps);
   install_postmortem_route(routes, deps);
+  install_digest_routes(routes, config, deps);
   install_web_edit_routes(routes, config, deps);
   install_web_routes(routes, config, deps);
 }

@@ -53,4 +53,8 @@ void install_web_edit_routes(Routes& routes, const HttpConfig& config, HttpDepen
 /// GET /api/v1/incidents/{id}/postmortem.md: a Markdown draft in the standard template.
 void install_postmortem_route(Routes& routes, HttpDependencies deps);
 
+/// GET /api/v1/digest.md and /api/v1/digest?from=&to=: the post-mortem digest of a period
+/// (pmx/core/digest.h), by default the last calendar month.
+void install_digest_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps);
+
 }  // namespace pmx

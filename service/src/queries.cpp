@@ -1,6 +1,7 @@
 #include "pmx/service/queries.h"
 
 #include <algorithm>
+#include <set>
 
 #include "not_found.h"
 #include "pmx/core/matcher.h"
@@ -10,6 +11,8 @@
 
 namespace pmx {
 namespace {
+
+constexpr std::size_t kDigestFirstPage = 500;
 
 /// Does the RCA cover the source: linked to one of its incidents, or matchers matching its labels.
 bool covers_source(const Rca& rca, const SourceState& source) {
@@ -130,6 +133,70 @@ Result<std::string> Queries::postmortem_draft(const std::string& incident_id, Un
   if (!earlier) return earlier.error();
   return render_postmortem_markdown(incident, detail->timeline, *linked, *earlier, now,
                                     item_rules_);
+}
+
+Result<Digest> Queries::digest(const DigestPeriod& period, UnixNanos now,
+                               const PostmortemPolicy& policy) {
+  auto rcas = store_.list_rcas();
+  if (!rcas) return std::move(rcas).error();
+  // Pages grow (500, 1000, 2000, ...): each read starts again from the newest, so the whole
+  // costs at most twice the last page. A store filter by time would make this one read.
+  const UnixNanos oldest_needed = period.from - kDigestLookback;
+  std::vector<Incident> incidents;
+  std::string incomplete;
+  for (std::size_t limit = kDigestFirstPage;; limit = std::min(limit * 2, kDigestMaxIncidents)) {
+    IncidentFilter filter;
+    filter.limit = limit;
+    auto page = store_.list_incidents(filter);
+    if (!page) return std::move(page).error();
+    incidents = std::move(*page);
+    if (incidents.size() < limit || incidents.back().opened_at < oldest_needed) break;
+    if (limit == kDigestMaxIncidents) {
+      incomplete = "only the newest " + std::to_string(limit) +
+                   " incidents were read: those opened before " +
+                   format_rfc3339_seconds(incidents.back().opened_at) + " are not counted";
+      break;
+    }
+  }
+  std::set<std::string> read;
+  for (const auto& incident : incidents) read.insert(incident.id);
+  std::vector<std::string> linked;  // read together: one round trip
+  std::size_t skipped = 0;
+  for (const auto& rca : *rcas) {
+    if (rca.status != RcaStatus::kPublished || !rca.published_at ||
+        *rca.published_at < period.from || *rca.published_at >= period.to) {
+      continue;
+    }
+    for (const auto& id : rca.incidents) {
+      if (!read.insert(id).second) continue;
+      if (linked.size() == kDigestMaxLinked) {
+        ++skipped;
+        continue;
+      }
+      linked.push_back(id);
+    }
+  }
+  auto older = store_.get_incidents(linked);
+  if (!older) return std::move(older).error();
+  incidents.insert(incidents.end(), std::make_move_iterator(older->begin()),
+                   std::make_move_iterator(older->end()));
+  if (skipped > 0) {
+    incomplete += std::string(incomplete.empty() ? "" : "; ") + std::to_string(skipped) +
+                  " older incidents of the post-mortems published were not read";
+  }
+  Digest digest = build_digest(period, now, *rcas, incidents, policy);
+  digest.incomplete = std::move(incomplete);
+  // The quality checks of each post-mortem published, by the configured rules.
+  for (auto& postmortem : digest.postmortems) {
+    const auto rca = std::find_if(rcas->begin(), rcas->end(),
+                                  [&](const Rca& r) { return r.id == postmortem.id; });
+    if (rca == rcas->end()) continue;
+    for (const auto& warning : action_item_warnings(*rca)) {
+      postmortem.warnings.push_back(
+          (warning.item.empty() ? std::string() : "Item " + warning.item + ": ") + warning.message);
+    }
+  }
+  return digest;
 }
 
 }  // namespace pmx

@@ -4,11 +4,11 @@
 // PMX_UPDATE_GOLDEN=1 to rewrite it after a deliberate change (and review the diff).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "golden.h"
 #include "pmx/core/ingest_rules.h"
 #include "pmx/core/postmortem_markdown.h"
 #include "pmx/core/rca_loader.h"
@@ -111,14 +111,7 @@ std::string render_hostile() {
 }
 
 TEST(PostmortemHostile, MatchesTheGoldenFile) {
-  const std::string path = std::string(PMX_GOLDEN_DIR) + "/postmortem-hostile.md";
-  const std::string md = render_hostile();
-  if (std::getenv("PMX_UPDATE_GOLDEN")) std::ofstream(path, std::ios::binary) << md;
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << path << " missing: run with PMX_UPDATE_GOLDEN=1";
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(md, golden.str());
+  expect_golden("postmortem-hostile.md", render_hostile());
 }
 
 TEST(PostmortemHostile, NoValueBecomesHtmlALinkOrAHeading) {
@@ -152,14 +145,7 @@ TEST(PostmortemHostile, NoValueBecomesHtmlALinkOrAHeading) {
   std::istringstream rows(md);
   for (std::string row; std::getline(rows, row);) {
     if (row.rfind("| ", 0) != 0) continue;
-    std::size_t bars = 0;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (row[i] == '\\') {
-        ++i;  // an escaped character, `\|` included
-      } else if (row[i] == '|') {
-        ++bars;
-      }
-    }
+    const std::size_t bars = table_bars(row);
     EXPECT_TRUE(bars == 3 || bars == 5 || bars == 10) << row;
   }
 }

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "pmx/core/action_item_checks.h"
+#include "pmx/core/digest.h"
 #include "pmx/core/error.h"
+#include "pmx/core/postmortem_policy.h"
 #include "pmx/store/store.h"
 
 namespace pmx {
@@ -58,6 +60,18 @@ class Queries {
   std::vector<ActionItemWarning> action_item_warnings(const Rca& rca) const {
     return check_action_items(rca, item_rules_);
   }
+  /// The post-mortem digest of `period` as of `now` (pmx/core/digest.h): every RCA, and the
+  /// incidents that bear on the period. The store lists incidents only newest first by
+  /// opened_at, so they are read in growing pages down to those opened kDigestLookback before
+  /// `from` (an incident resolved in the period that opened earlier than that is not seen), at
+  /// most kDigestMaxIncidents of them; the incidents named by an RCA published in the period and
+  /// not read so are fetched together, at most kDigestMaxLinked. A cap reached is said in
+  /// Digest::incomplete.
+  Result<Digest> digest(const DigestPeriod& period, UnixNanos now, const PostmortemPolicy& policy);
+  static constexpr UnixNanos kDigestLookback = 90 * kNanosPerDay;
+  static constexpr std::size_t kDigestMaxIncidents = 20'000;
+  static constexpr std::size_t kDigestMaxLinked = 200;
+
   /// True when the store answers: /-/ready.
   bool ready() { return store_.healthy(); }
 
