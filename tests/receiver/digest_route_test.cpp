@@ -109,6 +109,13 @@ TEST_F(DigestRouteTest, DefaultsToLastCalendarMonth) {
   ASSERT_EQ(d["postmortems"].size(), 1u);
   EXPECT_EQ(d["postmortems"][0]["id"], "rca-1");
   EXPECT_EQ(d["postmortems"][0]["root_cause"], "The pool was too small.");
+  // The quality checks of its open items: AI-2 is a P1 without a ticket link; AI-3 is due
+  // 12-01, 54 days after the RCA was published (10-08), more than 4 weeks.
+  EXPECT_EQ(d["postmortems"][0]["warnings"],
+            json::array({"Item AI-2: no ticket link for a P1 item",
+                         "Item AI-3: due 2026-12-01, 54 days after the RCA (2026-10-08): more than "
+                         "28; split it into steps that can be done sooner"}))
+      << d["postmortems"][0].dump();
   // Opened in October: 2, of which the second is a repeat.
   EXPECT_EQ(d["kpis"]["repeat_rate"]["part"], 1);
   EXPECT_EQ(d["kpis"]["repeat_rate"]["whole"], 2);
