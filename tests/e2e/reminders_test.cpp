@@ -30,14 +30,8 @@ using pmx::testing::Alertmanager;
 using pmx::testing::poll_until;
 using pmx::testing::Prometheus;
 using pmx::testing::RcaApi;
+using pmx::testing::read_file;
 using pmx::testing::WebhookSink;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// The shipped rules with every `for:` at 0s, written to a file of their own.
 std::string rules_firing_at_once() {

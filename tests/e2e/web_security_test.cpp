@@ -20,15 +20,9 @@ using pmx::testing::http_request;
 using pmx::testing::https_request;
 using pmx::testing::kFixtureToken;
 using pmx::testing::make_temp_dir;
+using pmx::testing::read_file;
 using pmx::testing::read_fixture;
 using pmx::testing::run_command;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::string write_file(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;

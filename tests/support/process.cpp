@@ -140,6 +140,14 @@ std::string make_temp_dir(const std::string& prefix) {
   return pattern;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 std::string daemon_path() {
 #ifdef PMX_DAEMON_PATH
   return PMX_DAEMON_PATH;

@@ -53,6 +53,10 @@ bool port_open(int port);
 /// A fresh temporary directory (removed by the OS, not by the test, so logs survive failures).
 std::string make_temp_dir(const std::string& prefix);
 
+/// The whole content of the file at `path`; throws std::runtime_error naming it when it cannot be
+/// opened.
+std::string read_file(const std::string& path);
+
 /// The path of the daemon binary under test (set by CMake as PMX_DAEMON_PATH).
 std::string daemon_path();
 

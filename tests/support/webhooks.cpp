@@ -5,20 +5,16 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
+#include "process.h"
 
 namespace pmx::testing {
 
 std::string read_fixture(const std::string& file) {
-  const std::string path = std::string(PMX_FIXTURES_DIR) + "/alertmanager-0.25/" + file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return read_file(std::string(PMX_FIXTURES_DIR) + "/alertmanager-0.25/" + file);
 }
 
 const std::vector<std::string>& replay_fixture_names() {
