@@ -10,7 +10,7 @@ std::vector<OverdueItem> overdue_action_items(const std::vector<Rca>& rcas, Unix
   std::vector<OverdueItem> overdue;
   for (const auto& rca : rcas) {
     for (const auto& item : rca.action_items) {
-      if (!item.closed() && item.due_at < now) overdue.push_back({&rca, &item});
+      if (item.overdue(now)) overdue.push_back({&rca, &item});
     }
   }
   std::sort(overdue.begin(), overdue.end(), [](const OverdueItem& a, const OverdueItem& b) {

@@ -147,6 +147,7 @@ void install_http_api(httplib::Server& server, const HttpConfig& config, HttpDep
   Routes routes(server, config.route_prefix);
   install_health(routes, config, deps);
   install_webhook_route(routes, deps);
+  install_list_routes(routes, config, deps);
   install_read_routes(routes, config, deps);
   install_rca_routes(routes, config, deps);
   install_postmortem_route(routes, deps);

@@ -53,7 +53,7 @@ void send_error(httplib::Response& res, const Error& error) {
 }
 
 bool known_params(const httplib::Request& req, httplib::Response& res,
-                  std::initializer_list<const char*> known) {
+                  const std::vector<const char*>& known) {
   for (const auto& [name, value] : req.params) {
     bool is_known = false;
     std::string list;

@@ -3,9 +3,9 @@
 // mapping of service errors to HTTP, and the credential check with its 401 challenge.
 #include <httplib.h>
 
-#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 #include "pmx/core/error.h"
 #include "pmx/core/ui_links.h"
@@ -26,7 +26,7 @@ void send_error(httplib::Response& res, const Error& error);
 /// True when every query parameter is one of `known`; otherwise answers 400 naming the first
 /// that is not (`?service=search` must not silently list everything).
 bool known_params(const httplib::Request& req, httplib::Response& res,
-                  std::initializer_list<const char*> known);
+                  const std::vector<const char*>& known);
 
 /// True when the request carries the credentials; otherwise answers 401 with the challenge.
 /// A write (any method but GET, HEAD, OPTIONS) a browser sends from another site: its

@@ -9,34 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-void list_rcas(Queries& queries, const UiLinks& links, const httplib::Request& req,
-               httplib::Response& res) {
-  if (!known_params(req, res, {"status", "has_open_items", "source"})) return;
-  RcaFilter filter;
-  if (req.has_param("status")) {
-    filter.status = rca_status_from(req.get_param_value("status"));
-    if (!filter.status)
-      return send_error(res, 400, "status must be draft, in_review or published", "status");
-  }
-  if (req.has_param("has_open_items")) {
-    const std::string value = req.get_param_value("has_open_items");
-    if (value != "true" && value != "false") {
-      return send_error(res, 400, "has_open_items must be true or false", "has_open_items");
-    }
-    filter.has_open_items = value == "true";
-  }
-  if (req.has_param("source")) {
-    auto source_id = queries.source_id_of(req.get_param_value("source"));
-    if (!source_id) return send_error(res, source_id.error());
-    filter.source_id = std::move(*source_id);
-  }
-  const auto rcas = queries.rcas(filter);
-  if (!rcas) return send_error(res, rcas.error());
-  json list = json::array();
-  for (const auto& rca : *rcas) list.push_back(api_json(rca, links));
-  send_json(res, 200, {{"rcas", std::move(list)}});
-}
-
 /// An answer about `rca` with its version as the ETag, for the If-Match of the next write.
 void send_rca(httplib::Response& res, int status, const Rca& rca, const json& answer) {
   res.set_header("ETag", "\"" + std::to_string(rca.version) + "\"");
@@ -87,9 +59,6 @@ void install_rca_routes(Routes& routes, const HttpConfig& config, HttpDependenci
   using Request = httplib::Request;
   using Response = httplib::Response;
   const UiLinks links = ui_links(config);
-  routes.Get("/api/v1/rcas", [deps, links](const Request& req, Response& res) {
-    list_rcas(deps.queries, links, req, res);
-  });
   routes.Get(R"(/api/v1/rcas/([^/]+))", [deps, links](const Request& req, Response& res) {
     if (!known_params(req, res, {})) return;
     const auto rca = deps.queries.rca(req.matches[1]);

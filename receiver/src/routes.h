@@ -39,9 +39,12 @@ std::string link_prefix(const HttpConfig& config);
 
 /// POST /api/v1/webhook: Alertmanager's notifications.
 void install_webhook_route(Routes& routes, HttpDependencies deps);
-/// GET /api/v1/incidents[/{id}], GET /api/v1/sources[/{key}].
+/// GET /api/v1/incidents/{id}, GET /api/v1/sources/{key}.
 void install_read_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps);
-/// GET|PUT|DELETE /api/v1/rcas[/{id}], PATCH .../action-items/{item}, PUT .../incidents/{id}.
+/// The lists (list_routes.cpp): GET /api/v1/incidents, /api/v1/sources, /api/v1/rcas and
+/// /api/v1/action-items, in pages, as JSON or CSV.
+void install_list_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps);
+/// GET|PUT|DELETE /api/v1/rcas/{id}, PATCH .../action-items/{item}, PUT .../incidents/{id}.
 void install_rca_routes(Routes& routes, const HttpConfig& config, HttpDependencies deps);
 
 /// The web UI: GET /, /incidents/{id}, /sources/{id}, /rcas[/{id}], /action-items and

@@ -28,9 +28,7 @@ inline nlohmann::json time_or_null(const std::optional<UnixNanos>& t) {
 }
 
 /// An open item past the end of its due date.
-inline bool overdue(const ActionItem& item, UnixNanos now) {
-  return !item.closed() && item.due_at != 0 && item.due_at < now;
-}
+inline bool overdue(const ActionItem& item, UnixNanos now) { return item.overdue(now); }
 
 /// A tracker link only when it is http(s): the schema takes any URI, and a `javascript:` one
 /// would run in the page when clicked, escaped or not. Others are shown as text.

@@ -1,7 +1,9 @@
 #include "pmx/service/queries.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "not_found.h"
 #include "pmx/core/matcher.h"
@@ -13,6 +15,8 @@ namespace pmx {
 namespace {
 
 constexpr std::size_t kDigestFirstPage = 500;
+// Index members read at a time for the awaiting list (more when a filter thins them).
+constexpr std::size_t kAwaitingPage = 500;
 
 /// Does the RCA cover the source: linked to one of its incidents, or matchers matching its labels.
 bool covers_source(const Rca& rca, const SourceState& source) {
@@ -34,8 +38,64 @@ Result<IncidentDetail> Queries::incident(const std::string& id) {
   return std::move(**detail);
 }
 
-Result<std::vector<SourceState>> Queries::sources(std::size_t limit) {
-  return store_.list_sources(limit);
+Result<std::vector<SourceState>> Queries::sources(const SourceFilter& filter) {
+  return store_.list_sources(filter);
+}
+
+Result<std::vector<AwaitingIncident>> Queries::awaiting_postmortem(const AwaitingFilter& filter,
+                                                                   UnixNanos now) {
+  std::vector<AwaitingIncident> result;
+  std::optional<IndexMember> position = filter.after;
+  const auto after_position = [&](const IndexMember& member) {
+    return !position ||
+           std::tie(member.at, member.member) > std::tie(position->at, position->member);
+  };
+  // Keyset pages of the index from the position (inclusive of its time: ties by id). A page
+  // that holds nothing after the position (many incidents due at the same time, as those
+  // resolved over a weekend are) is read again twice as large.
+  std::size_t page = std::min<std::size_t>(filter.limit, kAwaitingPage) + 1;
+  while (result.size() < filter.limit) {
+    const KpiRange range{"awaiting", kpi_index::kAwaiting, position ? position->at : kMinusInfinity,
+                         filter.overdue_only ? now : kPlusInfinity};
+    auto members = store_.index_members(range, page);
+    if (!members) return std::move(members).error();
+    std::vector<IndexMember> fresh;
+    for (auto& member : *members) {
+      if (after_position(member)) fresh.push_back(std::move(member));
+    }
+    if (fresh.empty()) {
+      if (members->size() < page) break;
+      page *= 2;
+      continue;
+    }
+    std::vector<std::string> ids;
+    for (const auto& member : fresh) ids.push_back(member.member);
+    auto incidents = store_.get_incidents(ids);
+    if (!incidents) return std::move(incidents).error();
+    std::map<std::string, Incident*> by_id;
+    for (auto& incident : *incidents) by_id[incident.id] = &incident;
+    for (const auto& member : fresh) {
+      const auto found = by_id.find(member.member);
+      if (found == by_id.end() || result.size() == filter.limit) continue;  // deleted since
+      Incident& incident = *found->second;
+      if (filter.source_id && incident.source_id != *filter.source_id) continue;
+      if (filter.opened_from && incident.opened_at < *filter.opened_from) continue;
+      if (filter.opened_to && incident.opened_at >= *filter.opened_to) continue;
+      result.push_back({std::move(incident), member.at});
+    }
+    if (members->size() < page) break;
+    position = fresh.back();
+  }
+  return result;
+}
+
+Result<ActionItemList> Queries::action_items(const ActionItemFilter& filter, UnixNanos now) {
+  auto rcas = store_.list_rcas();
+  if (!rcas) return std::move(rcas).error();
+  ActionItemList list;
+  list.rcas = std::move(*rcas);
+  list.items = list_action_items(list.rcas, filter, now);
+  return list;
 }
 
 Result<std::optional<SourceState>> Queries::find_source(const std::string& key_or_id) {
@@ -82,6 +142,14 @@ Result<std::vector<Rca>> Queries::rcas(const RcaFilter& filter) {
     if (filter.status && rca.status != *filter.status) continue;
     if (filter.has_open_items && (rca.open_action_items() > 0) != *filter.has_open_items) continue;
     if (source && !covers_source(rca, *source)) continue;
+    if (filter.after && rca.id <= *filter.after) continue;
+    if (filter.created_from || filter.created_to) {
+      const auto written = rca.created_at ? rca.created_at : rca.published_at;
+      if (!written) continue;
+      if (filter.created_from && *written < *filter.created_from) continue;
+      if (filter.created_to && *written >= *filter.created_to) continue;
+    }
+    if (listed.size() == filter.limit) break;
     listed.push_back(std::move(rca));
   }
   return listed;

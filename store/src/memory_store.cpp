@@ -93,9 +93,19 @@ SourceState MemoryStore::linked(SourceState source) const {
 
 Result<std::vector<Incident>> MemoryStore::list_incidents(const IncidentFilter& filter) {
   std::lock_guard lock(mutex_);
+  // Walk down from below the tighter of `opened_to` and the position, to `opened_from`.
+  std::optional<std::pair<UnixNanos, std::string>> below;
+  if (filter.opened_to) below.emplace(*filter.opened_to, "");
+  if (filter.after) {
+    std::pair<UnixNanos, std::string> position{filter.after->opened_at, filter.after->id};
+    if (!below || position < *below) below = std::move(position);
+  }
+  const auto start =
+      below ? incidents_by_opening_.lower_bound(*below) : incidents_by_opening_.end();
   std::vector<Incident> result;
-  for (auto it = incidents_by_opening_.rbegin();
+  for (auto it = std::make_reverse_iterator(start);
        it != incidents_by_opening_.rend() && result.size() < filter.limit; ++it) {
+    if (filter.opened_from && it->first.first < *filter.opened_from) break;
     const Incident& incident = incidents_.at(it->second).incident;
     if (filter.source_id && incident.source_id != *filter.source_id) continue;
     if (filter.state && incident.state != *filter.state) continue;
@@ -123,15 +133,28 @@ Result<std::vector<Incident>> MemoryStore::get_incidents(const std::vector<std::
   return result;
 }
 
-Result<std::vector<SourceState>> MemoryStore::list_sources(std::size_t limit) {
+Result<std::vector<SourceState>> MemoryStore::list_sources(const SourceFilter& filter) {
   std::lock_guard lock(mutex_);
+  const auto listed_before = [](UnixNanos seen_a, const std::string& key_a, UnixNanos seen_b,
+                                const std::string& key_b) {
+    return seen_a != seen_b ? seen_a > seen_b : key_a < key_b;
+  };
   std::vector<SourceState> result;
-  result.reserve(sources_.size());
-  for (const auto& entry : sources_) result.push_back(linked(entry.second));
-  std::sort(result.begin(), result.end(), [](const SourceState& a, const SourceState& b) {
-    return a.last_seen != b.last_seen ? a.last_seen > b.last_seen : a.key.canonical < b.key.canonical;
+  for (const auto& entry : sources_) {
+    const SourceState& source = entry.second;
+    if (filter.seen_from && source.last_seen < *filter.seen_from) continue;
+    if (filter.seen_to && source.last_seen >= *filter.seen_to) continue;
+    if (filter.after && !listed_before(filter.after->last_seen, filter.after->canonical,
+                                       source.last_seen, source.key.canonical)) {
+      continue;
+    }
+    result.push_back(source);
+  }
+  std::sort(result.begin(), result.end(), [&](const SourceState& a, const SourceState& b) {
+    return listed_before(a.last_seen, a.key.canonical, b.last_seen, b.key.canonical);
   });
-  if (result.size() > limit) result.resize(limit);
+  if (result.size() > filter.limit) result.resize(filter.limit);
+  for (auto& source : result) source = linked(source);
   return result;
 }
 

@@ -37,8 +37,8 @@ Result<std::vector<Incident>> PendingStore::get_incidents(const std::vector<std:
   return when_open([&](Store& store) { return store.get_incidents(ids); });
 }
 
-Result<std::vector<SourceState>> PendingStore::list_sources(std::size_t limit) {
-  return when_open([&](Store& store) { return store.list_sources(limit); });
+Result<std::vector<SourceState>> PendingStore::list_sources(const SourceFilter& filter) {
+  return when_open([&](Store& store) { return store.list_sources(filter); });
 }
 
 Result<std::optional<SourceState>> PendingStore::get_source(const std::string& source_id) {

@@ -63,6 +63,31 @@ Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCom
   return std::move(*strings);
 }
 
+// A member of a zset with its score, as Redis orders them (score, then member).
+struct Scored {
+  std::string member;
+  double score = 0;
+};
+
+// Runs a Z*RANGEBYSCORE ... WITHSCORES.
+Result<std::vector<Scored>> run_scored(RedisConnectionPool& pool, RedisCommand command) {
+  const std::string key = command.at(1);
+  auto flat = run_strings(pool, std::move(command));
+  if (!flat) return flat.error();
+  if (flat->size() % 2 != 0) return replies::corrupt(key);
+  std::vector<Scored> scored;
+  for (std::size_t i = 0; i < flat->size(); i += 2) {
+    char* end = nullptr;
+    const double score = std::strtod((*flat)[i + 1].c_str(), &end);
+    if (end == nullptr || *end != '\0') return replies::corrupt(key, "a score is not a number");
+    scored.push_back({std::move((*flat)[i]), score});
+  }
+  return scored;
+}
+
+// A time as Redis keeps it in a score (a double: see schema/redis.md), for comparing positions.
+double as_score(UnixNanos t) { return static_cast<double>(t); }
+
 // The RCA ids of an SMEMBERS reply of incident `ref`'s links, sorted, into `incident`. The
 // links live beside the document (an RCA write must not rewrite the incident, which belongs to
 // its source's compare-and-set); a set of RCA ids, few per incident.
@@ -198,24 +223,42 @@ Result<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& f
   if (filter.source_id && !keys::valid_source_id(*filter.source_id)) return result;
   const auto wanted = [&](const Incident& incident) {
     return (!filter.source_id || incident.source_id == *filter.source_id) &&
-           (!filter.state || incident.state == *filter.state);
+           (!filter.state || incident.state == *filter.state) &&
+           (!filter.opened_from || incident.opened_at >= *filter.opened_from) &&
+           (!filter.opened_to || incident.opened_at < *filter.opened_to);
+  };
+  // Listed after the position in Redis' order: the score (opened_at to 256 ns), then the member.
+  const auto after_position = [&](const Scored& entry) {
+    if (!filter.after) return true;
+    const double position = as_score(filter.after->opened_at);
+    return entry.score < position || (entry.score == position && entry.member < filter.after->id);
   };
 
   // Walk the narrowest index newest first: the source's incidents, else the open ones, else
-  // all. When the index holds exactly what is asked for, the first page is the answer; else
-  // (a state within a source, or resolved among all) pages are larger to skip what is not.
+  // all, between the scores of the time bounds and the position (inclusive: the documents'
+  // exact times decide). When the index holds exactly what is asked for, the first page is the
+  // answer; else (a state within a source, or resolved among all) pages are larger to skip
+  // what is not.
   const std::string index = filter.source_id ? keys::source_incidents(*filter.source_id)
                             : filter.state == IncidentState::kOpen ? keys::kOpenIncidents
                                                                    : keys::kIncidents;
+  std::optional<UnixNanos> top = filter.opened_to;
+  if (filter.after && (!top || filter.after->opened_at < *top)) top = filter.after->opened_at;
+  const std::string max = top ? std::to_string(*top) : "+inf";
+  const std::string min = filter.opened_from ? std::to_string(*filter.opened_from) : "-inf";
   const bool exact = !filter.state || (!filter.source_id && filter.state == IncidentState::kOpen);
   const std::size_t page =
-      exact ? filter.limit
+      exact ? std::min<std::size_t>(filter.limit, kMaxListed) + (filter.after ? 1 : 0)
             : std::max<std::size_t>(std::min<std::size_t>(filter.limit, 10000) * 2, 100);
-  for (std::size_t start = 0;; start += page) {
-    auto ids =
-        run_strings(*pool_, {"ZREVRANGE", index, std::to_string(start), range_stop(start, page)});
-    if (!ids) return ids.error();
-    auto incidents = fetch_incidents(*pool_, *ids);
+  for (std::size_t offset = 0;; offset += page) {
+    auto entries = run_scored(*pool_, {"ZREVRANGEBYSCORE", index, max, min, "WITHSCORES", "LIMIT",
+                                       std::to_string(offset), std::to_string(page)});
+    if (!entries) return entries.error();
+    std::vector<std::string> ids;
+    for (auto& entry : *entries) {
+      if (after_position(entry)) ids.push_back(std::move(entry.member));
+    }
+    auto incidents = fetch_incidents(*pool_, ids);
     if (!incidents) return incidents.error();
     for (auto& incident : *incidents) {
       // Checked even on an exact index: an incident may have resolved between the two reads.
@@ -223,7 +266,7 @@ Result<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& f
       result.push_back(std::move(incident));
       if (result.size() == filter.limit) return result;
     }
-    if (ids->size() < page) return result;
+    if (entries->size() < page) return result;
   }
 }
 
@@ -259,19 +302,48 @@ Result<std::vector<Incident>> RedisStore::get_incidents(const std::vector<std::s
   return fetch_incidents(*pool_, ids);
 }
 
-Result<std::vector<SourceState>> RedisStore::list_sources(std::size_t limit) {
-  if (limit == 0) return std::vector<SourceState>();
-  auto canonicals =
-      run_strings(*pool_, {"ZRANGE", keys::kSourcesBySeen, "0", range_stop(0, limit)});
-  if (!canonicals) return canonicals.error();
-  auto sources = fetch_sources(*pool_, *canonicals);
-  if (!sources) return sources.error();
+Result<std::vector<SourceState>> RedisStore::list_sources(const SourceFilter& filter) {
+  std::vector<SourceState> result;
+  if (filter.limit == 0) return result;
+  const auto wanted = [&](const SourceState& source) {
+    return (!filter.seen_from || source.last_seen >= *filter.seen_from) &&
+           (!filter.seen_to || source.last_seen < *filter.seen_to);
+  };
+  // Scores are -last_seen: ascending is the API's order. Listed after the position in Redis'
+  // order: the score, then the member.
+  const auto after_position = [&](const Scored& entry) {
+    if (!filter.after) return true;
+    const double position = -as_score(filter.after->last_seen);
+    return entry.score > position ||
+           (entry.score == position && entry.member > filter.after->canonical);
+  };
+  std::optional<UnixNanos> top = filter.seen_to;
+  if (filter.after && (!top || filter.after->last_seen < *top)) top = filter.after->last_seen;
+  const std::string min = top ? std::to_string(-*top) : "-inf";
+  const std::string max = filter.seen_from ? std::to_string(-*filter.seen_from) : "+inf";
+  const std::size_t page = std::min<std::size_t>(filter.limit, kMaxListed) + 1;
+  for (std::size_t offset = 0;; offset += page) {
+    auto entries =
+        run_scored(*pool_, {"ZRANGEBYSCORE", keys::kSourcesBySeen, min, max, "WITHSCORES", "LIMIT",
+                            std::to_string(offset), std::to_string(page)});
+    if (!entries) return entries.error();
+    std::vector<std::string> canonicals;
+    for (auto& entry : *entries) {
+      if (after_position(entry)) canonicals.push_back(std::move(entry.member));
+    }
+    auto sources = fetch_sources(*pool_, canonicals);
+    if (!sources) return sources.error();
+    for (auto& source : *sources) {
+      if (wanted(source) && result.size() < filter.limit) result.push_back(std::move(source));
+    }
+    if (result.size() == filter.limit || entries->size() < page) break;
+  }
   // A source may have been seen again between the two round trips: order by what was read.
-  std::sort(sources->begin(), sources->end(), [](const SourceState& a, const SourceState& b) {
+  std::sort(result.begin(), result.end(), [](const SourceState& a, const SourceState& b) {
     return a.last_seen != b.last_seen ? a.last_seen > b.last_seen
                                       : a.key.canonical < b.key.canonical;
   });
-  return sources;
+  return result;
 }
 
 Result<std::optional<SourceState>> RedisStore::get_source(const std::string& source_id) {

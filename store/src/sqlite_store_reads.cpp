@@ -81,14 +81,29 @@ Result<std::vector<Incident>> SqliteStore::list_incidents(const IncidentFilter& 
   std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<Incident>> {
     Transaction transaction(*reader_, Transaction::Mode::kRead);
+    // The upper bound of the walk as a row value (opened_at, id): the tighter of `opened_to`
+    // (every id sorts after "") and the position, so that an index walks it downwards.
+    std::pair<std::int64_t, std::string> below{std::numeric_limits<std::int64_t>::max(), ""};
+    if (filter.opened_to) below = {*filter.opened_to, ""};
+    if (filter.after && std::make_pair(filter.after->opened_at, filter.after->id) < below) {
+      below = {filter.after->opened_at, filter.after->id};
+    }
+    // Two texts, so that each has its own plan: a source's incidents by incidents_of_source.
     auto& rows = reader_->query(
-        "SELECT id, document FROM incidents "
-        "WHERE (?1 IS NULL OR source_id = ?1) AND (?2 IS NULL OR state = ?2) "
-        "ORDER BY opened_at DESC, id DESC LIMIT ?3");
+        filter.source_id
+            ? "SELECT id, document FROM incidents "
+              "WHERE source_id = ?1 AND (?2 IS NULL OR state = ?2) AND (opened_at, id) < (?4, ?5) "
+              "AND opened_at >= ?6 ORDER BY opened_at DESC, id DESC LIMIT ?3"
+            : "SELECT id, document FROM incidents "
+              "WHERE (?2 IS NULL OR state = ?2) AND (opened_at, id) < (?4, ?5) "
+              "AND opened_at >= ?6 ORDER BY opened_at DESC, id DESC LIMIT ?3");
     if (filter.source_id) rows.bind(1, *filter.source_id);
     if (filter.state) rows.bind(2, std::string(to_string(*filter.state)));
     rows.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(
                      filter.limit, std::numeric_limits<std::int64_t>::max())));
+    rows.bind(4, below.first);
+    rows.bind(5, below.second);
+    rows.bind(6, filter.opened_from.value_or(std::numeric_limits<std::int64_t>::min()));
     std::vector<std::pair<std::string, std::string>> found;  // read first: the rows cursor
     while (rows.step()) found.emplace_back(rows.text(0), rows.text(1));
     std::vector<Incident> result;
@@ -138,14 +153,27 @@ Result<std::vector<Incident>> SqliteStore::get_incidents(const std::vector<std::
   });
 }
 
-Result<std::vector<SourceState>> SqliteStore::list_sources(std::size_t limit) {
+Result<std::vector<SourceState>> SqliteStore::list_sources(const SourceFilter& filter) {
   std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<SourceState>> {
     Transaction transaction(*reader_, Transaction::Mode::kRead);
-    auto& rows =
-        reader_->query("SELECT state FROM sources ORDER BY last_seen DESC, canonical ASC LIMIT ?1")
-            .bind(1, static_cast<std::int64_t>(
-                         std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
+    // Ordered by last_seen descending then canonical ascending: a position is a range on
+    // last_seen (sources_by_seen) and, among its ties, on canonical.
+    auto& rows = reader_->query(
+        "SELECT state FROM sources WHERE last_seen >= ?2 AND last_seen < ?3 "
+        "AND (last_seen < ?4 OR (last_seen = ?4 AND canonical > ?5)) "
+        "ORDER BY last_seen DESC, canonical ASC LIMIT ?1");
+    rows.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(
+                     filter.limit, std::numeric_limits<std::int64_t>::max())));
+    rows.bind(2, filter.seen_from.value_or(std::numeric_limits<std::int64_t>::min()));
+    rows.bind(3, filter.seen_to.value_or(std::numeric_limits<std::int64_t>::max()));
+    if (filter.after) {
+      rows.bind(4, filter.after->last_seen);
+      rows.bind(5, filter.after->canonical);
+    } else {
+      rows.bind(4, std::numeric_limits<std::int64_t>::max());
+      rows.bind(5, "");
+    }
     std::vector<std::string> found;
     while (rows.step()) found.push_back(rows.text(0));
     std::vector<SourceState> result;

@@ -25,16 +25,7 @@ json webhook(const char* status, const char* starts_at, const char* ends_at) {
                       {"endsAt", ends_at},
                       {"generatorURL", ""},
                       {"fingerprint", "6bb710ed11b2b558"}};
-  return {{"receiver", "pm"},
-          {"status", status},
-          {"alerts", {alert}},
-          {"groupLabels", json::object()},
-          {"commonLabels", json::object()},
-          {"commonAnnotations", json::object()},
-          {"externalURL", "http://am:9093"},
-          {"version", "4"},
-          {"groupKey", "{}:{}"},
-          {"truncatedAlerts", 0}};
+  return webhook_of(json::array({alert}));
 }
 
 class DigestRouteTest : public InProcessApi<MemoryStore> {

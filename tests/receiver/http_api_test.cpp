@@ -45,9 +45,9 @@ class FlakyStore final : public Store {
     if (auto e = failure()) return *e;
     return inner_.get_incidents(ids);
   }
-  Result<std::vector<SourceState>> list_sources(std::size_t limit) override {
+  Result<std::vector<SourceState>> list_sources(const SourceFilter& filter) override {
     if (auto e = failure()) return *e;
-    return inner_.list_sources(limit);
+    return inner_.list_sources(filter);
   }
   Result<std::optional<SourceState>> get_source(const std::string& id) override {
     if (auto e = failure()) return *e;

@@ -5,11 +5,26 @@
 #include <httplib.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "pmx/receiver/http_api.h"
 
 namespace pmx {
+
+/// A webhook of version 4 carrying `alerts`, its status that of the first.
+inline nlohmann::json webhook_of(const nlohmann::json& alerts) {
+  return {{"receiver", "pm"},
+          {"status", alerts.at(0).at("status")},
+          {"alerts", alerts},
+          {"groupLabels", nlohmann::json::object()},
+          {"commonLabels", nlohmann::json::object()},
+          {"commonAnnotations", nlohmann::json::object()},
+          {"externalURL", "http://am:9093"},
+          {"version", "4"},
+          {"groupKey", "{}:{}"},
+          {"truncatedAlerts", 0}};
+}
 
 template <typename StoreType>
 class InProcessApi : public ::testing::Test {

@@ -42,6 +42,8 @@ struct ActionItem {
   bool closed() const {
     return status == ActionItemStatus::kDone || status == ActionItemStatus::kWontDo;
   }
+  /// Still open or in progress after the end of its due date.
+  bool overdue(UnixNanos now) const { return !closed() && due_at != 0 && due_at < now; }
 };
 
 struct Rca {

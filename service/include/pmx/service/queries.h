@@ -1,11 +1,13 @@
 #pragma once
 /// The reads the edges need (the JSON API, the Markdown draft, readiness), each answering a
 /// domain value or an Error: kNotFound names what was asked for, store failures pass through.
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pmx/core/action_item_checks.h"
+#include "pmx/core/action_item_list.h"
 #include "pmx/core/digest.h"
 #include "pmx/core/error.h"
 #include "pmx/core/postmortem_policy.h"
@@ -26,6 +28,39 @@ struct RcaFilter {
   /// Only RCAs covering this source: linked to one of its incidents, or with matchers that
   /// match its labels. A source never seen has no RCAs.
   std::optional<std::string> source_id;
+  /// Written at or after: its created_at, else its published_at (neither: left out).
+  std::optional<UnixNanos> created_from;
+  std::optional<UnixNanos> created_to;  ///< written before
+  std::optional<std::string> after;     ///< only RCAs whose id sorts after this one
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+};
+
+/// Which incidents awaiting a post-mortem to list (Queries::awaiting_postmortem).
+struct AwaitingFilter {
+  bool overdue_only = false;  ///< only those whose post-mortem is past due
+  std::optional<std::string> source_id;
+  std::optional<UnixNanos> opened_from;  ///< opened at or after
+  std::optional<UnixNanos> opened_to;    ///< opened before
+  std::optional<IndexMember> after;      ///< only those listed after this (due time, id)
+  std::size_t limit = 100;
+};
+
+/// A resolved incident that needs a post-mortem and has no published (or waived) RCA.
+struct AwaitingIncident {
+  Incident incident;
+  UnixNanos due_at = 0;  ///< when its post-mortem is due (--postmortem.due)
+};
+
+/// Action items across RCAs (pmx/core/action_item_list.h) with the RCAs they point into: moved,
+/// never copied (a copy's items would point into the original).
+struct ActionItemList {
+  std::vector<Rca> rcas;
+  std::vector<ListedActionItem> items;
+  ActionItemList() = default;
+  ActionItemList(ActionItemList&&) = default;
+  ActionItemList& operator=(ActionItemList&&) = default;
+  ActionItemList(const ActionItemList&) = delete;
+  ActionItemList& operator=(const ActionItemList&) = delete;
 };
 
 class Queries {
@@ -38,13 +73,20 @@ class Queries {
   Result<std::vector<Incident>> incidents(const IncidentFilter& filter);
   Result<IncidentDetail> incident(const std::string& id);
   /// Sources, most recently seen first.
-  Result<std::vector<SourceState>> sources(std::size_t limit);
+  Result<std::vector<SourceState>> sources(const SourceFilter& filter);
+  /// Resolved incidents that need a post-mortem and have none published, the one due first
+  /// first (then by id), as of `now`. Reads the awaiting index (kpi_index::kAwaiting) in
+  /// pages, then the incidents it names: a filter on source or opening time thins the pages.
+  Result<std::vector<AwaitingIncident>> awaiting_postmortem(const AwaitingFilter& filter,
+                                                            UnixNanos now);
+  /// Action items across every RCA, as list_action_items() orders and filters them.
+  Result<ActionItemList> action_items(const ActionItemFilter& filter, UnixNanos now);
   /// The id of a source addressed by its 16-hex id or by its canonical key, as the API and the
   /// web UI address them; "" (the id of nothing) when no source has that key.
   Result<std::string> source_id_of(const std::string& key_or_id);
   /// The source (by id or canonical key) and up to `incident_limit` of its incidents.
   Result<SourceHistory> source(const std::string& key_or_id, std::size_t incident_limit);
-  /// RCAs by id.
+  /// RCAs by id, at most filter.limit.
   Result<std::vector<Rca>> rcas(const RcaFilter& filter);
   Result<Rca> rca(const std::string& id);
   /// The Markdown post-mortem draft of an incident (pmx/core/postmortem_markdown.h), with its

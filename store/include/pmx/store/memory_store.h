@@ -25,7 +25,7 @@ class MemoryStore final : public Store, public StoreTransfer {
   Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) override;
   Result<std::optional<IncidentDetail>> get_incident(const std::string& id) override;
   Result<std::vector<Incident>> get_incidents(const std::vector<std::string>& ids) override;
-  Result<std::vector<SourceState>> list_sources(std::size_t limit) override;
+  Result<std::vector<SourceState>> list_sources(const SourceFilter& filter) override;
   Result<std::optional<SourceState>> get_source(const std::string& source_id) override;
   Result<KpiSnapshot> read_kpis(const std::vector<KpiRange>& ranges,
                                 std::size_t top_sources) override;

@@ -68,10 +68,36 @@ struct SourceCommit {
   SourceUpdate update;
 };
 
+/// Where a listing stopped: the last incident of a page, by the listing's order (opened_at
+/// descending, then id descending). The next page starts after it.
+struct IncidentPosition {
+  UnixNanos opened_at = 0;
+  std::string id;
+};
+
 struct IncidentFilter {
   std::optional<std::string> source_id;
   std::optional<IncidentState> state;
+  std::optional<UnixNanos> opened_from;   ///< opened at or after
+  std::optional<UnixNanos> opened_to;     ///< opened before
+  std::optional<IncidentPosition> after;  ///< only those listed after this one
   std::size_t limit = 100;
+};
+
+/// Where a listing of sources stopped: the last source of a page, by the listing's order
+/// (last_seen descending, then canonical key ascending).
+struct SourcePosition {
+  UnixNanos last_seen = 0;
+  std::string canonical;
+};
+
+struct SourceFilter {
+  /// Implicit: list_sources(10) lists the 10 most recently seen.
+  SourceFilter(std::size_t limit = 100) : limit(limit) {}  // NOLINT(google-explicit-constructor)
+  std::size_t limit;
+  std::optional<UnixNanos> seen_from;   ///< last seen at or after
+  std::optional<UnixNanos> seen_to;     ///< last seen before
+  std::optional<SourcePosition> after;  ///< only those listed after this one
 };
 
 struct IncidentDetail {
@@ -122,8 +148,9 @@ class Store {
   /// Every read of an incident (listed, fetched, or a source's current one) carries its RCA
   /// links in Incident::rcas, sorted by id.
   ///
-  /// Incidents, newest first (by opened_at). Two round trips in RedisStore (the index, then the
-  /// incidents), more when a filter skips many (pages of the index).
+  /// Incidents, newest first (by opened_at, then id descending), as filtered. Two round trips in
+  /// RedisStore (the index, then the incidents), more when a filter skips many (pages of the
+  /// index).
   virtual Result<std::vector<Incident>> list_incidents(const IncidentFilter& filter) = 0;
   /// An incident with its timeline; nullopt when there is none.
   virtual Result<std::optional<IncidentDetail>> get_incident(const std::string& id) = 0;
@@ -131,9 +158,9 @@ class Store {
   /// timeline), in the order asked; an id that names none is left out.
   virtual Result<std::vector<Incident>> get_incidents(const std::vector<std::string>& ids) = 0;
 
-  /// Sources, most recently seen first. Three round trips in RedisStore (the index, the
-  /// sources, their current incidents' links).
-  virtual Result<std::vector<SourceState>> list_sources(std::size_t limit) = 0;
+  /// Sources, most recently seen first (ties by canonical key), as filtered. Three round trips
+  /// in RedisStore (the index, the sources, their current incidents' links).
+  virtual Result<std::vector<SourceState>> list_sources(const SourceFilter& filter) = 0;
   /// A source by its id (SourceKey::id); nullopt when it was never seen. Two round trips in
   /// RedisStore when it has a current incident (its links).
   virtual Result<std::optional<SourceState>> get_source(const std::string& source_id) = 0;
