@@ -109,10 +109,56 @@ TEST_F(PrometheusScrape, PromqlAgreesWithTheDaemonsOwnMetrics) {
   }
 }
 
+/// The query of `ref_id` of the dashboard panel (or "annotation '<name>'") titled `panel`.
+std::string dashboard_query(const std::vector<pmx::testing::DashboardQuery>& queries,
+                            const std::string& panel, const std::string& ref_id) {
+  for (const auto& q : queries) {
+    if (q.panel == panel && q.ref_id == ref_id) return q.expr;
+  }
+  ADD_FAILURE() << "the dashboard has no query " << ref_id << " in '" << panel << "'";
+  return "vector(0)";
+}
+
 TEST_F(PrometheusScrape, DashboardQueries) {
   post_fixtures(*daemon_, pmx::testing::replay_fixture_names());
   const auto queries = pmx::testing::dashboard_queries(PMX_DASHBOARD_PATH);
   ASSERT_FALSE(queries.empty());
+  // The fixtures opened incidents since the first scrape: the annotation marks them (within
+  // the 1m window $__rate_interval stands for here).
+  EXPECT_TRUE(
+      eventually_equals(dashboard_query(queries, "annotation 'Incidents opened'", "expr"), 1));
+
+  // An RCA published now with an item of alice's, due two days ago: the follow-through panels
+  // (their joins on the _info series included) then run on real series, not on none.
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  nlohmann::json item = pmx::testing::action_item("pool-1", "prevent", "open", "P1");
+  item["owner"] = "alice";
+  item["due"] = utc_date(now - 2 * kDay);
+  item["ticket"] = "https://tickets.example/OPS-1";
+  nlohmann::json rca = pmx::testing::rca_document("rca-dashboard", "pool exhausted", {item});
+  rca["status"] = "published";
+  rca["root_cause"] = "A connection pool too small for the peak.";
+  rca["published_at"] = rfc3339(now);
+  ASSERT_TRUE(IsStatus(pmx::testing::RcaApi(*daemon_).put("rca-dashboard", rca), 201))
+      << daemon_->log_tail();
+  EXPECT_TRUE(eventually_equals(
+      dashboard_query(queries, "annotation 'Post-mortems published'", "expr"), 1));
+  // "Owners with overdue items": one row, alice's, with her one item.
+  const std::string owners = dashboard_query(queries, "Owners with overdue items", "A");
+  EXPECT_TRUE(eventually_equals(owners, 1));
+  const auto rows = prometheus_->query(owners);
+  ASSERT_TRUE(rows.ok()) << rows.error;
+  ASSERT_EQ(rows.result.size(), 1u) << rows.result.dump();
+  EXPECT_EQ(rows.result[0]["metric"].value("owner", ""), "alice") << rows.result.dump();
+  // "Overdue action items": the item's row carries the title and ticket of its _info series.
+  const auto items = prometheus_->query(dashboard_query(queries, "Overdue action items", "A"));
+  ASSERT_TRUE(items.ok()) << items.error;
+  ASSERT_EQ(items.result.size(), 1u) << items.result.dump();
+  EXPECT_EQ(items.result[0]["metric"].value("title", ""), item.value("title", ""));
+  EXPECT_EQ(items.result[0]["metric"].value("ticket", ""), "https://tickets.example/OPS-1");
+
   std::ostringstream failures;
   int failed = 0;
   for (const auto& q : queries) {

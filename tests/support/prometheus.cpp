@@ -187,6 +187,16 @@ std::vector<DashboardQuery> dashboard_queries(const std::string& path) {
   const nlohmann::json dashboard = nlohmann::json::parse(in);
   std::vector<DashboardQuery> queries;
   collect_queries(dashboard.value("panels", nlohmann::json::array()), queries);
+  const nlohmann::json annotations = dashboard.value("annotations", nlohmann::json::object())
+                                         .value("list", nlohmann::json::array());
+  for (const auto& annotation : annotations) {
+    if (!annotation.contains("expr")) continue;  // Grafana's built-in one queries no Prometheus
+    DashboardQuery q;
+    q.panel = "annotation '" + annotation.value("name", "(unnamed)") + "'";
+    q.ref_id = "expr";
+    q.expr = substitute(annotation.value("expr", ""), q.panel);
+    queries.push_back(std::move(q));
+  }
   return queries;
 }
 

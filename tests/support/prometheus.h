@@ -66,13 +66,14 @@ class Prometheus {
 
 /// One target of a Grafana dashboard panel, its expression with the variables substituted.
 struct DashboardQuery {
-  std::string panel;   ///< panel title, for failure messages
+  std::string panel;   ///< panel title (or "annotation '<name>'"), for failure messages
   std::string ref_id;  ///< "A", "B", ...
   std::string expr;
   bool instant = false;  ///< the target asks for an instant query only
 };
 
-/// Every target expr of the dashboard at `path` (panels inside rows too), with `$job` and
+/// Every target expr of the dashboard at `path` (panels inside rows too), then the expr of each
+/// annotation query (`panel` is "annotation '<name>'", `ref_id` "expr"), with `$job` and
 /// `${job}` → postmortem, `$__rate_interval` → 1m, `$__range` → 5m, `$__interval` → 15s.
 /// Throws std::runtime_error naming the panel for any other variable, so a dashboard cannot
 /// use one the test does not know how to fill in.
