@@ -81,6 +81,23 @@ def load(api, incidents, rcas):
     return repeat["id"], repeat["source_id"]
 
 
+def time_gets(api, paths, samples, heading):
+    """GETs each of `paths` (name -> path) `samples` times; prints the table of the median and
+    worst times and returns them by name."""
+    result = {}
+    print(f"| {heading} | median | worst |\n|---|---|---|")
+    for name, path in paths.items():
+        times = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            api.call("GET", path)
+            times.append((time.perf_counter() - start) * 1000)
+        result[name] = {"median_ms": round(statistics.median(times), 2),
+                        "max_ms": round(max(times), 2)}
+        print(f"| {name} | {statistics.median(times):.1f} ms | {max(times):.1f} ms |")
+    return result
+
+
 def main():
     port, token, incidents, rcas, samples = args()
     api = Api(port, token)
@@ -92,17 +109,7 @@ def main():
              "/?page=40": "/?page=40", "/incidents/{repeat}": f"/incidents/{repeat_id}",
              "/sources/{id}": f"/sources/{source_id}", "/rcas": "/rcas",
              "/rcas/{id}": "/rcas/rca-0001", "/action-items": "/action-items"}
-    result = {}
-    print("| page | median | worst |\n|---|---|---|")
-    for name, path in pages.items():
-        times = []
-        for _ in range(samples):
-            start = time.perf_counter()
-            api.call("GET", path)
-            times.append((time.perf_counter() - start) * 1000)
-        result[name] = {"median_ms": round(statistics.median(times), 2),
-                        "max_ms": round(max(times), 2)}
-        print(f"| `{name}` | {statistics.median(times):.1f} ms | {max(times):.1f} ms |")
+    result = time_gets(api, pages, samples, "page")
     print("UI_JSON " + json.dumps({"incidents": incidents, "rcas": rcas, "pages": result}))
 
 

@@ -157,23 +157,24 @@ Result<std::vector<SourceState>> SqliteStore::list_sources(const SourceFilter& f
   std::lock_guard lock(read_mutex_);
   return sqlite_db::guarded([&]() -> Result<std::vector<SourceState>> {
     Transaction transaction(*reader_, Transaction::Mode::kRead);
-    // Ordered by last_seen descending then canonical ascending: a position is a range on
-    // last_seen (sources_by_seen) and, among its ties, on canonical.
+    // Ordered by last_seen descending then canonical ascending. One upper bound on last_seen,
+    // so that sources_by_seen is entered there: the position's (inclusive, its ties then
+    // after its key) when it is below `seen_to`, else `seen_to` (exclusive). An OR of both
+    // bounds made SQLite walk the index from its top (20 ms with 1,000 sources of 100
+    // incidents, for none listed).
+    std::int64_t top = filter.seen_to.value_or(std::numeric_limits<std::int64_t>::max());
+    const bool at_position = filter.after && filter.after->last_seen < top;
+    if (at_position) top = filter.after->last_seen;
     auto& rows = reader_->query(
-        "SELECT state FROM sources WHERE last_seen >= ?2 AND last_seen < ?3 "
-        "AND (last_seen < ?4 OR (last_seen = ?4 AND canonical > ?5)) "
+        "SELECT state FROM sources WHERE last_seen >= ?2 AND last_seen <= ?3 "
+        "AND (last_seen < ?3 OR canonical > ?4) "
         "ORDER BY last_seen DESC, canonical ASC LIMIT ?1");
     rows.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(
                      filter.limit, std::numeric_limits<std::int64_t>::max())));
     rows.bind(2, filter.seen_from.value_or(std::numeric_limits<std::int64_t>::min()));
-    rows.bind(3, filter.seen_to.value_or(std::numeric_limits<std::int64_t>::max()));
-    if (filter.after) {
-      rows.bind(4, filter.after->last_seen);
-      rows.bind(5, filter.after->canonical);
-    } else {
-      rows.bind(4, std::numeric_limits<std::int64_t>::max());
-      rows.bind(5, "");
-    }
+    rows.bind(3, top);
+    // No position: nothing at `top` (canonical > NULL is never true).
+    if (at_position) rows.bind(4, filter.after->canonical);
     std::vector<std::string> found;
     while (rows.step()) found.push_back(rows.text(0));
     std::vector<SourceState> result;
