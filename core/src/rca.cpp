@@ -70,4 +70,10 @@ std::optional<ActionItemStatus> action_item_status_from(const std::string& text)
   return value_of(kActionItemStatuses, text);
 }
 
+std::string text_field(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
 }  // namespace pmx

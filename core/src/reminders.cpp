@@ -20,21 +20,12 @@ std::vector<OverdueItem> overdue_action_items(const std::vector<Rca>& rcas, Unix
   return overdue;
 }
 
-namespace {
-
-std::string document_owner(const Rca& rca) {
-  const auto owner = rca.document.find("owner");
-  return owner != rca.document.end() && owner->is_string() ? owner->get<std::string>() : "";
-}
-
-}  // namespace
-
 std::string postmortem_owner(const Incident& incident, const std::vector<const Rca*>& linked,
                              const std::string& owner_label) {
   std::vector<const Rca*> by_id = linked;
   std::sort(by_id.begin(), by_id.end(), [](const Rca* a, const Rca* b) { return a->id < b->id; });
   for (const Rca* rca : by_id) {
-    if (auto owner = document_owner(*rca); !owner.empty()) return owner;
+    if (auto owner = text_field(rca->document, "owner"); !owner.empty()) return owner;
   }
   if (owner_label.empty()) return "";
   std::map<std::string, std::size_t> votes;  // ordered: ties go to the smallest value

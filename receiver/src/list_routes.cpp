@@ -217,11 +217,6 @@ void list_sources(Queries& queries, const UiLinks& links, const Request& req, Re
             std::move(page));
 }
 
-std::string document_text(const Rca& rca, const char* field) {
-  const auto it = rca.document.find(field);
-  return it != rca.document.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 void list_rcas(Queries& queries, const UiLinks& links, const Request& req, Response& res) {
   const auto request = list_request(req, res, "rcas", 1, {"status", "has_open_items", "source"});
   if (!request) return;
@@ -253,8 +248,8 @@ void list_rcas(Queries& queries, const UiLinks& links, const Request& req, Respo
     page.items.push_back(api_json(rca, links));
     page.rows.push_back(
         {csv_field(rca.id), csv_field(rca.title), csv_field(to_string(rca.status)),
-         csv_field(rca.severity), csv_field(document_text(rca, "owner")),
-         csv_field(document_text(rca, "facilitator")), csv_field(time_text(rca.created_at)),
+         csv_field(rca.severity), csv_field(text_field(rca.document, "owner")),
+         csv_field(text_field(rca.document, "facilitator")), csv_field(time_text(rca.created_at)),
          csv_field(time_text(rca.published_at)), csv_field(joined(rca.incidents)),
          csv_number(std::to_string(rca.action_items.size())),
          csv_number(std::to_string(rca.open_action_items())), csv_field(links.rca(rca.id))});

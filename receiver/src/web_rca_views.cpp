@@ -54,13 +54,8 @@ json points(const json& document, const char* key) {
   return list;
 }
 
-std::string text_of(const json& document, const char* key) {
-  const auto found = document.find(key);
-  return found != document.end() && found->is_string() ? found->get<std::string>() : "";
-}
-
 json text_or_null(const json& document, const char* key) {
-  const std::string text = text_of(document, key);
+  const std::string text = text_field(document, key);
   return text.empty() ? json() : json(text);
 }
 
@@ -119,8 +114,8 @@ json rca_view(const Rca& rca, const std::vector<ActionItemWarning>& warnings, Un
   if (const auto t = doc.find("timeline"); t != doc.end() && t->is_array()) {
     for (const auto& entry : *t) {
       if (!entry.is_object()) continue;
-      timeline.push_back({{"time", text_of(entry, "time")},
-                          {"event", text_of(entry, "event")},
+      timeline.push_back({{"time", text_field(entry, "time")},
+                          {"event", text_field(entry, "event")},
                           {"source", text_or_null(entry, "source")}});
     }
   }

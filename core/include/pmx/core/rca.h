@@ -26,6 +26,10 @@ std::optional<ActionItemType> action_item_type_from(const std::string& text);
 std::optional<Priority> priority_from(const std::string& text);
 std::optional<ActionItemStatus> action_item_status_from(const std::string& text);
 
+/// The string `key` of a JSON object (an RCA document, or an entry of one); "" when it is absent
+/// or not a string: the documents are read as given, leniently.
+std::string text_field(const nlohmann::json& object, const char* key);
+
 struct ActionItem {
   std::string id;
   std::string title;
