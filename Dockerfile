@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config libcpp-httplib-dev prometheus-cpp-dev \
       nlohmann-json3-dev libhiredis-dev libcli11-dev libspdlog-dev libre2-dev zlib1g-dev \
-      libsqlite3-dev libkainjow-mustache-dev \
+      libsqlite3-dev libkainjow-mustache-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
