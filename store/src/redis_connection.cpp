@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "redis_tls.h"
+
 namespace pmx {
 namespace {
 
@@ -34,8 +36,49 @@ bool server_unavailable(const redisReply* reply) {
 
 }  // namespace
 
+std::unique_ptr<RedisConnection> RedisConnection::open(const std::string& host, int port,
+                                                       const RedisTlsConfig* tls,
+                                                       std::chrono::milliseconds timeout,
+                                                       std::uint64_t generation,
+                                                       std::string& error) {
+  std::unique_ptr<RedisConnection> connection(
+      new RedisConnection(generation, host + ":" + std::to_string(port)));
+  if (tls != nullptr) {
+    connection->tls_ = RedisTlsChannel::connect(host, port, *tls, timeout, error);
+    if (!connection->tls_) return nullptr;
+    return connection;
+  }
+  connection->context_ = redisConnectWithTimeout(host.c_str(), port, to_timeval(timeout));
+  if (connection->context_ == nullptr) {
+    error = "cannot allocate a connection";
+    return nullptr;
+  }
+  if (connection->context_->err != 0) {
+    error = connection->context_->errstr;
+    return nullptr;
+  }
+  if (!connection->set_timeout(timeout)) {
+    error = "cannot set the socket timeout";
+    return nullptr;
+  }
+  redisEnableKeepAlive(connection->context_);  // notice a half-open connection to a vanished host
+  return connection;
+}
+
+RedisConnection::RedisConnection(std::uint64_t generation, std::string address)
+    : generation_(generation), address_(std::move(address)) {}
+
+RedisConnection::~RedisConnection() {
+  if (context_ != nullptr) redisFree(context_);
+}
+
+std::string RedisConnection::error() const {
+  return tls_ ? tls_->error() : std::string(context_->errstr);
+}
+
 std::optional<std::vector<RedisReply>> RedisConnection::exchange(
     const std::vector<RedisCommand>& commands) {
+  if (tls_) return tls_->exchange(commands);
   std::vector<const char*> argv;
   std::vector<std::size_t> argvlen;
   for (const auto& command : commands) {
@@ -62,6 +105,7 @@ std::optional<std::vector<RedisReply>> RedisConnection::exchange(
 }
 
 bool RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
+  if (tls_) return tls_->set_timeout(timeout);
   return redisSetTimeout(context_, to_timeval(timeout)) == REDIS_OK;
 }
 
@@ -197,43 +241,45 @@ std::optional<RedisEndpoint> RedisConnectionPool::resolve_master(std::string& er
   for (std::size_t k = 0; k < sentinels_.size(); ++k) {
     const std::size_t index = (first + k) % sentinels_.size();
     const RedisEndpoint& sentinel = sentinels_[index];
-    const std::string where = sentinel.host + ":" + std::to_string(sentinel.port);
-    RedisConnection connection(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
-                                                       to_timeval(config_.connect_timeout)),
-                               0, where);
     std::string why;
-    if (!connection.valid()) {
-      why = connection.context_error();
-    } else if (!connection.set_timeout(config_.connect_timeout)) {
-      why = "cannot set the socket timeout";
-    } else if (auto replies = connection.exchange(
-                   {{"SENTINEL", "get-master-addr-by-name", config_.sentinel_master}})) {
-      round_trips_.fetch_add(1, std::memory_order_relaxed);
-      const redisReply* reply = replies->front().get();
-      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-          reply->element[0]->type == REDIS_REPLY_STRING &&
-          reply->element[1]->type == REDIS_REPLY_STRING) {
-        RedisEndpoint master = endpoint_;
-        master.host = std::string(reply_text(reply->element[0]));
-        const std::string port(reply_text(reply->element[1]));
-        master.port = std::atoi(port.c_str());
-        if (!master.host.empty() && master.port > 0 && master.port <= 65535) {
-          preferred_sentinel_.store(index, std::memory_order_relaxed);
-          return master;
-        }
-        why = "bad address " + master.host + ":" + port;
-      } else if (reply->type == REDIS_REPLY_NIL) {
-        why = "does not know master \"" + config_.sentinel_master + "\"";
-      } else {
-        why = reply->type == REDIS_REPLY_ERROR ? std::string(reply_text(reply))
-                                               : "unexpected answer";
-      }
-    } else {
-      why = connection.error();
+    if (auto master = ask_sentinel(sentinel, why)) {
+      preferred_sentinel_.store(index, std::memory_order_relaxed);
+      return master;
     }
-    failures += (failures.empty() ? "" : "; ") + where + ": " + why;
+    failures += (failures.empty() ? "" : "; ") + sentinel.host + ":" +
+                std::to_string(sentinel.port) + ": " + why;
   }
   error = "redis: no sentinel gave the master's address: " + failures;
+  return std::nullopt;
+}
+
+std::optional<RedisEndpoint> RedisConnectionPool::ask_sentinel(const RedisEndpoint& sentinel,
+                                                               std::string& why) {
+  const auto connection =
+      RedisConnection::open(sentinel.host, sentinel.port, tls(), config_.connect_timeout, 0, why);
+  if (!connection) return std::nullopt;
+  auto replies =
+      connection->exchange({{"SENTINEL", "get-master-addr-by-name", config_.sentinel_master}});
+  if (!replies) {
+    why = connection->error();
+    return std::nullopt;
+  }
+  round_trips_.fetch_add(1, std::memory_order_relaxed);
+  const redisReply* reply = replies->front().get();
+  if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+      reply->element[0]->type == REDIS_REPLY_STRING &&
+      reply->element[1]->type == REDIS_REPLY_STRING) {
+    RedisEndpoint master = endpoint_;
+    master.host = std::string(reply_text(reply->element[0]));
+    const std::string port(reply_text(reply->element[1]));
+    master.port = std::atoi(port.c_str());
+    if (!master.host.empty() && master.port > 0 && master.port <= 65535) return master;
+    why = "bad address " + master.host + ":" + port;
+  } else if (reply->type == REDIS_REPLY_NIL) {
+    why = "does not know master \"" + config_.sentinel_master + "\"";
+  } else {
+    why = reply->type == REDIS_REPLY_ERROR ? std::string(reply_text(reply)) : "unexpected answer";
+  }
   return std::nullopt;
 }
 
@@ -251,24 +297,14 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
     target = std::move(*master);
   }
   address = target.host + ":" + std::to_string(target.port);
-  redisContext* context = redisConnectWithTimeout(target.host.c_str(), target.port,
-                                                  to_timeval(config_.connect_timeout));
-  if (context == nullptr) {
-    error = "redis: cannot allocate a connection";
-    return nullptr;
-  }
-  auto connection = std::make_unique<RedisConnection>(context, generation, address);
   const std::string& where = address;
-  if (context->err != 0) {
-    error = "redis: connect to " + where + ": " + connection->error();
-    return nullptr;
-  }
   // The set-up round trip is bounded by the connect timeout, later ones by the I/O timeout.
-  if (redisSetTimeout(context, to_timeval(config_.connect_timeout)) != REDIS_OK) {
-    error = "redis: cannot set the socket timeout";
+  auto connection = RedisConnection::open(target.host, target.port, tls(), config_.connect_timeout,
+                                          generation, error);
+  if (!connection) {
+    error = "redis: connect to " + where + ": " + error;
     return nullptr;
   }
-  redisEnableKeepAlive(context);  // notice a half-open connection to a vanished host
 
   std::vector<RedisCommand> setup;
   if (!endpoint_.password.empty()) {
@@ -318,7 +354,7 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect(std::uint64_t gene
   const auto io_timeout =
       config_.io_timeout + (config_.wait_replicas > 0 ? config_.wait_timeout
                                                        : std::chrono::milliseconds(0));
-  if (redisSetTimeout(context, to_timeval(io_timeout)) != REDIS_OK) {
+  if (!connection->set_timeout(io_timeout)) {
     error = "redis: cannot set the socket timeout";
     return nullptr;
   }
@@ -357,15 +393,21 @@ void RedisConnectionPool::connection_failed(const std::string& address, const st
 }
 
 void RedisConnectionPool::outage_started(const std::string& address, const std::string& error) {
-  if (outage_since_) return;  // told when it started
-  outage_since_ = Clock::now();
-  if (!config_.on_availability) return;
   // The pool's messages start with "redis: ", which the listener knows.
   constexpr std::string_view kPrefix = "redis: ";
-  const std::string_view why = std::string_view(error).substr(0, kPrefix.size()) == kPrefix
-                                   ? std::string_view(error).substr(kPrefix.size())
-                                   : std::string_view(error);
-  config_.on_availability(RedisAvailability{false, address, std::string(why), {}});
+  const std::string why(std::string_view(error).substr(0, kPrefix.size()) == kPrefix
+                            ? std::string_view(error).substr(kPrefix.size())
+                            : std::string_view(error));
+  // Told when it starts, and again only when the reason changes: the first failure is often a
+  // dropped connection, and what keeps Redis out (an expired certificate, a refused connect)
+  // comes with the reconnects.
+  const bool ongoing = outage_since_.has_value();
+  if (ongoing && why == outage_error_) return;
+  if (!ongoing) outage_since_ = Clock::now();
+  outage_error_ = why;
+  if (config_.on_availability) {
+    config_.on_availability(RedisAvailability{false, address, why, {}, ongoing});
+  }
 }
 
 void RedisConnectionPool::outage_ended(const std::string& address) {
@@ -373,6 +415,7 @@ void RedisConnectionPool::outage_ended(const std::string& address) {
   const auto lasted =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *outage_since_);
   outage_since_.reset();
+  outage_error_.clear();
   if (config_.on_availability)
     config_.on_availability(RedisAvailability{true, address, {}, lasted});
 }

@@ -23,35 +23,41 @@ using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
 /// One command as its arguments (binary-safe: sent with redisAppendCommandArgv).
 using RedisCommand = std::vector<std::string>;
 
-/// One hiredis context. Not thread-safe: the pool hands it to one operation at a time. After
-/// any error from exchange() the context is unusable (hiredis keeps its error and may hold
-/// half-read replies), so the pool destroys it instead of taking it back.
+class RedisTlsChannel;  // redis_tls.h
+
+/// One connection to a Redis server: a hiredis context, or a TLS channel for `rediss://`. Not
+/// thread-safe: the pool hands it to one operation at a time. After any error from exchange()
+/// the connection is unusable (hiredis keeps its error and may hold half-read replies), so the
+/// pool destroys it instead of taking it back.
 class RedisConnection {
  public:
-  RedisConnection(redisContext* context, std::uint64_t generation, std::string address)
-      : context_(context), generation_(generation), address_(std::move(address)) {}
-  ~RedisConnection() {
-    if (context_ != nullptr) redisFree(context_);
-  }
+  /// Connects to host:port within `timeout` (the TLS handshake included when `tls` is given),
+  /// with that timeout on later reads and writes until set_timeout(); nullptr with `error`
+  /// saying why ("connect: Connection refused", "TLS handshake with ...: certificate has
+  /// expired").
+  static std::unique_ptr<RedisConnection> open(const std::string& host, int port,
+                                               const RedisTlsConfig* tls,
+                                               std::chrono::milliseconds timeout,
+                                               std::uint64_t generation, std::string& error);
+  ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
   /// Writes every command, then reads one reply per command: one round trip. Error replies
   /// (`-ERR ...`) are replies; nullopt means an I/O error, timeout or protocol error.
   std::optional<std::vector<RedisReply>> exchange(const std::vector<RedisCommand>& commands);
-  std::string error() const { return context_->errstr; }
-  /// False when hiredis could not even allocate the context, or the connect failed.
-  bool valid() const { return context_ != nullptr && context_->err == 0; }
-  std::string context_error() const {
-    return context_ == nullptr ? "cannot allocate a connection" : context_->errstr;
-  }
+  /// What the last exchange() that failed said.
+  std::string error() const;
   bool set_timeout(std::chrono::milliseconds timeout);
   std::uint64_t generation() const { return generation_; }
   /// host:port it is connected to, for the outage log.
   const std::string& address() const { return address_; }
 
  private:
-  redisContext* context_;
+  RedisConnection(std::uint64_t generation, std::string address);
+
+  redisContext* context_ = nullptr;       // plain TCP, or
+  std::unique_ptr<RedisTlsChannel> tls_;  // TLS
   std::uint64_t generation_;  // the pool's generation when connected; older ones are dropped
   std::string address_;
 };
@@ -76,8 +82,9 @@ class RedisConnection {
 ///
 /// Outages: the first failure to reach Redis (a connect that fails, a connection that breaks,
 /// a server that answers READONLY/LOADING/MASTERDOWN) starts one, the next pipeline that
-/// succeeds ends it; config.on_availability hears of each once (a request during the outage,
-/// which fails fast or fails again, says nothing). A WAIT that too few replicas acknowledged is
+/// succeeds ends it; config.on_availability hears of each start and end once, and in between
+/// of each change of the reason (a request that fails fast, or again for the same reason, says
+/// nothing). A WAIT that too few replicas acknowledged is
 /// not an outage: the master answered.
 ///
 /// With `config.wait_replicas` > 0, every script pipeline (the writes) ends with
@@ -128,6 +135,8 @@ class RedisConnectionPool {
                                            std::string& address);
   /// Asks the sentinels for the master's address; nullopt (with `error`) when none knows it.
   std::optional<RedisEndpoint> resolve_master(std::string& error);
+  /// One sentinel's answer; nullopt with `why` when it gave none.
+  std::optional<RedisEndpoint> ask_sentinel(const RedisEndpoint& sentinel, std::string& why);
   /// Runs `commands` + WAIT; checks and removes WAIT's reply.
   std::optional<std::vector<RedisReply>> run_waiting(std::vector<RedisCommand> commands);
   void give_back(std::unique_ptr<RedisConnection> connection);
@@ -136,6 +145,8 @@ class RedisConnectionPool {
   void outage_started(const std::string& address, const std::string& error);
   void outage_ended(const std::string& address);
   void note_error(const std::string& error);
+  /// The TLS settings when the URL is rediss://, else nullptr (plain TCP).
+  const RedisTlsConfig* tls() const { return endpoint_.tls ? &config_.tls : nullptr; }
 
   const RedisEndpoint endpoint_;
   const std::vector<RedisEndpoint> sentinels_;
@@ -153,6 +164,7 @@ class RedisConnectionPool {
   std::chrono::milliseconds backoff_;
   std::string last_error_;
   std::optional<Clock::time_point> outage_since_;  // set while an outage lasts
+  std::string outage_error_;                       // its reason, as last told
 };
 
 }  // namespace pmx

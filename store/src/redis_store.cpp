@@ -13,6 +13,7 @@
 #include "redis_kpi_ops.h"
 #include "redis_replies.h"
 #include "redis_scripts.h"
+#include "redis_tls.h"
 
 namespace pmx {
 namespace {
@@ -22,12 +23,22 @@ namespace keys = redis_keys;
 namespace replies = redis_replies;
 namespace alert_records = redis_alert_records;
 
-// With Sentinel the URL only gives credentials and db, and may be empty.
+// With Sentinel the URL only gives credentials, db and whether to use TLS, and may be empty or
+// have no host.
 RedisEndpoint endpoint_or_throw(const RedisConfig& config) {
-  if (!config.sentinels.empty() && config.url.empty()) return RedisEndpoint{};
+  const bool sentinel = !config.sentinels.empty();
   std::string error;
-  auto endpoint = parse_redis_url(config.url, &error);
+  auto endpoint = sentinel && config.url.empty() ? RedisEndpoint{}
+                                                 : parse_redis_url(config.url, &error, !sentinel);
   if (!endpoint) throw std::invalid_argument("bad Redis URL: " + error);
+  const RedisTlsConfig& tls = config.tls;
+  if (!endpoint->tls && !(tls.ca_file + tls.cert_file + tls.key_file + tls.server_name).empty()) {
+    throw std::invalid_argument(
+        "the TLS settings (CA file, client certificate, server name) need a rediss:// URL");
+  }
+  // Unreadable certificates are a start-up error, not a failure at every connect.
+  if (endpoint->tls) error = check_tls_files(tls);
+  if (!error.empty()) throw std::invalid_argument("Redis " + error);
   return *endpoint;
 }
 

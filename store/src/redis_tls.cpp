@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -67,12 +69,17 @@ int connect_tcp(const std::string& host, int port, std::chrono::milliseconds tim
       }
     }
     if (rc != 0) {
-      error = std::string("connect: ") + std::strerror(errno);
+      error = std::strerror(errno);
       close(fd);
       fd = -1;
       continue;
     }
     fcntl(fd, F_SETFL, flags);
+    // As hiredis does for plain connections: pipelines go out at once, and a half-open
+    // connection to a vanished host is noticed.
+    const int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   }
   freeaddrinfo(found);
   return fd;
@@ -84,35 +91,58 @@ bool is_ip_address(const std::string& host) {
          inet_pton(AF_INET6, host.c_str(), buffer) == 1;
 }
 
+// A client context that trusts the configured CAs and presents the client certificate, if any;
+// nullptr with `error` naming the file that could not be used.
+SSL_CTX* make_context(const RedisTlsConfig& config, std::string& error) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    error = "TLS: " + openssl_error("cannot create a context");
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  // Called when the server asks for a client certificate and none is configured: noted, so that
+  // the failure that follows (with TLS 1.3, at the first read or write) says why.
+  SSL_CTX_set_client_cert_cb(ctx, [](SSL* ssl, X509**, EVP_PKEY**) {
+    static_cast<RedisTlsChannel*>(SSL_get_app_data(ssl))->note_client_certificate_requested();
+    return 0;
+  });
+  const bool cas = config.ca_file.empty()
+                       ? SSL_CTX_set_default_verify_paths(ctx) == 1
+                       : SSL_CTX_load_verify_locations(ctx, config.ca_file.c_str(), nullptr) == 1;
+  if (!cas) {
+    error = "TLS: cannot read the CA file " + config.ca_file + ": " + openssl_error("");
+  } else if (config.cert_file.empty() != config.key_file.empty()) {
+    error = "TLS: a client certificate needs its key, and a key its certificate";
+  } else if (!config.cert_file.empty() &&
+             (SSL_CTX_use_certificate_chain_file(ctx, config.cert_file.c_str()) != 1 ||
+              SSL_CTX_use_PrivateKey_file(ctx, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+              SSL_CTX_check_private_key(ctx) != 1)) {
+    error = "TLS: cannot use the client certificate " + config.cert_file + " with the key " +
+            config.key_file + ": " + openssl_error("");
+  } else {
+    return ctx;
+  }
+  SSL_CTX_free(ctx);
+  return nullptr;
+}
+
 }  // namespace
+
+std::string check_tls_files(const RedisTlsConfig& config) {
+  std::string error;
+  SSL_CTX* ctx = make_context(config, error);
+  if (ctx != nullptr) SSL_CTX_free(ctx);
+  return error;
+}
 
 std::unique_ptr<RedisTlsChannel> RedisTlsChannel::connect(const std::string& host, int port,
                                                           const RedisTlsConfig& config,
                                                           std::chrono::milliseconds timeout,
                                                           std::string& error) {
   std::unique_ptr<RedisTlsChannel> channel(new RedisTlsChannel());
-  channel->ctx_ = SSL_CTX_new(TLS_client_method());
-  if (channel->ctx_ == nullptr) {
-    error = "TLS: " + openssl_error("cannot create a context");
-    return nullptr;
-  }
-  SSL_CTX_set_min_proto_version(channel->ctx_, TLS1_2_VERSION);
-  SSL_CTX_set_verify(channel->ctx_, SSL_VERIFY_PEER, nullptr);
-  const bool cas =
-      config.ca_file.empty()
-          ? SSL_CTX_set_default_verify_paths(channel->ctx_) == 1
-          : SSL_CTX_load_verify_locations(channel->ctx_, config.ca_file.c_str(), nullptr) == 1;
-  if (!cas) {
-    error = "TLS: cannot read the CA file " + config.ca_file + ": " + openssl_error("");
-    return nullptr;
-  }
-  if (!config.cert_file.empty() &&
-      (SSL_CTX_use_certificate_chain_file(channel->ctx_, config.cert_file.c_str()) != 1 ||
-       SSL_CTX_use_PrivateKey_file(channel->ctx_, config.key_file.c_str(), SSL_FILETYPE_PEM) !=
-           1)) {
-    error = "TLS: cannot use the client certificate " + config.cert_file + ": " + openssl_error("");
-    return nullptr;
-  }
+  channel->ctx_ = make_context(config, error);
+  if (channel->ctx_ == nullptr) return nullptr;
   channel->fd_ = connect_tcp(host, port, timeout, error);
   if (channel->fd_ < 0) return nullptr;
   if (!channel->set_timeout(timeout)) {
@@ -121,6 +151,7 @@ std::unique_ptr<RedisTlsChannel> RedisTlsChannel::connect(const std::string& hos
   }
   channel->ssl_ = SSL_new(channel->ctx_);
   SSL_set_fd(channel->ssl_, channel->fd_);
+  SSL_set_app_data(channel->ssl_, channel.get());
   const std::string name = config.server_name.empty() ? host : config.server_name;
   X509_VERIFY_PARAM* param = SSL_get0_param(channel->ssl_);
   if (is_ip_address(name)) {
@@ -131,9 +162,11 @@ std::unique_ptr<RedisTlsChannel> RedisTlsChannel::connect(const std::string& hos
   }
   if (SSL_connect(channel->ssl_) != 1) {
     const long verified = SSL_get_verify_result(channel->ssl_);
-    error = "TLS handshake with " + host + ":" + std::to_string(port) + ": " +
-            (verified != X509_V_OK ? X509_verify_cert_error_string(verified)
-                                   : openssl_error("the server closed the connection"));
+    channel->fail("TLS handshake: " +
+                  std::string(verified != X509_V_OK
+                                  ? X509_verify_cert_error_string(verified)
+                                  : openssl_error("the server closed the connection")));
+    error = channel->error();
     return nullptr;
   }
   channel->reader_ = redisReaderCreate();
@@ -156,12 +189,19 @@ bool RedisTlsChannel::set_timeout(std::chrono::milliseconds timeout) {
          setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0;
 }
 
+void RedisTlsChannel::fail(std::string error) {
+  error_ = std::move(error);
+  if (client_certificate_requested_) {
+    error_ = "the server requires a client certificate and none is configured (" + error_ + ")";
+  }
+}
+
 bool RedisTlsChannel::write_all(const std::string& bytes) {
   std::size_t written = 0;
   while (written < bytes.size()) {
     const int n = SSL_write(ssl_, bytes.data() + written, static_cast<int>(bytes.size() - written));
     if (n <= 0) {
-      error_ = "TLS write: " + openssl_error(errno == EAGAIN ? "timeout" : std::strerror(errno));
+      fail("TLS write: " + openssl_error(errno == EAGAIN ? "timeout" : std::strerror(errno)));
       return false;
     }
     written += static_cast<std::size_t>(n);
@@ -173,9 +213,9 @@ bool RedisTlsChannel::read_more() {
   char buffer[16 * 1024];
   const int n = SSL_read(ssl_, buffer, sizeof buffer);
   if (n <= 0) {
-    error_ = "TLS read: " + openssl_error(n == 0            ? "connection closed"
-                                          : errno == EAGAIN ? "timeout"
-                                                            : std::strerror(errno));
+    fail("TLS read: " + openssl_error(n == 0            ? "connection closed"
+                                      : errno == EAGAIN ? "timeout"
+                                                        : std::strerror(errno)));
     return false;
   }
   if (redisReaderFeed(reader_, buffer, static_cast<std::size_t>(n)) != REDIS_OK) {

@@ -15,13 +15,9 @@
 
 namespace pmx {
 
-/// What a TLS connection checks and presents.
-struct RedisTlsConfig {
-  std::string ca_file;      ///< PEM of the CAs to trust; "" for the system's
-  std::string cert_file;    ///< PEM client certificate, for servers that ask one; "" for none
-  std::string key_file;     ///< its private key
-  std::string server_name;  ///< checked against the certificate (and sent as SNI); "" = the host
-};
+/// "" when the CA file, client certificate and key of `config` can be used; else what is wrong
+/// with which file (a start-up error, rather than one at every connect).
+std::string check_tls_files(const RedisTlsConfig& config);
 
 class RedisTlsChannel {
  public:
@@ -43,9 +39,13 @@ class RedisTlsChannel {
   /// The bound of each later read and write.
   bool set_timeout(std::chrono::milliseconds timeout);
   const std::string& error() const { return error_; }
+  /// For OpenSSL's callback: the server asked for a client certificate and none is configured.
+  void note_client_certificate_requested() { client_certificate_requested_ = true; }
 
  private:
   RedisTlsChannel() = default;
+  /// Sets error(), saying first when the server wanted a client certificate it did not get.
+  void fail(std::string error);
   bool write_all(const std::string& bytes);
   bool read_more();
 
@@ -54,6 +54,7 @@ class RedisTlsChannel {
   SSL* ssl_ = nullptr;
   redisReader* reader_ = nullptr;
   std::string error_;
+  bool client_certificate_requested_ = false;
 };
 
 }  // namespace pmx

@@ -1,4 +1,4 @@
-// parse_redis_url: `redis://[[user]:password@]host[:port][/db]`; parse_sentinel_addresses.
+// parse_redis_url: `redis[s]://[[user]:password@]host[:port][/db]`; parse_sentinel_addresses.
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -60,18 +60,20 @@ std::optional<int> parse_number(std::string_view text, long max) {
 
 }  // namespace
 
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.substr(0, 9) == "rediss://") {
-    return fail(error, "rediss:// (TLS) is not supported by hiredis 0.14");
+std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error,
+                                             bool host_required) {
+  constexpr std::string_view kPlain = "redis://";
+  constexpr std::string_view kTls = "rediss://";
+  RedisEndpoint endpoint;
+  endpoint.tls = url.substr(0, kTls.size()) == kTls;
+  if (!endpoint.tls && url.substr(0, kPlain.size()) != kPlain) {
+    return fail(error, "must start with redis:// or rediss:// (TLS)");
   }
-  if (url.substr(0, kScheme.size()) != kScheme) return fail(error, "must start with redis://");
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url.substr(endpoint.tls ? kTls.size() : kPlain.size());
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return fail(error, "query and fragment are not supported");
   }
 
-  RedisEndpoint endpoint;
   // The last '@' ends the credentials: an unencoded '@' in a password still parses.
   const std::size_t at = rest.rfind('@');
   if (at != std::string_view::npos) {
@@ -119,7 +121,10 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
       if (port.empty()) return fail(error, "empty port");
     }
   }
-  if (endpoint.host.empty()) return fail(error, "missing host");
+  if (endpoint.host.empty()) {
+    if (!host_required && port.empty()) return endpoint;
+    return fail(error, "missing host");
+  }
   const bool bracketed = address.front() == '[';
   if (endpoint.host.find_first_of(bracketed ? "[]@/ " : ":[]@/ ") != std::string::npos) {
     return fail(error, "bad host: " + endpoint.host);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "command.h"
 #include "daemon.h"
 #include "webhooks.h"
 
@@ -72,6 +73,17 @@ inline std::vector<std::string> timeline_types(const nlohmann::json& incident) {
     types.push_back(e.value("type", ""));
   }
   return types;
+}
+
+/// Runs the daemon with `flags`; it must refuse to start, saying `expected`, and not print the
+/// contents of a key or certificate file.
+inline void expect_start_up_error(std::vector<std::string> flags, const std::string& expected) {
+  flags.insert(flags.begin(), {pmx::testing::daemon_path(), "--web.listen-address=127.0.0.1:0"});
+  const auto result = pmx::testing::run_command(flags, "", std::chrono::seconds(10));
+  EXPECT_FALSE(result.succeeded()) << result.output;
+  EXPECT_NE(result.output.find(expected), std::string::npos)
+      << "expected \"" << expected << "\" in: " << result.output;
+  EXPECT_EQ(result.output.find("BEGIN"), std::string::npos) << "file contents in the log";
 }
 
 }  // namespace pmx::e2e

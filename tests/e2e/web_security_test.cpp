@@ -12,6 +12,7 @@
 #include "command.h"
 #include "e2e.h"
 #include "metrics_text.h"
+#include "tls_certificates.h"
 
 namespace pmx::e2e {
 namespace {
@@ -193,42 +194,18 @@ TEST(WebAuth, SecretsNeverReachTheLog) {
 // ---------------------------------------------------------------------------------------------
 // TLS.
 
-/// A self-signed certificate for 127.0.0.1 and localhost, made by the openssl CLI.
-struct Certificate {
-  std::string cert;
-  std::string key;
-};
-
-Certificate make_certificate(const std::string& dir, const std::string& name) {
-  Certificate c{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
-  const auto result = run_command(
-      {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-       "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
-       "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", c.key, "-out", c.cert},
-      "", std::chrono::seconds(20));
-  if (!result.succeeded()) throw std::runtime_error("openssl req failed: " + result.output);
-  return c;
-}
+using pmx::testing::Certificate;
+using pmx::testing::make_self_signed_certificate;
 
 class WebTls : public ::testing::Test {
  protected:
-  WebTls() : dir_(make_temp_dir("pmx-tls")), cert_(make_certificate(dir_, "server")) {}
+  WebTls() : dir_(make_temp_dir("pmx-tls")), cert_(make_self_signed_certificate(dir_, "server")) {}
 
   /// A daemon serving HTTPS with the certificate, talked to with it as the CA.
   std::unique_ptr<Daemon> tls_daemon() const {
     Daemon::Options options;
     options.flags = {"--web.tls-cert-file=" + cert_.cert, "--web.tls-key-file=" + cert_.key};
     return std::make_unique<Daemon>(options, cert_.cert);
-  }
-
-  /// Runs the daemon with `flags`; it must refuse to start and say `expected`.
-  void expect_start_up_error(std::vector<std::string> flags, const std::string& expected) {
-    flags.insert(flags.begin(), {pmx::testing::daemon_path(), "--web.listen-address=127.0.0.1:0"});
-    const auto result = run_command(flags, "", std::chrono::seconds(10));
-    EXPECT_FALSE(result.succeeded()) << result.output;
-    EXPECT_NE(result.output.find(expected), std::string::npos)
-        << "expected \"" << expected << "\" in: " << result.output;
-    EXPECT_EQ(result.output.find("BEGIN"), std::string::npos) << "file contents in the log";
   }
 
   std::string dir_;
@@ -271,7 +248,7 @@ TEST_F(WebTls, PlainHttpAndUntrustedClientsFail) {
   const Daemon& daemon = *owned;
   const HttpResponse plain = pmx::testing::http_get(daemon.port(), "/-/healthy");
   EXPECT_NE(plain.status, 200) << "plain HTTP answered on the TLS port: " << plain.body;
-  const Certificate other = make_certificate(dir_, "other");
+  const Certificate other = make_self_signed_certificate(dir_, "other");
   const HttpResponse untrusted = https_request(daemon.port(), other.cert, "GET", "/-/healthy");
   EXPECT_EQ(untrusted.status, 0) << "a certificate from another CA was accepted";
   // And the daemon is fine after both.
@@ -335,7 +312,7 @@ TEST_F(WebTls, BadTlsFlagsAreStartUpErrorsNamingTheFile) {
   // The key file holding a certificate, and the key of another certificate.
   expect_start_up_error({"--web.tls-cert-file=" + cert_.cert, "--web.tls-key-file=" + cert_.cert},
                         cert_.cert);
-  const Certificate other = make_certificate(dir_, "other");
+  const Certificate other = make_self_signed_certificate(dir_, "other");
   expect_start_up_error({"--web.tls-cert-file=" + cert_.cert, "--web.tls-key-file=" + other.key},
                         "does not belong to the certificate in " + cert_.cert);
 }

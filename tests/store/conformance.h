@@ -61,11 +61,12 @@ struct BackendNames {
   template <typename T>
   static std::string GetName(int) {
     if (std::is_same_v<T, MemoryBackend>) return "Memory";
-    return std::is_same_v<T, SqliteBackend> ? "Sqlite" : "Redis";
+    if (std::is_same_v<T, SqliteBackend>) return "Sqlite";
+    return std::is_same_v<T, RedisTlsBackend> ? "RedisTls" : "Redis";
   }
 };
 
-using Backends = ::testing::Types<MemoryBackend, SqliteBackend, RedisBackend>;
+using Backends = ::testing::Types<MemoryBackend, SqliteBackend, RedisBackend, RedisTlsBackend>;
 
 /// The types of a timeline's lifecycle events, in order. Repeat flags are left out: whether an
 /// incident is a repeat is core's rule (tests/unit); here the question is whether the store keeps

@@ -1,4 +1,4 @@
-// parse_redis_url: `redis://[[user]:password@]host[:port][/db]`.
+// parse_redis_url: `redis[s]://[[user]:password@]host[:port][/db]`.
 #include <gtest/gtest.h>
 
 #include "pmx/store/redis_store.h"
@@ -52,11 +52,38 @@ TEST(RedisUrl, BracketedIpv6) {
   EXPECT_EQ(parsed("redis://[::1]").port, 6379);
 }
 
+TEST(RedisUrl, RedissMeansTls) {
+  const RedisEndpoint e = parsed("rediss://:secret@redis.example:6380/2");
+  EXPECT_TRUE(e.tls);
+  EXPECT_EQ(e.host, "redis.example");
+  EXPECT_EQ(e.port, 6380);
+  EXPECT_EQ(e.password, "secret");
+  EXPECT_EQ(e.db, 2);
+  EXPECT_EQ(parsed("rediss://redis.example").port, 6379) << "the same default port";
+  EXPECT_FALSE(parsed("redis://redis.example").tls);
+}
+
+// With Sentinel the sentinels name the host: the URL gives only TLS, credentials and db.
+TEST(RedisUrl, WithoutAHostWhenNoneIsRequired) {
+  std::string error;
+  auto e = parse_redis_url("rediss://:secret@/3", &error, false);
+  ASSERT_TRUE(e.has_value()) << error;
+  EXPECT_TRUE(e->tls);
+  EXPECT_EQ(e->host, "");
+  EXPECT_EQ(e->password, "secret");
+  EXPECT_EQ(e->db, 3);
+  EXPECT_TRUE(parse_redis_url("rediss://", &error, false).has_value()) << error;
+  EXPECT_FALSE(parse_redis_url("rediss://", &error).has_value());
+  EXPECT_EQ(error, "missing host");
+  EXPECT_FALSE(parse_redis_url("rediss://:6379", &error, false).has_value()) << "a port, no host";
+}
+
 TEST(RedisUrl, RefusesWhatItCannotHonour) {
   for (const std::string url : {"",
                                 "127.0.0.1:6379",
                                 "http://redis:6379",
-                                "rediss://redis:6379",
+                                "redisss://redis:6379",
+                                "rediss://",
                                 "redis://",
                                 "redis://:6379",
                                 "redis://redis:",

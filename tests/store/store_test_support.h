@@ -14,6 +14,7 @@
 #include "process.h"
 #include "redis_server.h"
 #include "store_reads.h"
+#include "tls_certificates.h"
 
 namespace pmx::store_test {
 
@@ -55,18 +56,45 @@ struct MemoryBackend {
 };
 
 /// A real redis-server per suite, flushed before each test. "Another daemon" is a second
-/// RedisStore (its own connections) on the same server.
-struct RedisBackend {
-  static void SetUpTestSuite() { server() = std::make_unique<testing::RedisServer>(); }
-  static void TearDownTestSuite() { server().reset(); }
+/// RedisStore (its own connections) on the same server. RedisTlsBackend talks to it over TLS
+/// (`rediss://`), presenting a client certificate, which the server requires.
+template <bool kTls>
+struct RedisBackendOf {
+  static void SetUpTestSuite() {
+    if (kTls) {
+      certificates() = std::make_unique<testing::TestCertificates>();
+      tls_port() = testing::free_port();
+    }
+    server() = std::make_unique<testing::RedisServer>(
+        false, kTls ? testing::redis_tls_args(tls_port(), certificates()->server(),
+                                              certificates()->ca(), true)
+                    : std::vector<std::string>{});
+  }
+  static void TearDownTestSuite() {
+    server().reset();
+    certificates().reset();
+  }
   static std::unique_ptr<testing::RedisServer>& server() {
     static std::unique_ptr<testing::RedisServer> instance;
     return instance;
+  }
+  static std::unique_ptr<testing::TestCertificates>& certificates() {
+    static std::unique_ptr<testing::TestCertificates> instance;
+    return instance;
+  }
+  static int& tls_port() {
+    static int port = 0;
+    return port;
   }
   void reset() {
     ASSERT_EQ(server()->cli("FLUSHALL"), "OK\n");
     RedisConfig config;
     config.url = server()->url();
+    if (kTls) {
+      config.url = "rediss://127.0.0.1:" + std::to_string(tls_port());
+      config.tls = {certificates()->ca(), certificates()->client().cert,
+                    certificates()->client().key, ""};
+    }
     store_ = std::make_unique<RedisStore>(config);
     other_ = std::make_unique<RedisStore>(config);
   }
@@ -76,6 +104,8 @@ struct RedisBackend {
   std::unique_ptr<RedisStore> store_;
   std::unique_ptr<RedisStore> other_;
 };
+using RedisBackend = RedisBackendOf<false>;
+using RedisTlsBackend = RedisBackendOf<true>;
 
 /// SqliteStore on a fresh database file in a fresh temporary directory per test (removed when
 /// the next test starts or the fixture ends). "Another daemon" on the same data is the same

@@ -148,7 +148,7 @@ bool Daemon::start_once(const std::vector<std::string>& argv_without_listen) {
           exited = true;  // e.g. the port got taken between free_port() and bind
           return true;
         }
-        return get("/-/ready").status == 200;
+        return get(options_.wait_path).status == 200;
       },
       std::chrono::seconds(15));
   return ready && !exited;

@@ -59,10 +59,14 @@ class Daemon {
     /// The daemon's current directory; when given, the daemon keeps its default --storage.path
     /// (data/, in that directory).
     std::string working_dir{};
+    /// The path that must answer 200 before the constructor returns: /-/healthy for a daemon
+    /// that is expected not to be ready (its store unreachable).
+    std::string wait_path = "/-/ready";
   };
 
-  /// Starts the daemon and waits for GET /-/ready == 200. Throws with the log tail when it
-  /// does not get ready within 15 s (retrying on a fresh port if the one picked got taken).
+  /// Starts the daemon and waits for GET /-/ready (options.wait_path) == 200. Throws with the log
+  /// tail when it does not get ready within 15 s (retrying on a fresh port if the one picked got
+  /// taken).
   explicit Daemon(Options options);
   Daemon() : Daemon(Options{}) {}
   /// A daemon serving HTTPS (its --web.tls-* flags go in `options.flags`): the readiness check,

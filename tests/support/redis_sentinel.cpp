@@ -17,16 +17,17 @@ RedisSentinel::RedisSentinel(Options options)
     if (process_) process_->kill_now();
     port_ = free_port();
     const std::string config_path = dir_ + "/sentinel-" + std::to_string(attempt) + ".conf";
-    std::ofstream(config_path) << "port " << port_ << "\n"
-                               << "bind 127.0.0.1\n"
-                               << "dir " << dir_ << "\n"
-                               << "sentinel monitor " << name << " 127.0.0.1 "
-                               << options_.master_port << " " << options_.quorum << "\n"
-                               << "sentinel down-after-milliseconds " << name << " "
-                               << options_.down_after_ms << "\n"
-                               << "sentinel failover-timeout " << name << " "
-                               << options_.failover_timeout_ms << "\n"
-                               << "sentinel parallel-syncs " << name << " 1\n";
+    std::ofstream config(config_path);
+    for (const std::string& line : options_.config_lines) config << line << "\n";
+    config << "port " << port_ << "\n"
+           << "bind 127.0.0.1\n"
+           << "dir " << dir_ << "\n"
+           << "sentinel monitor " << name << " 127.0.0.1 " << options_.master_port << " "
+           << options_.quorum << "\n"
+           << "sentinel down-after-milliseconds " << name << " " << options_.down_after_ms << "\n"
+           << "sentinel failover-timeout " << name << " " << options_.failover_timeout_ms << "\n"
+           << "sentinel parallel-syncs " << name << " 1\n";
+    config.close();
     process_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"redis-sentinel", config_path}, dir_ + "/sentinel.log");
     bool exited = false;

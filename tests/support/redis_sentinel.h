@@ -2,6 +2,7 @@
 /// Test support: a real `redis-sentinel` on a free loopback port, watching one master.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "process.h"
 
@@ -15,6 +16,8 @@ class RedisSentinel {
     int quorum = 2;
     int down_after_ms = 1000;
     int failover_timeout_ms = 5000;
+    /// More sentinel.conf lines, e.g. to answer TLS on a `tls-port` as well.
+    std::vector<std::string> config_lines{};
   };
 
   /// Writes the configuration in a fresh directory (Sentinel rewrites it: it must be writable),

@@ -42,6 +42,15 @@ void RedisServer::restart() {
 
 std::string RedisServer::cli(const std::string& args) const { return redis_cli(port_, args); }
 
+std::vector<std::string> redis_tls_args(int tls_port, const Certificate& certificate,
+                                        const std::string& ca, bool require_client_certificates) {
+  return {"--tls-port",         std::to_string(tls_port),
+          "--tls-cert-file",    certificate.cert,
+          "--tls-key-file",     certificate.key,
+          "--tls-ca-cert-file", ca,
+          "--tls-auth-clients", require_client_certificates ? "yes" : "no"};
+}
+
 std::string redis_cli(int port, const std::string& args) {
   const std::string command = "redis-cli -p " + std::to_string(port) + " " + args;
   std::string out;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "process.h"
+#include "tls_certificates.h"
 
 namespace pmx::testing {
 
@@ -39,6 +40,12 @@ class RedisServer {
   std::string dir_;
   std::unique_ptr<ChildProcess> process_;
 };
+
+/// redis-server arguments that make it answer TLS on `tls_port` too (the plain port stays, for
+/// redis-cli and the readiness poll), with `certificate`; client certificates signed by `ca`
+/// are required when `require_client_certificates`.
+std::vector<std::string> redis_tls_args(int tls_port, const Certificate& certificate,
+                                        const std::string& ca, bool require_client_certificates);
 
 /// Runs `redis-cli -p <port> <args>` through the shell (so `args` may quote) and returns its
 /// stdout; shared by RedisServer and RedisSentinel.

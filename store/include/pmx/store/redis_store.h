@@ -16,19 +16,31 @@
 
 namespace pmx {
 
-/// Where Redis is and how to log in, from `redis://[[user]:password@]host[:port][/db]`.
+/// Where Redis is and how to log in, from `redis[s]://[[user]:password@]host[:port][/db]`.
 struct RedisEndpoint {
   std::string host;
   int port = 6379;
   std::string user;      ///< empty: the default user (AUTH with the password only)
   std::string password;  ///< empty: no AUTH
   int db = 0;
+  bool tls = false;  ///< rediss://
 };
 
-/// Parses a Redis URL. User and password may be percent-encoded (`%40` for `@`). Returns
-/// nullopt and, if `error` is given, says why when the URL is not of that form (`rediss://` is
-/// refused: hiredis 0.14 has no TLS).
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
+/// Parses a Redis URL, `redis://` or `rediss://` (TLS). User and password may be
+/// percent-encoded (`%40` for `@`). Returns nullopt and, if `error` is given, says why when the
+/// URL is not of that form. With `host_required` false a URL without host is accepted (with
+/// Sentinel, where the sentinels name the host: `rediss://:password@/2`).
+std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* error = nullptr,
+                                             bool host_required = true);
+
+/// What a TLS connection (`rediss://`) checks and presents. The files are read at every new
+/// connection, so certificates rotated on disk are picked up without a restart.
+struct RedisTlsConfig {
+  std::string ca_file;      ///< PEM of the CAs to trust; "" for the system's
+  std::string cert_file;    ///< PEM client certificate, for servers that ask one; "" for none
+  std::string key_file;     ///< its private key
+  std::string server_name;  ///< checked against the certificate (and sent as SNI); "" = the host
+};
 
 /// Parses a comma-separated list of Sentinel addresses, `host[:port]` each (port 26379 when
 /// omitted; `[::1]:26379` for IPv6). Only host and port of each endpoint are set. Returns nullopt
@@ -42,8 +54,11 @@ struct RedisAvailability {
   /// host:port of the server that failed or answered again (with Sentinel, the sentinels'
   /// addresses when none of them could name the master).
   std::string address;
-  std::string error;  ///< what failed first, when an outage starts (never a password)
+  std::string error;  ///< what failed (never a password), when an outage starts or goes on
   std::chrono::milliseconds outage{0};  ///< how long it lasted, when it ended
+  /// The outage goes on, for another reason than last told (`error`): e.g. a dropped
+  /// connection first, then reconnects refused for an expired certificate.
+  bool ongoing = false;
 };
 
 struct RedisConfig {
@@ -67,6 +82,9 @@ struct RedisConfig {
   /// sentinels themselves are reached without AUTH.
   std::string sentinels;
   std::string sentinel_master;
+  /// Used when `url` is `rediss://`: then the server, and the sentinels too, are reached over
+  /// TLS (TLS 1.2 or later, the certificate checked against `tls.ca_file` and the name).
+  RedisTlsConfig tls;
   /// Replicas that must acknowledge every write (WAIT) before it counts as stored; 0: do not
   /// wait (asynchronous replication: a write acknowledged just before its master dies can be
   /// lost in a failover). With N > 0, a write that fewer than N replicas acknowledged within
@@ -76,10 +94,10 @@ struct RedisConfig {
   std::chrono::milliseconds wait_timeout{500};
   /// Told once when an outage starts (the first operation that cannot reach Redis: a failed
   /// connect, a broken connection, a server that cannot serve us) and once when it ends (the
-  /// first operation that succeeds again), however many operations fail in between: the log
-  /// gets one line per outage, not one per request. Called with the store's connection lock
-  /// held (so the two calls of one outage cannot swap places): it must be quick and must not
-  /// call the store. Empty: nobody is told.
+  /// first operation that succeeds again), and in between only when the reason changes,
+  /// however many operations fail: the log gets a few lines per outage, not one per request. Called
+  /// with the store's connection lock held (so the two calls of one outage cannot swap places): it
+  /// must be quick and must not call the store. Empty: nobody is told.
   std::function<void(const RedisAvailability&)> on_availability;
 };
 
