@@ -85,7 +85,8 @@ void ActivityLog::rca_deleted(const std::string& id, std::int64_t version, RcaOr
 
 void log_store_availability(const RedisAvailability& change) {
   if (!change.available) {
-    log_warn("store unavailable", {{"address", change.address}, {"error", quoted(change.error)}});
+    log_warn(change.ongoing ? "store still unavailable" : "store unavailable",
+             {{"address", change.address}, {"error", quoted(change.error)}});
     return;
   }
   log_info("store available again",

@@ -49,6 +49,7 @@ struct Flags {
   std::string redis_url;
   std::string redis_sentinels;
   std::string redis_sentinel_master;
+  RedisTlsConfig redis_tls;
   int redis_wait_replicas = 0;
   std::string redis_wait_timeout = "500ms";
   std::string storage_path = "data/";
@@ -122,6 +123,20 @@ void add_flags(CLI::App& app, Flags& f) {
                  "credentials and db (its host:port is ignored) and may be omitted");
   app.add_option("--redis.sentinel-master", f.redis_sentinel_master,
                  "Name of the master the sentinels watch (required with --redis.sentinel)");
+  app.add_option("--redis.tls-ca-file", f.redis_tls.ca_file,
+                 "PEM file of the CAs that sign the Redis servers' certificates (rediss:// "
+                 "URLs: the server, the sentinels); default: the system's CAs")
+      ->check(CLI::ExistingFile);
+  app.add_option("--redis.tls-cert-file", f.redis_tls.cert_file,
+                 "PEM client certificate, for Redis servers that require one "
+                 "(tls-auth-clients yes); needs --redis.tls-key-file")
+      ->check(CLI::ExistingFile);
+  app.add_option("--redis.tls-key-file", f.redis_tls.key_file,
+                 "PEM private key of --redis.tls-cert-file")
+      ->check(CLI::ExistingFile);
+  app.add_option("--redis.tls-server-name", f.redis_tls.server_name,
+                 "Name the Redis servers' certificates must carry (and SNI); default: the host "
+                 "connected to");
   app.add_option("--redis.wait-replicas", f.redis_wait_replicas,
                  "Replicas that must acknowledge each write (Redis WAIT) before a webhook is "
                  "answered 200; fewer in time answer 503. 0: asynchronous replication (a "
@@ -300,6 +315,7 @@ std::unique_ptr<Store> make_store(const Flags& f) {
   config.url = f.redis_url;
   config.sentinels = f.redis_sentinels;
   config.sentinel_master = f.redis_sentinel_master;
+  config.tls = f.redis_tls;
   if (!config.sentinels.empty() && config.sentinel_master.empty()) {
     throw std::invalid_argument("--redis.sentinel needs --redis.sentinel-master");
   }
