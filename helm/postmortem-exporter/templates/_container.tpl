@@ -8,6 +8,7 @@ drift apart.
 {{- define "postmortem-exporter.authDir" -}}/etc/postmortem-exporter/auth{{- end }}
 {{- define "postmortem-exporter.rcaDir" -}}/etc/postmortem-exporter/rca{{- end }}
 {{- define "postmortem-exporter.dataDir" -}}/data{{- end }}
+{{- define "postmortem-exporter.redisTLSDir" -}}/etc/postmortem-exporter/redis-tls{{- end }}
 
 {{/* Name of the ConfigMap mounted at --rca.dir; empty when there is none. */}}
 {{- define "postmortem-exporter.rcaConfigMapName" -}}
@@ -31,6 +32,8 @@ The container (a map, to be placed as a list item). Called with a dict:
 {{- with .root -}}
 {{- $rcaConfigMap := include "postmortem-exporter.rcaConfigMapName" . -}}
 {{- $embedded := not (include "postmortem-exporter.usesRedis" .) -}}
+{{- $tls := .Values.externalRedis.tls -}}
+{{- $tlsDir := include "postmortem-exporter.redisTLSDir" . -}}
 name: postmortem-exporter
 image: {{ include "postmortem-exporter.image" . | quote }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
@@ -45,6 +48,18 @@ args:
   - {{ printf "--storage.sync=%s" .Values.storage.sync | quote }}
   {{- else }}
   - "--redis.url=$(REDIS_URL)"
+  {{- if $tls.existingSecret }}
+  {{- if $tls.caKey }}
+  - {{ printf "--redis.tls-ca-file=%s/ca.crt" $tlsDir | quote }}
+  {{- end }}
+  {{- if $tls.certKey }}
+  - {{ printf "--redis.tls-cert-file=%s/tls.crt" $tlsDir | quote }}
+  - {{ printf "--redis.tls-key-file=%s/tls.key" $tlsDir | quote }}
+  {{- end }}
+  {{- end }}
+  {{- with $tls.serverName }}
+  - {{ printf "--redis.tls-server-name=%s" . | quote }}
+  {{- end }}
   {{- end }}
   {{- if $rcaConfigMap }}
   - {{ printf "--rca.dir=%s" (include "postmortem-exporter.rcaDir" .) | quote }}
@@ -115,7 +130,7 @@ resources:
 {{- end }}
 securityContext:
   {{- toYaml .Values.securityContext | nindent 2 }}
-{{- if or .Values.auth.enabled $rcaConfigMap $embedded }}
+{{- if or .Values.auth.enabled $rcaConfigMap $embedded $tls.existingSecret }}
 volumeMounts:
   {{- if .Values.auth.enabled }}
   - name: pmx-auth
@@ -125,6 +140,11 @@ volumeMounts:
   {{- if $rcaConfigMap }}
   - name: pmx-rca
     mountPath: {{ include "postmortem-exporter.rcaDir" . }}
+    readOnly: true
+  {{- end }}
+  {{- if $tls.existingSecret }}
+  - name: pmx-redis-tls
+    mountPath: {{ $tlsDir }}
     readOnly: true
   {{- end }}
   {{- if $embedded }}
@@ -176,6 +196,29 @@ dies with the pod.
   configMap:
     name: {{ $rcaConfigMap }}
     defaultMode: 0444
+{{- end }}
+{{- with .Values.externalRedis.tls }}
+{{- if .existingSecret }}
+- name: pmx-redis-tls
+  secret:
+    secretName: {{ .existingSecret }}
+    # Root's files: 0444 lets the daemon's user read them whatever the pod's fsGroup (0440
+    # needs one; in sidecar mode it is Alertmanager's, if any). Only this container mounts
+    # them, and only the daemon runs in it.
+    defaultMode: 0444
+    # Fixed file names whatever the Secret's keys: the flags stay the same.
+    items:
+      {{- if .caKey }}
+      - key: {{ .caKey }}
+        path: ca.crt
+      {{- end }}
+      {{- if .certKey }}
+      - key: {{ .certKey }}
+        path: tls.crt
+      - key: {{ .keyKey }}
+        path: tls.key
+      {{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 

@@ -119,6 +119,7 @@ A generated secret value that survives upgrades: the value of `key` in the exist
 {{- if and .Values.externalRedis.url .Values.externalRedis.existingSecret }}
 {{- fail "externalRedis.url and externalRedis.existingSecret are mutually exclusive" }}
 {{- end }}
+{{- include "postmortem-exporter.validateRedisTLS" . }}
 {{- if and .Values.rca.existingConfigMap .Values.rca.files }}
 {{- fail "rca.files and rca.existingConfigMap are mutually exclusive" }}
 {{- end }}
@@ -149,4 +150,32 @@ helm.sh/chart: {{ include "postmortem-exporter.chart" . }}
 {{ include "postmortem-exporter.redis.selectorLabels" . }}
 app.kubernetes.io/component: redis
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+externalRedis.tls: only for an external Redis reached by a rediss:// URL. caKey alone does not
+count as set: it has a default.
+*/}}
+{{- define "postmortem-exporter.validateRedisTLS" -}}
+{{- $tls := .Values.externalRedis.tls }}
+{{- if or $tls.existingSecret $tls.certKey $tls.keyKey $tls.serverName }}
+{{- if .Values.redis.enabled }}
+{{- fail "externalRedis.tls is set but redis.enabled=true: the bundled Redis does not speak TLS. Use your own Redis (externalRedis.url or externalRedis.existingSecret) or drop externalRedis.tls." }}
+{{- end }}
+{{- if not (include "postmortem-exporter.usesRedis" .) }}
+{{- fail "externalRedis.tls is set but there is no external Redis: set externalRedis.url (rediss://...) or externalRedis.existingSecret, or drop externalRedis.tls." }}
+{{- end }}
+{{- if and .Values.externalRedis.url (not (hasPrefix "rediss://" .Values.externalRedis.url)) }}
+{{- fail "externalRedis.tls is set but externalRedis.url is not a rediss:// URL: the daemon speaks TLS to Redis only with rediss://. Change the scheme of externalRedis.url or drop externalRedis.tls." }}
+{{- end }}
+{{- if ne (empty $tls.certKey) (empty $tls.keyKey) }}
+{{- fail "externalRedis.tls.certKey and externalRedis.tls.keyKey go together: set both (cert-manager's Secrets: tls.crt and tls.key) or neither." }}
+{{- end }}
+{{- if and $tls.certKey (not $tls.existingSecret) }}
+{{- fail "externalRedis.tls.certKey and keyKey are set but externalRedis.tls.existingSecret is not: name the Secret that holds them." }}
+{{- end }}
+{{- if and $tls.existingSecret (not $tls.caKey) (not $tls.certKey) }}
+{{- fail (printf "externalRedis.tls.existingSecret=%s but neither externalRedis.tls.caKey nor certKey/keyKey names a key of it: nothing to mount." $tls.existingSecret) }}
+{{- end }}
+{{- end }}
 {{- end }}

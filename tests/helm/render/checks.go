@@ -33,6 +33,9 @@ type Expectation struct {
 	NetworkPolicies map[string]NetworkPolicyExpectation `yaml:"networkPolicies"`
 	// Storage of the embedded store (storage.go); absent when the daemon uses Redis.
 	Storage *StorageExpectation `yaml:"storage"`
+	// A Redis over TLS (tls.go): the Secret with its files, and the server made for it.
+	RedisTLS       *RedisTLSExpectation `yaml:"redisTLS"`
+	redisTLSServer *redisTLSFiles
 }
 
 // Object is one rendered Kubernetes object.
@@ -99,6 +102,17 @@ func runCheck(c CheckConfig) bool {
 	}
 	report := &Report{}
 	defer func() { fmt.Printf("%d passed, %d failed\n", report.passed, report.failed) }()
+	if expect.RedisTLS != nil {
+		dir, err := os.MkdirTemp("", "helm-redis-tls-")
+		if err == nil {
+			defer os.RemoveAll(dir)
+			expect.redisTLSServer, err = makeRedisTLS(&expect, dir)
+		}
+		if err != nil {
+			report.check("certificates for the Redis over TLS", []string{err.Error()})
+			return false
+		}
+	}
 
 	engine, err := setup(c.Chart, []string{c.Scenario})
 	if err != nil {
@@ -146,6 +160,7 @@ func runCheck(c CheckConfig) bool {
 	report.check("daemon container: probes on /-/healthy and /-/ready, resources", checkDaemonContainer(r))
 	report.check("embedded store: --storage.path on the expected writable volume, Recreate, 1 replica", checkStorage(r, expect))
 	report.check("volumes, secrets and ConfigMaps referred to exist", checkReferences(r, expect))
+	report.check("Redis TLS: the Secret mounted read-only, the flags on its files", checkRedisTLS(r, expect))
 	report.check("PrometheusRule: the rules file's groups, promtool check rules", checkPrometheusRule(r, c))
 	report.check("dashboard ConfigMap: grafana_dashboard label, the dashboard's JSON", checkDashboard(r, c))
 	report.check("NOTES.txt renders; sidecar blocks agree with each other and README.md", checkNotes(r, c))

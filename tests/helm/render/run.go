@@ -221,8 +221,14 @@ func httpStatus(method, u, token, body string) (int, string) {
 // the rendered URL carries.
 func startRedis(r *Rendered, expect Expectation, rendered string, dir string) (*Process, string, string, error) {
 	u, err := url.Parse(rendered)
-	if err != nil || u.Scheme != "redis" {
+	tls := expect.redisTLSServer
+	switch {
+	case err != nil:
+		return nil, "", "", fmt.Errorf("--redis.url %q: %v", rendered, err)
+	case tls == nil && u.Scheme != "redis":
 		return nil, "", "", fmt.Errorf("--redis.url %q is not a redis:// URL", rendered)
+	case tls != nil && u.Scheme != "rediss":
+		return nil, "", "", fmt.Errorf("--redis.url %q is not a rediss:// URL, yet the scenario has redisTLS", rendered)
 	}
 	port, err := freePort()
 	if err != nil {
@@ -253,7 +259,12 @@ func startRedis(r *Rendered, expect Expectation, rendered string, dir string) (*
 			argv = append(argv, "--requirepass", pw)
 		}
 	}
-	argv = append(argv, "--port", strconv.Itoa(port), "--bind", "127.0.0.1")
+	if tls != nil {
+		argv = append(argv, tls.redisServerTLSArgs(port)...)
+	} else {
+		argv = append(argv, "--port", strconv.Itoa(port))
+	}
+	argv = append(argv, "--bind", "127.0.0.1")
 	p, err := start(filepath.Join(dir, "redis.log"), argv...)
 	if err != nil {
 		return nil, "", "", err
@@ -304,7 +315,7 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 
 	port, _ := freePort()
 	token := ""
-	var redisData, storeDir string
+	var redisData, storeDir, renderedHost string
 	for i, a := range args {
 		switch {
 		case strings.HasPrefix(a, "--web.listen-address="):
@@ -323,19 +334,29 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 			if strings.Contains(a, "$(") {
 				return append(problems, "unexpanded variable in "+a)
 			}
-			redis, local, data, err := startRedis(r, expect, strings.TrimPrefix(a, "--redis.url="), dir)
+			rendered := strings.TrimPrefix(a, "--redis.url=")
+			redis, local, data, err := startRedis(r, expect, rendered, dir)
 			if err != nil {
 				return append(problems, err.Error())
 			}
 			defer redis.stop()
 			args[i] = "--redis.url=" + local
 			redisData = data
+			if u, _ := url.Parse(rendered); expect.redisTLSServer != nil {
+				renderedHost = u.Hostname()
+			}
 		case strings.HasPrefix(a, "--storage.path="):
 			storeDir = strings.TrimPrefix(a, "--storage.path=")
 			if !filepath.IsAbs(storeDir) || !strings.HasPrefix(storeDir, dir) {
 				return append(problems, a+" is not on a mounted volume: the root filesystem is read-only")
 			}
 		}
+	}
+	// Over TLS the URL's host became 127.0.0.1, which the server's certificate does not name:
+	// the daemon is told to check the rendered host instead, as if DNS had led there. A rendered
+	// --redis.tls-server-name is kept and decides.
+	if renderedHost != "" && !hasArg(args, "--redis.tls-server-name=") {
+		args = append(args, "--redis.tls-server-name="+renderedHost)
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	daemon, failure := startReady(c, args, filepath.Join(dir, "daemon.log"), base)
@@ -435,4 +456,13 @@ func checkStoreKept(c CheckConfig, args []string, dir, base, storeDir string) []
 		problems = append(problems, fmt.Sprintf("SIGTERM after the restart: exit code %d, want 0", code))
 	}
 	return problems
+}
+
+func hasArg(args []string, prefix string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, prefix) {
+			return true
+		}
+	}
+	return false
 }
