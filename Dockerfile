@@ -18,14 +18,6 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPMX_BUILD_TESTS=O
  && strip /build/postmortem-exporter
 
 FROM debian:12-slim
-# scripts/image.sh passes the project version and the git commit.
-ARG VERSION=unknown
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="postmortem-exporter" \
-      org.opencontainers.image.description="Alertmanager webhook receiver: incidents, repeats and post-mortem KPIs for Prometheus" \
-      org.opencontainers.image.version="$VERSION" \
-      org.opencontainers.image.revision="$REVISION" \
-      org.opencontainers.image.base.name="docker.io/library/debian:12-slim"
 # Runtime libraries only: one package per library `ldd postmortem-exporter` lists. apt-get clean
 # drops the downloaded packages and apt's caches (/var/cache/apt/*.bin, 80 MB), which would
 # otherwise stay in the layer.
@@ -49,3 +41,12 @@ VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9717 && printf 'GET /-/healthy HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/usr/bin/postmortem-exporter"]
+# Last, so that a new commit does not invalidate a layer cache of the steps above.
+# scripts/image.sh passes the project version and the git commit.
+ARG VERSION=unknown
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="postmortem-exporter" \
+      org.opencontainers.image.description="Alertmanager webhook receiver: incidents, repeats and post-mortem KPIs for Prometheus" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.base.name="docker.io/library/debian:12-slim"
