@@ -11,8 +11,8 @@
 #      port): it runs as UID 65532, every shared library is found, --help works, /-/healthy and
 #      /-/ready answer 200, a real Alertmanager 0.25 webhook is accepted and shows in the API,
 #      the image's own HEALTHCHECK (read from the built image) passes inside the container and
-#      fails once the daemon stopped, /data works both as the image's directory and as a
-#      mounted volume whose data outlives the container.
+#      fails once the daemon stopped, /data works both as the volume a container gets from the
+#      image and as a mounted directory whose data a new container sees.
 # Every container and the built image are removed on exit, failed or not; only the cached bases
 # stay. buildah, mmdebstrap, jq, curl and node are installed by scripts/test.sh: a missing one is
 # a failure, never a skip.
@@ -37,7 +37,8 @@ checkout_source='alertname="HighLatency",service="checkout"'
 
 work=$(mktemp -d)
 containers=()
-runners=()  # pids of `buildah run` processes that run a daemon
+runners=()  # pids of the `buildah run` processes that run a daemon
+ports=()    # and the port of each
 timings=()
 
 fail() {
@@ -46,15 +47,15 @@ fail() {
 }
 
 cleanup() {
-  local rc=$?
-  local pid
-  for pid in "${runners[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      # The daemon first (buildah run would SIGKILL it), then its runner.
-      pkill -TERM -P "$pid" 2>/dev/null || true
-      kill -TERM "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
+  local rc=$? i pid
+  for i in "${!runners[@]}"; do
+    kill -0 "${runners[$i]}" 2>/dev/null || continue
+    # The daemon first (a signalled buildah run would SIGKILL it), then its runner.
+    pid=$(daemon_pid "${ports[$i]}")
+    [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
+    sleep 1
+    kill -TERM "${runners[$i]}" 2>/dev/null || true
+    wait "${runners[$i]}" 2>/dev/null || true
   done
   for container in "${containers[@]}"; do
     buildah umount "$container" >/dev/null 2>&1 || true
@@ -67,6 +68,9 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+# So that an interrupted run (Ctrl-C, a signal) cleans up too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # timed <name> <command...>: runs it and records its wall time for the summary.
 timed() {
@@ -216,7 +220,7 @@ http_code() {
 
 # daemon_pid <port>: the daemon process (host pid: chroot isolation shares the pid namespace).
 daemon_pid() {
-  pgrep -f "^${entrypoint[0]} --web.listen-address=127\\.0\\.0\\.1:$1( |\$)" | head -n 1
+  pgrep -f "^${entrypoint[0]} --web.listen-address=127\\.0\\.0\\.1:$1( |\$)" | head -n 1 || true
 }
 
 # start_daemon <container> <port> <buildah run options...>: the ENTRYPOINT with the port and the
@@ -228,6 +232,7 @@ start_daemon() {
     "${entrypoint[@]}" "--web.listen-address=127.0.0.1:$port" --web.auth-token-file=/run/secrets/token \
     >"$work/daemon-$port.log" 2>&1 &
   runners+=($!)
+  ports+=("$port")
   local runner=$!
   until [ "$(http_code "$port" /-/healthy)" = 200 ]; do
     kill -0 "$runner" 2>/dev/null || { cat "$work/daemon-$port.log"; fail "the daemon in $container exited at start-up"; }
@@ -294,7 +299,9 @@ healthcheck_command() {
   local port="$1" exposed test
   exposed=$(config .ExposedPorts | jq -r 'keys[0] | split("/")[0]')
   test=$(config .Healthcheck)
-  [ "$test" != null ] && [ -n "$test" ] || fail "the built image has no HEALTHCHECK (built with --format oci?)"
+  if [ "$test" = null ] || [ -z "$test" ]; then
+    fail "the built image has no HEALTHCHECK (built with --format oci?)"
+  fi
   case "$(jq -r '.Test[0]' <<<"$test")" in
     CMD) jq -r --arg from "$exposed" --arg to "$port" '.Test[1:][] | gsub($from; $to)' <<<"$test" ;;
     CMD-SHELL) printf '%s\n' /bin/sh -c "$(jq -r --arg from "$exposed" --arg to "$port" '.Test[1] | gsub($from; $to)' <<<"$test")" ;;
@@ -318,7 +325,8 @@ check_healthcheck() {
   fi
 }
 
-# The image's own /data (no volume): the full round trip a first deployment makes.
+# /data without a -v: buildah run, as docker run, gives the container an anonymous volume made
+# from the image's /data (its owner too). The full round trip a first deployment makes.
 check_running_image() {
   local container port
   new_container
@@ -329,7 +337,7 @@ check_running_image() {
   check_healthcheck "$container" "$port" pass
   post_webhook "$port" 01-firing-group-checkout.json
   echo "ok   the webhook 01-firing-group-checkout.json (Alertmanager 0.25) is accepted"
-  expect_checkout_incident "$port" "image's /data"
+  expect_checkout_incident "$port" "/data from the image"
   stop_daemon "$port"
   check_healthcheck "$container" "$port" fail
 }
