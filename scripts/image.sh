@@ -78,6 +78,8 @@ make_rootfs() {
 import_rootfs() {
   local tarball="$1" name="$2" key="$3" container
   log "importing $tarball as $name"
+  # The image it replaces would stay in the storage, untagged (with vfs, a full copy).
+  buildah rmi "$name" >/dev/null 2>&1 || true
   container=$(buildah from --quiet scratch)
   buildah add --quiet "$container" "$tarball" / >/dev/null
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd bash \
