@@ -82,7 +82,7 @@ timed() {
 
 require_tools() {
   local tool
-  for tool in buildah mmdebstrap jq curl node flock pgrep; do
+  for tool in buildah mmdebstrap jq curl node; do
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/test.sh installs it)"
   done
 }
@@ -218,9 +218,17 @@ http_code() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1$2" || true
 }
 
-# daemon_pid <port>: the daemon process (host pid: chroot isolation shares the pid namespace).
+# daemon_pid <port>: the daemon of that port (a host pid: chroot isolation shares the pid
+# namespace), found by its first two arguments in /proc (procps is not in every CI image).
 daemon_pid() {
-  pgrep -f "^${entrypoint[0]} --web.listen-address=127\\.0\\.0\\.1:$1( |\$)" | head -n 1 || true
+  local dir arg0 arg1
+  for dir in /proc/[0-9]*; do
+    { IFS= read -r -d '' arg0 && IFS= read -r -d '' arg1; } 2>/dev/null <"$dir/cmdline" || continue
+    if [ "$arg0" = "${entrypoint[0]}" ] && [ "$arg1" = "--web.listen-address=127.0.0.1:$1" ]; then
+      echo "${dir#/proc/}"
+      return 0
+    fi
+  done
 }
 
 # start_daemon <container> <port> <buildah run options...>: the ENTRYPOINT with the port and the
