@@ -7,6 +7,10 @@ BUILD_PACKAGES=(build-essential cmake ninja-build pkg-config libcpp-httplib-dev 
   nlohmann-json3-dev libhiredis-dev libcli11-dev libspdlog-dev libre2-dev zlib1g-dev libsqlite3-dev
   libkainjow-mustache-dev libssl-dev)
 
+# What scripts/image.sh needs to build the image without Docker: the Debian bases made from
+# packages, the Dockerfile built without a daemon (and the image test, ctest -L image).
+IMAGE_PACKAGES=(buildah mmdebstrap)
+
 # Installs the given Debian packages that are not installed yet (non-interactive).
 install_missing() {
   local missing=()

@@ -12,6 +12,9 @@ install_missing "${BUILD_PACKAGES[@]}" libgtest-dev libgmock-dev redis-server re
 install_missing wrk strace jq
 # The embedded store's backup test runs the sqlite3 shell, as README's backup command does.
 install_missing sqlite3
+# The image test (ctest -L image) builds and runs the Dockerfile without Docker: mmdebstrap makes
+# the Debian bases, buildah builds and runs the image (scripts/image.sh).
+install_missing "${IMAGE_PACKAGES[@]}"
 # The Helm chart's checks (tests/helm): Go with Helm's template functions (sprig) and YAML,
 # offline from Debian's packages, and yamllint.
 install_missing golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CTest docker.runtime_libraries (label helm): there is no Docker daemon in CI, so the
-# Dockerfile is checked against what it must hold:
+# CTest docker.runtime_libraries (label helm): the Dockerfile checked against what it must hold,
+# in seconds and without building it (tests/image/image_test.sh builds and runs it, in minutes):
 #   - every shared library `ldd` lists for the daemon CMake built comes from a Debian package
 #     (dpkg -S) that the runtime stage installs;
 #   - the build stage installs scripts/lib.sh's BUILD_PACKAGES and builds without the tests;
