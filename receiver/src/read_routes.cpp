@@ -5,8 +5,6 @@
 namespace pmx {
 namespace {
 
-using nlohmann::json;
-
 /// A source's page of incidents: as many as a list's page may hold.
 constexpr std::size_t kSourceIncidents = 1000;
 
