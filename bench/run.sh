@@ -274,7 +274,7 @@ run_once() {
     "$WORK/token" "$RCAS" "$ITEMS"
   local sources items
   if [ "$store" = redis ]; then
-    sources="$("${rc[@]}" zcard pm:v1:sources:seen)"
+    sources="$("${rc[@]}" zcard "{pm}:v2:sources:seen")"
   else
     sources="$(sqlite3 "$DB" "SELECT count(*) FROM sources")"
   fi

@@ -1,23 +1,28 @@
 #pragma once
-// The pm:v1 key layout (schema/redis.md). Per-source keys carry the `{<source id>}` hash tag so
-// one source's keys share a Redis Cluster slot; the global indices do not (see the doc).
+// The pm:v2 key layout (schema/redis.md). Every key starts with the hash tag `{pm}`, so all of
+// them share one Redis Cluster slot: a webhook's writes, which touch its sources' keys and the
+// global indices together, stay one atomic script (see "Redis Cluster" in the doc).
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace pmx::redis_keys {
 
-inline constexpr const char* kIncidents = "pm:v1:incidents";           // zset id -> opened_at
-inline constexpr const char* kOpenIncidents = "pm:v1:incidents:open";  // zset id -> opened_at
-inline constexpr const char* kSourcesBySeen = "pm:v1:sources:seen";  // zset canonical -> -last_seen
-inline constexpr const char* kSourcesByOccurrences = "pm:v1:sources:occurrences";  // -> -count
-inline constexpr const char* kRcas = "pm:v1:rcas";                   // hash id -> record JSON
-inline constexpr const char* kRcaRevision = "pm:v1:rcas:revision";  // integer, INCR per write
+/// What every key starts with. redis_shared.lua spells it too (PREFIX): keep them in step.
+inline constexpr const char* kPrefix = "{pm}:v2:";
+
+inline constexpr const char* kIncidents = "{pm}:v2:incidents";           // zset id -> opened_at
+inline constexpr const char* kOpenIncidents = "{pm}:v2:incidents:open";  // zset id -> opened_at
+inline constexpr const char* kSourcesBySeen =
+    "{pm}:v2:sources:seen";  // zset canonical -> -last_seen
+inline constexpr const char* kSourcesByOccurrences = "{pm}:v2:sources:occurrences";  // -> -count
+inline constexpr const char* kRcas = "{pm}:v2:rcas";                  // hash id -> record JSON
+inline constexpr const char* kRcaRevision = "{pm}:v2:rcas:revision";  // integer, INCR per write
 // Written ("1") by load() before its WAIT when replicas must acknowledge (--redis.wait-replicas).
-inline constexpr const char* kReplicationFence = "pm:v1:replication-fence";
+inline constexpr const char* kReplicationFence = "{pm}:v2:replication-fence";
 
 inline std::string source_prefix(const std::string& source_id) {
-  return "pm:v1:src:{" + source_id + "}";
+  return kPrefix + std::string("src:") + source_id;
 }
 inline std::string state(const std::string& source_id) {
   return source_prefix(source_id) + ":state";

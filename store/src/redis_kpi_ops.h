@@ -1,13 +1,24 @@
 #pragma once
 // KpiOps as the scripts take them: a count, then six ARGV per op (kpi_apply in
-// redis_shared.lua). Index names become keys there: pm:v1:kpi:<index>.
+// redis_shared.lua), and the keys they touch, which every script declares in KEYS. Index names
+// become keys there: {pm}:v2:kpi:<index>.
+#include <set>
 #include <string>
 #include <vector>
 
 #include "pmx/core/kpi.h"
 #include "redis_connection.h"
+#include "redis_keys.h"
 
 namespace pmx::redis_kpi {
+
+inline std::string key(const std::string& index) {
+  return redis_keys::kPrefix + std::string("kpi:") + index;
+}
+inline const std::string kItems = key("items");
+// Named in redis_shared.lua too (KPI_RESOLVED, KPI_LINKS): keep them in step.
+inline const std::string kResolved = key("postmortem:resolved");
+inline const std::string kPublishedLinks = key("postmortem:links");
 
 inline const char* kind_code(KpiOp::Kind kind) {
   switch (kind) {
@@ -33,10 +44,27 @@ inline void append_ops(RedisCommand& command, const std::vector<KpiOp>& ops) {
   }
 }
 
-inline std::string key(const std::string& index) { return "pm:v1:kpi:" + index; }
-inline constexpr const char* kItems = "pm:v1:kpi:items";
-// Named in redis_shared.lua only (KPI_RESOLVED, KPI_LINKS); here for the store's transfer.
-inline constexpr const char* kResolved = "pm:v1:kpi:postmortem:resolved";
-inline constexpr const char* kPublishedLinks = "pm:v1:kpi:postmortem:links";
+/// Adds to `keys` every key kpi_apply touches for `ops`, for the script's KEYS.
+inline void add_touched_keys(std::set<std::string>& keys, const std::vector<KpiOp>& ops) {
+  for (const auto& op : ops) {
+    switch (op.kind) {
+      case KpiOp::Kind::kCount:
+        keys.insert(kItems);
+        break;
+      case KpiOp::Kind::kIndexAdd:
+      case KpiOp::Kind::kIndexRemove:
+        keys.insert(key(op.target));
+        break;
+      case KpiOp::Kind::kResolvedNeedingPostmortem:
+      case KpiOp::Kind::kReopened:
+      case KpiOp::Kind::kPublishedLink:
+        for (const char* index : {kpi_index::kNeeded, kpi_index::kCovered, kpi_index::kAwaiting})
+          keys.insert(key(index));
+        keys.insert(kResolved);
+        keys.insert(kPublishedLinks);
+        break;
+    }
+  }
+}
 
 }  // namespace pmx::redis_kpi

@@ -1,10 +1,12 @@
--- pm:v1 write of one RCA: compare-and-set on the RCA's version, then its record, its incident
+-- pm:v2 write of one RCA: compare-and-set on the RCA's version, then its record, its incident
 -- links, the RCA revision and the timeline entries, atomically. Contract: schema/redis.md,
 -- "RCA scripts".
 --
 -- KEYS[1] RCAs (hash id -> record)  KEYS[2] RCA revision
 -- KEYS[2+i] link set of the i-th incident the new document names       (i = 1..l)
 -- then per incident j that gets timeline entries: its document, its timeline  (j = 1..t)
+-- then, checked but not read by position: the link sets of the incidents the stored document
+-- names (the caller read it, and the compare-and-set proves it unchanged) and the KPI keys.
 -- ARGV[1] RCA id  ARGV[2] expected version  ARGV[3] record JSON (version = expected + 1)
 -- ARGV[4] l  ARGV[5] t  then per incident j: event count e, e event JSONs; then the KPI op
 -- count k and k ops (kpi_apply in redis_shared.lua).
@@ -29,7 +31,17 @@ if version ~= tonumber(ARGV[2]) then
   return {0, version}
 end
 
--- Nothing above wrote: a conflict or a corrupt record leaves everything untouched.
+for _, id in ipairs(old_incidents) do
+  local key = link_key(id)
+  if key and not DECLARED[key] then return undeclared_reply(key) end
+end
+local a = 6
+for _ = 1, tonumber(ARGV[5]) do a = a + 1 + tonumber(ARGV[a]) end
+local missing = kpi_undeclared(a + 1, tonumber(ARGV[a]))
+if missing then return undeclared_reply(missing) end
+
+-- Nothing above wrote: a conflict, a corrupt record or an undeclared key leaves everything
+-- untouched.
 for _, id in ipairs(old_incidents) do
   local key = link_key(id)
   if key then redis.call('SREM', key, ARGV[1]) end
@@ -41,24 +53,15 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('INCR', KEYS[2])
 
--- unpack() is bounded by the Lua C stack (LUAI_MAXCSTACK 8000): send long lists in chunks.
-local function push_all(key, first, count)
-  local chunk = 1000
-  for from = first, first + count - 1, chunk do
-    local to = math.min(from + chunk - 1, first + count - 1)
-    redis.call('RPUSH', key, unpack(ARGV, from, to))
-  end
-end
-
 -- Timeline entries go only to incidents that exist: an RCA may name an incident this store
 -- never saw (a typo, another installation), and an entry must not create a phantom one.
-local a = 6
+a = 6
 local k = 2 + links
 for j = 1, tonumber(ARGV[5]) do
   local events = tonumber(ARGV[a])
   a = a + 1
   if redis.call('EXISTS', KEYS[k + 1]) == 1 then
-    push_all(KEYS[k + 2], a, events)
+    push_all('RPUSH', KEYS[k + 2], a, events)
   end
   a = a + events
   k = k + 2

@@ -1,27 +1,60 @@
--- pm:v1 definitions shared by every script: store/CMakeLists.txt puts this file in front of
+-- pm:v2 definitions shared by every script: store/CMakeLists.txt puts this file in front of
 -- redis_commit.lua, redis_rca_put.lua and redis_rca_delete.lua (a script cannot include
 -- another). Contract: schema/redis.md.
 
+-- Every key starts with the hash tag {pm} (redis_keys.h, kPrefix): one Redis Cluster slot.
+local PREFIX = '{pm}:v2:'
+
+-- Every key a script touches is one its caller declared in KEYS: Redis Cluster requires it,
+-- and managed offerings (ElastiCache Serverless, MemoryDB) refuse scripts that do otherwise.
+-- The scripts check the keys they derive (link_key, the KPI keys) before their first write, so
+-- a caller's mistake is an error reply that changed nothing.
+local DECLARED = {}
+for _, key in ipairs(KEYS) do DECLARED[key] = true end
+
+local function undeclared_reply(key)
+  return redis.error_reply('PMX_UNDECLARED key ' .. key .. ' is not in KEYS')
+end
+
 -- The link set of an incident id `<16 hex digits>-<n>` (as redis_keys.h derives it), or nil.
--- The links of a *stored* RCA document are only known inside a script, so these keys are ones
--- a script reaches without the caller declaring them (see "Redis Cluster" in schema/redis.md).
 local function link_key(id)
   if type(id) ~= 'string' then return nil end
   local source, n = string.match(id, '^([0-9a-f]+)%-([1-9][0-9]*)$')
   if not source or #source ~= 16 or #n > 20 then return nil end
-  return 'pm:v1:src:{' .. source .. '}:inc:' .. n .. ':rcas'
+  return PREFIX .. 'src:' .. source .. ':inc:' .. n .. ':rcas'
 end
 
 -- The KPI aggregates (schema/redis.md, "KPI aggregates"). Core decides every change as a list
 -- of ops (core/include/pmx/core/kpi.h, KpiOp, which documents each); this carries them out.
 -- MemoryStore's KpiLedger does the same in C++, and the conformance suite holds both to it.
-local KPI = 'pm:v1:kpi:'
+local KPI = PREFIX .. 'kpi:'
 local KPI_ITEMS = KPI .. 'items'                    -- hash "status|priority|type" -> count
 local KPI_RESOLVED = KPI .. 'postmortem:resolved'   -- hash incident -> "<resolved_at> <due>"
 local KPI_LINKS = KPI .. 'postmortem:links'         -- hash incident -> published RCAs naming it
 local KPI_NEEDED = KPI .. 'postmortem:needed'       -- zset incident -> resolved_at
 local KPI_COVERED = KPI .. 'postmortem:covered'     -- zset incident -> resolved_at
 local KPI_AWAITING = KPI .. 'postmortem:awaiting'   -- zset incident -> post-mortem due
+local KPI_POSTMORTEM = {KPI_RESOLVED, KPI_LINKS, KPI_NEEDED, KPI_COVERED, KPI_AWAITING}
+
+-- The first key that `count` ops from ARGV[first] would touch and KEYS does not declare, or
+-- nil (redis_kpi::add_touched_keys in C++ declares them).
+local function kpi_undeclared(first, count)
+  for i = 0, count - 1 do
+    local kind = ARGV[first + 6 * i]
+    local touched
+    if kind == 'C' then
+      touched = {KPI_ITEMS}
+    elseif kind == 'A' or kind == 'R' then
+      touched = {KPI .. ARGV[first + 6 * i + 1]}
+    else
+      touched = KPI_POSTMORTEM
+    end
+    for _, key in ipairs(touched) do
+      if not DECLARED[key] then return key end
+    end
+  end
+  return nil
+end
 
 local function kpi_resolved(incident, at, due)
   redis.call('HSET', KPI_RESOLVED, incident, at .. ' ' .. due)
@@ -62,7 +95,8 @@ end
 
 -- Carries out `count` ops of six ARGV each from ARGV[first]: kind, target, member, at, due,
 -- delta (kinds: C count, A index add, R index remove, S resolved needing a post-mortem,
--- O reopened, L published link). Returns the resolved_at of newly covered incidents.
+-- O reopened, L published link). Returns the resolved_at of newly covered incidents. The
+-- caller checked kpi_undeclared first.
 local function kpi_apply(first, count)
   local covered = {}
   for i = 0, count - 1 do
@@ -89,3 +123,12 @@ local function kpi_apply(first, count)
   return covered
 end
 
+-- unpack() is bounded by the Lua C stack (LUAI_MAXCSTACK 8000): send long lists in chunks
+-- (of an even size, so field-value pairs stay together).
+local function push_all(command, key, first, count)
+  local chunk = 1000
+  for from = first, first + count - 1, chunk do
+    local to = math.min(from + chunk - 1, first + count - 1)
+    redis.call(command, key, unpack(ARGV, from, to))
+  end
+end

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "redis_alert_records.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
 #include "redis_kpi_ops.h"
+#include "redis_layout.h"
 #include "redis_replies.h"
 #include "redis_scripts.h"
 #include "redis_tls.h"
@@ -85,19 +87,46 @@ std::string state_text(const SourceState& state, std::int64_t version, const std
   return text;
 }
 
-// The EVALSHA of the commit script for one source update; nullopt if the update names an
-// incident whose id is not `<this source id>-<n>` (a bug upstream: refuse rather than write
-// outside the source's hash slot).
 // A source id that is not SourceKey's 16 hex digits cannot become a key: a bug upstream.
 Error invalid_source_id(const std::string& id) {
   return Error{
       ErrorCode::kCorrupt, "source id '" + id + "' is not 16 lowercase hex digits", {}, {}};
 }
 
-std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
+// The EVALSHA of the commit script for every source update of a batch, KEYS and ARGV as
+// documented at the top of redis_commit.lua.
+class CommitCommand {
+ public:
+  CommitCommand()
+      : keys_{keys::kIncidents, keys::kOpenIncidents, keys::kSourcesBySeen,
+              keys::kSourcesByOccurrences},
+        args_{"0"} {}
+
+  // False if the update names an incident whose id is not `<this source id>-<n>` (a bug
+  // upstream: refuse rather than write another source's incident).
+  bool add(const SourceCommit& commit);
+
+  RedisCommand take() {
+    keys_.insert(keys_.end(), kpi_keys_.begin(), kpi_keys_.end());
+    args_[0] = std::to_string(sources_);
+    RedisCommand command{"EVALSHA", std::string(kCommitScript.sha1), std::to_string(keys_.size())};
+    command.insert(command.end(), std::make_move_iterator(keys_.begin()),
+                   std::make_move_iterator(keys_.end()));
+    command.insert(command.end(), std::make_move_iterator(args_.begin()),
+                   std::make_move_iterator(args_.end()));
+    return command;
+  }
+
+ private:
+  RedisCommand keys_;
+  RedisCommand args_;
+  std::set<std::string> kpi_keys_;
+  std::size_t sources_ = 0;
+};
+
+bool CommitCommand::add(const SourceCommit& commit) {
   const SourceUpdate& update = commit.update;
   const std::string& source_id = update.state.key.id;
-  if (!keys::valid_source_id(source_id)) return std::nullopt;
 
   // Incidents in update order, then any that only gained timeline entries.
   std::vector<std::pair<std::string, const Incident*>> incidents;
@@ -115,60 +144,56 @@ std::optional<RedisCommand> commit_command(const SourceCommit& commit) {
       incidents.emplace_back(entry.first, nullptr);
     }
   }
-
-  // KEYS and ARGV as documented at the top of redis_commit.lua.
-  RedisCommand keys_part{
-      keys::state(source_id),     keys::occurrences(source_id), keys::source_incidents(source_id),
-      keys::kIncidents,           keys::kOpenIncidents,         keys::kSourcesBySeen,
-      keys::kSourcesByOccurrences, keys::version(source_id),    keys::source_alerts(source_id)};
-  RedisCommand args{std::to_string(commit.expected_version),
-                    std::string(),  // the state, once its current incident's text is known
-                    update.state.key.canonical,
-                    negated_score(update.state.last_seen),
-                    negated_score(update.state.occurrences),
-                    std::to_string(update.new_occurrences.size()),
-                    std::to_string(incidents.size())};
-  args.insert(args.end(), update.new_occurrences.begin(), update.new_occurrences.end());
-  std::optional<std::size_t> current_text;  // where in args the current incident's text is
   for (const auto& [id, incident] : incidents) {
     const auto ref = keys::parse_incident_id(id);
-    if (!ref || ref->source_id != source_id) return std::nullopt;
-    keys_part.push_back(keys::incident(source_id, ref->number));
-    keys_part.push_back(keys::timeline(source_id, ref->number));
-    keys_part.push_back(keys::incident_alerts(source_id, ref->number));
-    args.push_back(id);
+    if (!ref || ref->source_id != source_id) return false;
+  }
+
+  keys_.insert(keys_.end(),
+               {keys::state(source_id), keys::version(source_id), keys::occurrences(source_id),
+                keys::source_incidents(source_id), keys::source_alerts(source_id)});
+  const std::size_t state_arg =
+      args_.size() + 1;  // filled once its current incident's text is known
+  args_.insert(args_.end(),
+               {std::to_string(commit.expected_version), std::string(), update.state.key.canonical,
+                negated_score(update.state.last_seen), negated_score(update.state.occurrences),
+                std::to_string(update.new_occurrences.size()), std::to_string(incidents.size())});
+  args_.insert(args_.end(), update.new_occurrences.begin(), update.new_occurrences.end());
+  std::optional<std::size_t> current_text;  // where in args_ the current incident's text is
+  for (const auto& [id, incident] : incidents) {
+    const auto ref = keys::parse_incident_id(id);
+    keys_.push_back(keys::incident(source_id, ref->number));
+    keys_.push_back(keys::timeline(source_id, ref->number));
+    keys_.push_back(keys::incident_alerts(source_id, ref->number));
+    args_.push_back(id);
     if (incident && update.state.current && id == update.state.current->id) {
-      current_text = args.size();
+      current_text = args_.size();
     }
-    args.push_back(incident ? replies::dump(to_json(*incident, AlertRecords::kOmit)) : std::string());
-    args.push_back(incident ? score(incident->opened_at) : std::string("0"));
+    args_.push_back(incident ? replies::dump(to_json(*incident, AlertRecords::kOmit))
+                             : std::string());
+    args_.push_back(incident ? score(incident->opened_at) : std::string("0"));
     const auto events = update.timeline.find(id);
     const std::size_t count = events == update.timeline.end() ? 0 : events->second.size();
-    args.push_back(incident && count > 0 && changes_lifecycle(events->second)
-                       ? (incident->state == IncidentState::kOpen ? "1" : "0")
-                       : "");
-    args.push_back(std::to_string(count));
+    args_.push_back(incident && count > 0 && changes_lifecycle(events->second)
+                        ? (incident->state == IncidentState::kOpen ? "1" : "0")
+                        : "");
+    args_.push_back(std::to_string(count));
     for (std::size_t e = 0; e < count; ++e)
-      args.push_back(replies::dump(to_json(events->second[e])));
+      args_.push_back(replies::dump(to_json(events->second[e])));
     // The records the update loaded or changed: those of the batch's fingerprints.
-    args.push_back(std::to_string(incident ? incident->alerts.size() : 0));
+    args_.push_back(std::to_string(incident ? incident->alerts.size() : 0));
     if (!incident) continue;
     for (const auto& [fingerprint, record] : incident->alerts) {
-      args.push_back(fingerprint);
-      args.push_back(alert_records::value(record, incident->number));
+      args_.push_back(fingerprint);
+      args_.push_back(alert_records::value(record, incident->number));
     }
   }
-  redis_kpi::append_ops(args, update.kpi_ops);
-  args[1] = state_text(update.state, commit.expected_version + 1,
-                       current_text ? &args[*current_text] : nullptr);
-
-  RedisCommand command{"EVALSHA", std::string(kCommitScript.sha1),
-                       std::to_string(keys_part.size())};
-  command.insert(command.end(), std::make_move_iterator(keys_part.begin()),
-                 std::make_move_iterator(keys_part.end()));
-  command.insert(command.end(), std::make_move_iterator(args.begin()),
-                 std::make_move_iterator(args.end()));
-  return command;
+  redis_kpi::append_ops(args_, update.kpi_ops);
+  redis_kpi::add_touched_keys(kpi_keys_, update.kpi_ops);
+  args_[state_arg] = state_text(update.state, commit.expected_version + 1,
+                                current_text ? &args_[*current_text] : nullptr);
+  ++sources_;
+  return true;
 }
 
 }  // namespace
@@ -180,11 +205,19 @@ RedisStore::RedisStore(RedisConfig config)
 
 RedisStore::~RedisStore() = default;
 
+Result<Done> RedisStore::layout_ready() {
+  if (layout_ready_.load(std::memory_order_acquire)) return Done{};
+  auto migrated = redis_layout::migrate_from_v1(*pool_);
+  if (migrated) layout_ready_.store(true, std::memory_order_release);
+  return migrated;
+}
+
 std::uint64_t RedisStore::round_trips() const { return pool_->round_trips(); }
 
 std::string RedisStore::last_error() const { return pool_->last_error(); }
 
 bool RedisStore::healthy() {
+  if (!layout_ready()) return false;
   const auto answer = pool_->run({{"PING"}});
   return answer && replies::text(answer->front().get()) == "PONG";
 }
@@ -192,6 +225,7 @@ bool RedisStore::healthy() {
 // Every source's state, occurrence check and alert records of the batch's fingerprints, and
 // the RCA revision, in one pipeline.
 Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   std::vector<RedisCommand> commands;
   commands.reserve(sources.size() * 3 + 1);
   for (const auto& source : sources) {
@@ -268,29 +302,29 @@ Result<LoadResult> RedisStore::load(const std::vector<SourceLoad>& sources) {
 }
 
 Result<std::vector<bool>> RedisStore::commit(const std::vector<SourceCommit>& commits) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   std::vector<bool> applied(commits.size(), false);
   if (commits.empty()) return applied;
-  std::vector<RedisCommand> commands;
-  commands.reserve(commits.size());
+  CommitCommand command;
   for (const auto& commit : commits) {
-    auto command = commit_command(commit);
-    if (!command) return invalid_source_id(commit.update.state.key.id);
-    commands.push_back(std::move(*command));
+    const std::string& id = commit.update.state.key.id;
+    if (!keys::valid_source_id(id) || !command.add(commit)) return invalid_source_id(id);
   }
 
-  // NOSCRIPT costs one more round trip, for the commits that did not run (see run_script).
-  const auto answers = pool_->run_script(std::move(commands), kCommitScript);
+  // NOSCRIPT costs one more round trip (see run_script).
+  const auto answers = pool_->run_script({command.take()}, kCommitScript);
   if (!answers) return ErrorCode::kUnavailable;
-  std::optional<Error> failure;
-  for (std::size_t i = 0; i < commits.size(); ++i) {
-    const redisReply* reply = (*answers)[i].get();
-    if (reply->type == REDIS_REPLY_INTEGER) {
-      applied[i] = reply->integer == 1;
-    } else if (!failure) {
-      failure = replies::error_for(reply, keys::state(commits[i].update.state.key.id));
-    }
+  const redisReply* reply = answers->front().get();
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != commits.size()) {
+    return replies::error_for(reply, keys::state(commits.front().update.state.key.id));
   }
-  if (failure) return *failure;
+  for (std::size_t i = 0; i < commits.size(); ++i) {
+    const redisReply* flag = reply->element[i];
+    if (flag->type != REDIS_REPLY_INTEGER) {
+      return replies::error_for(flag, keys::state(commits[i].update.state.key.id));
+    }
+    applied[i] = flag->integer == 1;
+  }
   return applied;
 }
 

@@ -1,5 +1,5 @@
-// RedisStore's RCAs: every RCA is one field of the hash pm:v1:rcas (id → record), written and
-// deleted by Lua scripts that also keep the incident links (pm:v1:src:{sid}:inc:<n>:rcas) and
+// RedisStore's RCAs: every RCA is one field of the hash {pm}:v2:rcas (id → record), written and
+// deleted by Lua scripts that also keep the incident links ({pm}:v2:src:<sid>:inc:<n>:rcas) and
 // the RCA revision in step. Layout and scripts: schema/redis.md, "RCAs".
 #include <algorithm>
 #include <set>
@@ -56,7 +56,24 @@ std::string rca_field(const std::string& id) { return std::string(keys::kRcas) +
 struct StoredRecord {
   std::int64_t version = 0;  // 0: none stored
   std::optional<Rca> rca;
+  // The link sets of the incidents its document names, which the scripts take it out of: they
+  // must be in the script's KEYS (the script checks that it is still this record).
+  std::set<std::string> links;
 };
+
+// The link sets of the incident ids in `incidents` (ids of another shape link nothing), as
+// link_key in redis_shared.lua derives them.
+std::set<std::string> link_keys(const json& incidents) {
+  std::set<std::string> links;
+  if (!incidents.is_array()) return links;
+  for (const auto& id : incidents) {
+    if (!id.is_string()) continue;
+    if (const auto ref = keys::parse_incident_id(id.get<std::string>())) {
+      links.insert(keys::incident_rcas(ref->source_id, ref->number));
+    }
+  }
+  return links;
+}
 
 Result<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& id) {
   const auto answers = pool.run({{"HGET", keys::kRcas, id}});
@@ -69,13 +86,18 @@ Result<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& i
   if (!record.is_object() || !record.contains("version") || !record["version"].is_number_integer()) {
     return replies::corrupt(rca_field(id), "not an RCA record with a version");
   }
-  return StoredRecord{record["version"].get<std::int64_t>(), rca_of(reply)};
+  const auto document = record.find("document");
+  return StoredRecord{record["version"].get<std::int64_t>(), rca_of(reply),
+                      document != record.end() && document->is_object()
+                          ? link_keys(document->value("incidents", json()))
+                          : std::set<std::string>()};
 }
 
 // The EVALSHA of redis_rca_put.lua; KEYS and ARGV as documented at the top of the script.
-RedisCommand put_command(const Rca& rca, std::int64_t expected_version,
+RedisCommand put_command(const Rca& rca, const StoredRecord& stored,
                          const std::map<std::string, std::vector<TimelineEvent>>& timeline,
                          const std::vector<KpiOp>& kpi_ops) {
+  const std::int64_t expected_version = stored.version;
   std::set<std::string> links;  // a set: SADD once per incident even if the document repeats it
   for (const auto& id : rca.incidents) {
     if (const auto ref = keys::parse_incident_id(id)) {
@@ -95,6 +117,9 @@ RedisCommand put_command(const Rca& rca, std::int64_t expected_version,
     for (const auto& event : events) events_part.push_back(replies::dump(to_json(event)));
     ++incidents;
   }
+  std::set<std::string> checked = stored.links;
+  redis_kpi::add_touched_keys(checked, kpi_ops);
+  keys_part.insert(keys_part.end(), checked.begin(), checked.end());
 
   RedisCommand command{"EVALSHA", std::string(kRcaPutScript.sha1),
                        std::to_string(keys_part.size())};
@@ -120,6 +145,7 @@ constexpr int kDeleteRounds = 5;
 Result<RcaWrite> RedisStore::put_rca(
     const Rca& rca, std::int64_t expected_version,
     const std::map<std::string, std::vector<TimelineEvent>>& timeline) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   // A record whose document is not an object could never be read back nor replaced (the
   // script could not find its links): a bug upstream, refused before anything is written.
   if (!rca.document.is_object())
@@ -131,7 +157,7 @@ Result<RcaWrite> RedisStore::put_rca(
   if (stored->version != expected_version) return ErrorCode::kConflict;
   const auto kpi_ops = rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, &rca);
   const auto answers =
-      pool_->run_script({put_command(rca, expected_version, timeline, kpi_ops)}, kRcaPutScript);
+      pool_->run_script({put_command(rca, *stored, timeline, kpi_ops)}, kRcaPutScript);
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* answer = answers->front().get();
   if (answer->type != REDIS_REPLY_ARRAY || answer->elements < 2 ||
@@ -151,6 +177,7 @@ Result<RcaWrite> RedisStore::put_rca(
 }
 
 Result<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   const auto answers = pool_->run({{"HGET", keys::kRcas, id}});
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* record = answers->front().get();
@@ -162,6 +189,7 @@ Result<std::optional<Rca>> RedisStore::get_rca(const std::string& id) {
 }
 
 Result<std::vector<Rca>> RedisStore::list_rcas() {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   const auto answers = pool_->run({{"HGETALL", keys::kRcas}});
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* all = answers->front().get();
@@ -187,13 +215,20 @@ Result<std::vector<Rca>> RedisStore::list_rcas() {
 }
 
 Result<bool> RedisStore::delete_rca(const std::string& id) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   for (int round = 0; round < kDeleteRounds; ++round) {
     const auto stored = read_record(*pool_, id);
     if (!stored) return stored.error();
     if (stored->version == 0) return false;
-    RedisCommand command{"EVALSHA", std::string(kRcaDeleteScript.sha1), "2", keys::kRcas,
-                         keys::kRcaRevision, id, std::to_string(stored->version)};
-    redis_kpi::append_ops(command, rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, nullptr));
+    const auto kpi_ops = rca_kpi_ops(stored->rca ? &*stored->rca : nullptr, nullptr);
+    std::set<std::string> checked = stored->links;
+    redis_kpi::add_touched_keys(checked, kpi_ops);
+    RedisCommand command{"EVALSHA", std::string(kRcaDeleteScript.sha1),
+                         std::to_string(2 + checked.size()), keys::kRcas, keys::kRcaRevision};
+    command.insert(command.end(), checked.begin(), checked.end());
+    command.push_back(id);
+    command.push_back(std::to_string(stored->version));
+    redis_kpi::append_ops(command, kpi_ops);
     const auto answers = pool_->run_script({std::move(command)}, kRcaDeleteScript);
     if (!answers) return ErrorCode::kUnavailable;
     const redisReply* answer = answers->front().get();

@@ -218,6 +218,7 @@ Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
 }  // namespace
 
 Result<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& filter) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   std::vector<Incident> result;
   if (filter.limit == 0) return result;
   if (filter.source_id && !keys::valid_source_id(*filter.source_id)) return result;
@@ -271,6 +272,7 @@ Result<std::vector<Incident>> RedisStore::list_incidents(const IncidentFilter& f
 }
 
 Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string& id) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   const auto ref = keys::parse_incident_id(id);
   if (!ref) return std::optional<IncidentDetail>();
   std::vector<RedisCommand> commands;
@@ -299,10 +301,12 @@ Result<std::optional<IncidentDetail>> RedisStore::get_incident(const std::string
 }
 
 Result<std::vector<Incident>> RedisStore::get_incidents(const std::vector<std::string>& ids) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   return fetch_incidents(*pool_, ids);
 }
 
 Result<std::vector<SourceState>> RedisStore::list_sources(const SourceFilter& filter) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   std::vector<SourceState> result;
   if (filter.limit == 0) return result;
   const auto wanted = [&](const SourceState& source) {
@@ -347,6 +351,7 @@ Result<std::vector<SourceState>> RedisStore::list_sources(const SourceFilter& fi
 }
 
 Result<std::optional<SourceState>> RedisStore::get_source(const std::string& source_id) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   if (!keys::valid_source_id(source_id)) return std::optional<SourceState>();
   const auto answer = pool_->run({{"GET", keys::state(source_id)}});
   if (!answer) return ErrorCode::kUnavailable;
@@ -366,6 +371,7 @@ Result<std::optional<SourceState>> RedisStore::get_source(const std::string& sou
 // orders equal scores.
 Result<std::vector<IndexMember>> RedisStore::index_members(const KpiRange& range,
                                                            std::size_t limit) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   if (limit == 0 || range.from >= range.to) return std::vector<IndexMember>();
   const std::string key = redis_kpi::key(range.index);
   auto flat = run_strings(
@@ -391,6 +397,7 @@ Result<std::vector<IndexMember>> RedisStore::index_members(const KpiRange& range
 // one ZCOUNT per range. O(log n) each: the cost does not grow with history.
 Result<KpiSnapshot> RedisStore::read_kpis(const std::vector<KpiRange>& ranges,
                                           std::size_t top_sources) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   std::vector<RedisCommand> commands{{"ZCARD", keys::kOpenIncidents},
                                      {"HGETALL", redis_kpi::kItems}};
   if (top_sources > 0) commands.push_back(top_sources_command(top_sources));

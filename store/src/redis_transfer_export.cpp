@@ -421,6 +421,7 @@ Result<Done> export_kpis(RedisConnectionPool& pool, dump::Sink& sink) {
 }  // namespace
 
 Result<Done> RedisStore::export_to(dump::Sink& sink) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   if (auto w = export_counters(*pool_, sink); !w) return w;
   if (auto w = export_sources(*pool_, sink); !w) return w;
   if (auto w = export_incidents(*pool_, sink); !w) return w;

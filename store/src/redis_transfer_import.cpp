@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "dump_codec.h"
 #include "pmx/core/json_codec.h"
 #include "pmx/store/redis_store.h"
 #include "redis_alert_records.h"
@@ -75,7 +76,7 @@ class Importer {
 
  private:
   Result<Done> put(const dump::Counters& counters) {
-    // The open incident count is the size of pm:v1:incidents:open, filled from the incidents
+    // The open incident count is the size of {pm}:v2:incidents:open, filled from the incidents
     // (check_dump made sure the two agree).
     if (counters.rca_revision == 0) return Done{};
     return pipeline_.add({"SET", keys::kRcaRevision, std::to_string(counters.rca_revision)});
@@ -215,32 +216,43 @@ class Importer {
   bool is_current_ = false;  // the last incident record is its source's current incident
 };
 
-// A key of ours, if Redis holds any (the replication fence holds no data). A SCAN over the
-// whole keyspace: fine once before an import, never on a request path.
+// A key of ours, if Redis holds any: one of those every write leaves (a commit the source
+// indices, an RCA write the RCA hash and revision, an import the revision first), or a KPI
+// aggregate. One round trip, and no SCAN (which Redis Cluster would answer per node).
 Result<std::optional<std::string>> first_key(RedisConnectionPool& pool) {
-  std::optional<std::string> found;
-  auto scanned =
-      redis_transfer::scan(pool, {"SCAN"},
-                           [&found](const std::vector<std::string>& keys_found) -> Result<Done> {
-                             for (const auto& key : keys_found) {
-                               if (key != keys::kReplicationFence && !found) found = key;
-                             }
-                             return Done{};
-                           },
-                           {"MATCH", "pm:v1:*"});
-  if (!scanned) return scanned.error();
-  return found;
+  std::vector<std::string> names{keys::kIncidents,
+                                 keys::kOpenIncidents,
+                                 keys::kSourcesBySeen,
+                                 keys::kSourcesByOccurrences,
+                                 keys::kRcas,
+                                 keys::kRcaRevision,
+                                 redis_kpi::kItems,
+                                 redis_kpi::kResolved,
+                                 redis_kpi::kPublishedLinks};
+  for (const auto& index : dump_codec::kpi_index_names()) names.push_back(redis_kpi::key(index));
+  std::vector<RedisCommand> commands;
+  for (const auto& name : names) commands.push_back({"EXISTS", name});
+  const auto answers = pool.run(commands);
+  if (!answers) return redis_transfer::unreachable(pool);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const redisReply* reply = (*answers)[i].get();
+    if (reply->type != REDIS_REPLY_INTEGER) return replies::error_for(reply, names[i]);
+    if (reply->integer > 0) return std::optional<std::string>(names[i]);
+  }
+  return std::optional<std::string>();
 }
 
 }  // namespace
 
 Result<bool> RedisStore::empty() {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   auto found = first_key(*pool_);
   if (!found) return found.error();
   return !*found;
 }
 
 Result<Done> RedisStore::import_from(dump::Source& source) {
+  if (auto ready = layout_ready(); !ready) return ready.error();
   auto found = first_key(*pool_);
   if (!found) return found.error();
   if (*found) return transfer::not_empty("Redis", "it has the key " + **found);

@@ -369,7 +369,7 @@ TEST(RedisStore, ReloadsTheScriptWhenRedisForgotIt) {
   ASSERT_TRUE(deleted) << deleted.error().message();
   EXPECT_TRUE(*deleted);
   EXPECT_EQ(store.round_trips() - before, 3u);
-  EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "2\n") << "each ran exactly once";
+  EXPECT_EQ(redis.cli("GET {pm}:v2:rcas:revision"), "2\n") << "each ran exactly once";
 }
 
 TEST(RedisStore, LogsInAndSelectsTheDatabaseFromTheUrl) {
@@ -381,13 +381,13 @@ TEST(RedisStore, LogsInAndSelectsTheDatabaseFromTheUrl) {
   RedisStore store(config_for("redis://:p%40ss%3Aword%2F1@" + address + "/3"));
   Ingestor ingestor(store, IngestConfig{});
   ASSERT_TRUE(ingestor.ingest(webhook(2, 1, kT0), kT0)) << store.last_error();
-  EXPECT_EQ(redis.cli(cli_auth + "-n 3 ZCARD pm:v1:sources:seen"), "2\n");
-  EXPECT_EQ(redis.cli(cli_auth + "-n 0 ZCARD pm:v1:sources:seen"), "0\n");
+  EXPECT_EQ(redis.cli(cli_auth + "-n 3 ZCARD {pm}:v2:sources:seen"), "2\n");
+  EXPECT_EQ(redis.cli(cli_auth + "-n 0 ZCARD {pm}:v2:sources:seen"), "0\n");
 
   RedisStore as_alice(config_for("redis://alice:wonderland@" + address + "/4"));
   ASSERT_TRUE(Ingestor(as_alice, IngestConfig{}).ingest(webhook(1, 1, kT0), kT0))
       << as_alice.last_error();
-  EXPECT_EQ(redis.cli(cli_auth + "-n 4 ZCARD pm:v1:sources:seen"), "1\n");
+  EXPECT_EQ(redis.cli(cli_auth + "-n 4 ZCARD {pm}:v2:sources:seen"), "1\n");
 
   RedisStore wrong(config_for("redis://:not-the-password@" + address));
   EXPECT_FALSE(wrong.healthy());
@@ -402,7 +402,7 @@ TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
   RedisServer redis;
   RedisStore store(config_for(redis.url()));
   const SourceKey checkout = source_of("HighLatency", "checkout");
-  const std::string state_key = "'pm:v1:src:{" + checkout.id + "}:state'";
+  const std::string state_key = "'{pm}:v2:src:" + checkout.id + ":state'";
   ASSERT_EQ(redis.cli("SET " + state_key + " 'not json'"), "OK\n");
 
   const Alert alert = firing("HighLatency", "checkout", "fp1", kT0);
@@ -411,7 +411,7 @@ TEST(RedisStore, ACorruptDocumentIsReportedAndNotOverwritten) {
   EXPECT_EQ(counts.error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.get_source(checkout.id).error().code, ErrorCode::kCorrupt);
   // The error names the key, so an operator knows what to look at.
-  const std::string key = "pm:v1:src:{" + checkout.id + "}:state";
+  const std::string key = "{pm}:v2:src:" + checkout.id + ":state";
   EXPECT_NE(counts.error().detail.find(key), std::string::npos) << counts.error().detail;
   EXPECT_NE(store.get_source(checkout.id).error().detail.find(key), std::string::npos);
 
@@ -450,7 +450,7 @@ TEST(RedisStore, DataWrittenWithInlineAlertRecordsGoesOn) {
     legacy_state["current"].erase(field);
     legacy_incident.erase(field);
   }
-  const std::string source = "'pm:v1:src:{" + checkout.id + "}";
+  const std::string source = "'{pm}:v2:src:" + checkout.id;
   ASSERT_EQ(redis.cli("SET " + source + ":state' '" + legacy_state.dump() + "'"), "OK\n");
   ASSERT_EQ(redis.cli("SET " + source + ":inc:1' '" + legacy_incident.dump() + "'"), "OK\n");
   ASSERT_EQ(redis.cli("DEL " + source + ":alerts' " + source + ":inc:1:alerts'"), "2\n");
@@ -480,21 +480,22 @@ TEST(RedisStore, DataWrittenWithInlineAlertRecordsGoesOn) {
 TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
   RedisServer redis;
   RedisStore store(config_for(redis.url()));
-  ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 'not json'"), "1\n");
+  ASSERT_EQ(redis.cli("HSET {pm}:v2:rcas rca-1 'not json'"), "1\n");
   EXPECT_EQ(store.get_rca("rca-1").error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.list_rcas().error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(store.get_rca("rca-1").error().detail.find("pm:v1:rcas field rca-1"), std::string::npos)
+  EXPECT_NE(store.get_rca("rca-1").error().detail.find("{pm}:v2:rcas field rca-1"),
+            std::string::npos)
       << store.get_rca("rca-1").error().detail;
   EXPECT_NE(store.list_rcas().error().detail.find("rca-1"), std::string::npos);
   EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 0, {}).error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.put_rca(rca_for("rca-1", {}), 1, {}).error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(store.delete_rca("rca-1").error().code, ErrorCode::kCorrupt);
-  EXPECT_EQ(redis.cli("HGET pm:v1:rcas rca-1"), "not json\n");
+  EXPECT_EQ(redis.cli("HGET {pm}:v2:rcas rca-1"), "not json\n");
   EXPECT_EQ(redis.cli("DBSIZE"), "1\n") << "no revision bump, no link";
 
   // A record whose document the loader no longer accepts (no title) cannot be read, but the
   // API can replace it: the script needs only its version and incidents.
-  ASSERT_EQ(redis.cli("HSET pm:v1:rcas rca-1 "
+  ASSERT_EQ(redis.cli("HSET {pm}:v2:rcas rca-1 "
                       "'{\"version\":3,\"from_file\":false,\"document\":{\"id\":\"rca-1\"}}'"),
             "0\n");
   EXPECT_EQ(store.get_rca("rca-1").error().code, ErrorCode::kCorrupt);
@@ -503,7 +504,7 @@ TEST(RedisStore, ACorruptRcaIsReportedAndNotOverwritten) {
   EXPECT_EQ(replaced->version, 4);
   ASSERT_TRUE(store.get_rca("rca-1"));
 
-  ASSERT_EQ(redis.cli("SET pm:v1:rcas:revision 'x'"), "OK\n");
+  ASSERT_EQ(redis.cli("SET {pm}:v2:rcas:revision 'x'"), "OK\n");
   EXPECT_EQ(store.load({}).error().code, ErrorCode::kCorrupt);
 }
 
@@ -514,25 +515,31 @@ TEST(RedisStore, KeysFollowTheDocumentedLayout) {
   const Alert alert = firing("HighLatency", "checkout", "fp1", kT0);
   Ingestor ingestor(store, IngestConfig{});
   ASSERT_TRUE(ingestor.ingest({alert}, kT0));
-  EXPECT_EQ(redis.cli("TYPE pm:v1:incidents:open"), "zset\n");
-  EXPECT_EQ(redis.cli("ZRANGE pm:v1:incidents:open 0 -1"), incident_id(checkout.id, 1) + "\n");
+  EXPECT_EQ(redis.cli("TYPE {pm}:v2:incidents:open"), "zset\n");
+  EXPECT_EQ(redis.cli("ZRANGE {pm}:v2:incidents:open 0 -1"), incident_id(checkout.id, 1) + "\n");
   ASSERT_TRUE(ingestor.ingest({resolved(alert, kT0 + 60 * kSecond)}, kT0 + 60 * kSecond));
 
-  const std::string source = "pm:v1:src:{" + checkout.id + "}";
+  const std::string source = "{pm}:v2:src:" + checkout.id;
   const std::vector<std::pair<std::string, std::string>> layout{
-      {source + ":state", "string"},        {source + ":occ", "set"},
-      {source + ":incidents", "zset"},      {source + ":inc:1", "string"},
-      {source + ":inc:1:timeline", "list"}, {"pm:v1:incidents", "zset"},
-      {"pm:v1:sources:seen", "zset"},       {"pm:v1:sources:occurrences", "zset"},
-      {"pm:v1:kpi:incidents:opened", "zset"},  {source + ":version", "string"},
-      {source + ":alerts", "hash"},         {source + ":inc:1:alerts", "hash"}};
+      {source + ":state", "string"},
+      {source + ":occ", "set"},
+      {source + ":incidents", "zset"},
+      {source + ":inc:1", "string"},
+      {source + ":inc:1:timeline", "list"},
+      {"{pm}:v2:incidents", "zset"},
+      {"{pm}:v2:sources:seen", "zset"},
+      {"{pm}:v2:sources:occurrences", "zset"},
+      {"{pm}:v2:kpi:incidents:opened", "zset"},
+      {source + ":version", "string"},
+      {source + ":alerts", "hash"},
+      {source + ":inc:1:alerts", "hash"}};
   for (const auto& [key, type] : layout) {
     EXPECT_EQ(redis.cli("TYPE '" + key + "'"), type + "\n") << key;
   }
   // The open index is gone once its last member left: Redis deletes empty zsets.
   EXPECT_EQ(redis.cli("DBSIZE"), std::to_string(layout.size()) + "\n");
-  EXPECT_EQ(redis.cli("ZSCORE pm:v1:sources:occurrences '" + checkout.canonical + "'"), "-1\n");
-  EXPECT_EQ(std::stod(redis.cli("ZSCORE pm:v1:incidents '" + incident_id(checkout.id, 1) + "'")),
+  EXPECT_EQ(redis.cli("ZSCORE {pm}:v2:sources:occurrences '" + checkout.canonical + "'"), "-1\n");
+  EXPECT_EQ(std::stod(redis.cli("ZSCORE {pm}:v2:incidents '" + incident_id(checkout.id, 1) + "'")),
             static_cast<double>(kT0));
   EXPECT_EQ(redis.cli("LLEN '" + source + ":inc:1:timeline'"), "4\n");
   EXPECT_EQ(redis.cli("SISMEMBER '" + source + ":occ' '" + occurrence_id(alert) + "'"), "1\n");
@@ -542,18 +549,20 @@ TEST(RedisStore, KeysFollowTheDocumentedLayout) {
   const Rca rca = rca_for("rca-1", {}, {incident, "inc-not-ours"});
   ASSERT_TRUE(store.put_rca(rca, 0, {}));
   const std::vector<std::pair<std::string, std::string>> rca_layout{
-      {"pm:v1:rcas", "hash"}, {"pm:v1:rcas:revision", "string"}, {source + ":inc:1:rcas", "set"}};
+      {"{pm}:v2:rcas", "hash"},
+      {"{pm}:v2:rcas:revision", "string"},
+      {source + ":inc:1:rcas", "set"}};
   for (const auto& [key, type] : rca_layout) {
     EXPECT_EQ(redis.cli("TYPE '" + key + "'"), type + "\n") << key;
   }
   EXPECT_EQ(redis.cli("DBSIZE"), std::to_string(layout.size() + rca_layout.size()) + "\n");
   EXPECT_EQ(redis.cli("SMEMBERS '" + source + ":inc:1:rcas'"), "rca-1\n");
-  EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "1\n");
-  const auto record = nlohmann::json::parse(redis.cli("HGET pm:v1:rcas rca-1"));
+  EXPECT_EQ(redis.cli("GET {pm}:v2:rcas:revision"), "1\n");
+  const auto record = nlohmann::json::parse(redis.cli("HGET {pm}:v2:rcas rca-1"));
   EXPECT_EQ(record, (nlohmann::json{{"version", 1}, {"from_file", false}, {"document", rca.document}}));
   ASSERT_TRUE(store.delete_rca("rca-1"));
   EXPECT_EQ(redis.cli("DBSIZE"), std::to_string(layout.size() + 1) + "\n") << "only the revision";
-  EXPECT_EQ(redis.cli("GET pm:v1:rcas:revision"), "2\n");
+  EXPECT_EQ(redis.cli("GET {pm}:v2:rcas:revision"), "2\n");
 }
 
 TEST(RedisStore, ABadUrlIsAStartUpError) {

@@ -184,7 +184,7 @@ TEST_F(RedisTlsTest, ThroughSentinelOverTls) {
   const auto rca = load_rca({{"id", "rca-tls"}, {"title", "Over TLS"}, {"status", "draft"}});
   ASSERT_TRUE(rca.ok()) << rca.error().message();
   ASSERT_TRUE(store.put_rca(*rca, 0, {}).ok()) << store.last_error();
-  EXPECT_EQ(master->cli("--raw HLEN pm:v1:rcas"), "1\n");
+  EXPECT_EQ(master->cli("--raw HLEN {pm}:v2:rcas"), "1\n");
 
   // A plain URL with the same sentinels talks plain text to the TLS port: refused.
   config.url = "";

@@ -352,30 +352,8 @@ TEST_F(SqliteStoreTest, AFileOfSchemaVersion1OpensWithEverythingInIt) {
 
   SqliteStore store(config());
   EXPECT_EQ(raw_integer("PRAGMA user_version"), SqliteStore::kSchemaVersion);
-  const auto incidents = store.list_incidents(IncidentFilter{});
-  ASSERT_TRUE(incidents.ok()) << incidents.error().message();
-  ASSERT_EQ(incidents->size(), 2u);
+  expect_fixture_data(store);
   const SourceKey checkout = source_of("HighLatency", "checkout");
-  const auto source = store.get_source(checkout.id);
-  ASSERT_TRUE(source.ok() && source->has_value());
-  EXPECT_EQ((*source)->occurrences, 3u);
-  ASSERT_TRUE((*source)->current.has_value());
-  EXPECT_EQ((*source)->current->state, IncidentState::kOpen);
-  EXPECT_EQ((*source)->current->rcas, std::vector<std::string>{"checkout-latency"});
-  const auto detail = store.get_incident((*source)->current->id);
-  ASSERT_TRUE(detail.ok() && detail->has_value());
-  EXPECT_FALSE((*detail)->timeline.empty());
-  const auto rcas = store.list_rcas();
-  ASSERT_TRUE(rcas.ok());
-  ASSERT_EQ(rcas->size(), 1u);
-  EXPECT_EQ(rcas->front().action_items.size(), 3u);
-  EXPECT_EQ(rcas->front().incidents.size(), 2u);
-  const auto kpis = store.read_kpis({}, 10);
-  ASSERT_TRUE(kpis.ok());
-  EXPECT_EQ(kpis->open_incidents, 1u);
-  std::int64_t items = 0;
-  for (const auto& [key, count] : kpis->action_items) items += count;
-  EXPECT_EQ(items, 3);
 
   // A new alert of the open incident is written on top of what the old file holds.
   Ingestor ingestor(store, IngestConfig{});

@@ -44,6 +44,38 @@ inline SourceKey source_of(const std::string& alertname, const std::string& serv
   return source_key_for({{"alertname", alertname}, {"service", service}}, {"alertname", "service"});
 }
 
+/// What tests/fixtures/sqlite/schema-v1.sql and tests/fixtures/redis-v1 hold, read through a
+/// store: the Alertmanager fixtures 01..07 and a published RCA (checkout-latency) naming both
+/// incidents.
+inline void expect_fixture_data(Store& store) {
+  const auto incidents = store.list_incidents(IncidentFilter{});
+  ASSERT_TRUE(incidents.ok()) << incidents.error().message();
+  ASSERT_EQ(incidents->size(), 2u);
+  const SourceKey checkout = source_of("HighLatency", "checkout");
+  const auto source = store.get_source(checkout.id);
+  ASSERT_TRUE(source.ok() && source->has_value());
+  EXPECT_EQ((*source)->occurrences, 3u);
+  ASSERT_TRUE((*source)->current.has_value());
+  EXPECT_EQ((*source)->current->state, IncidentState::kOpen);
+  EXPECT_EQ((*source)->current->rcas, std::vector<std::string>{"checkout-latency"});
+  const auto detail = store.get_incident((*source)->current->id);
+  ASSERT_TRUE(detail.ok() && detail->has_value());
+  EXPECT_EQ((*detail)->incident.alerts.size(), 2u);
+  EXPECT_FALSE((*detail)->timeline.empty());
+  const auto rcas = store.list_rcas();
+  ASSERT_TRUE(rcas.ok());
+  ASSERT_EQ(rcas->size(), 1u);
+  EXPECT_EQ(rcas->front().action_items.size(), 3u);
+  EXPECT_EQ(rcas->front().incidents.size(), 2u);
+  const auto kpis = store.read_kpis({}, 10);
+  ASSERT_TRUE(kpis.ok());
+  EXPECT_EQ(kpis->open_incidents, 1u);
+  EXPECT_EQ(kpis->top_sources.size(), 2u);
+  std::int64_t items = 0;
+  for (const auto& [key, count] : kpis->action_items) items += count;
+  EXPECT_EQ(items, 3);
+}
+
 /// The embedded store. "Another daemon" on the same data is another Ingestor on the same store.
 struct MemoryBackend {
   static void SetUpTestSuite() {}

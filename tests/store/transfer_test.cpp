@@ -325,7 +325,7 @@ TEST_F(StoreTransferTest, ImportRefusesAStoreThatIsNotEmpty) {
 
   // One foreign-looking key of ours is enough, and so is one row in SQLite.
   ASSERT_EQ(redis_->cli("FLUSHALL"), "OK\n");
-  ASSERT_EQ(redis_->cli("SET pm:v1:rcas:revision 3"), "OK\n");
+  ASSERT_EQ(redis_->cli("SET {pm}:v2:rcas:revision 3"), "OK\n");
   EXPECT_EQ(import_dump(path, *target).error().code, ErrorCode::kConflict);
   const auto into_source = import_dump(path, *source);
   ASSERT_FALSE(into_source.ok());
@@ -374,7 +374,7 @@ TEST_F(StoreTransferTest, TruncatedOrBrokenDumpsAreRefusedWithTheLineBeforeAnyth
   edited[3] = R"({"type":"incident","incident":{"id":"x"}})";
   refused(edited, "line 4: incident:");
   edited = lines;
-  edited[2] = R"({"type":"kpi_index","name":"pm:v1:anything","members":[]})";
+  edited[2] = R"({"type":"kpi_index","name":"{pm}:v2:anything","members":[]})";
   refused(edited, "line 3:");
   edited = lines;
   edited[0] = R"({"format":"postmortem-exporter-dump","version":2})";

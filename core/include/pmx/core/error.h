@@ -40,7 +40,7 @@ struct Error {
 
   ErrorCode code = ErrorCode::kUnavailable;
   /// What failed, naming the key, id or field: "no RCA with id db-1",
-  /// "pm:v1:src:{ab12}:state: WRONGTYPE ...". Empty when the code says it all.
+  /// "{pm}:v2:src:ab12:state: WRONGTYPE ...". Empty when the code says it all.
   std::string detail;
   std::string field;              ///< the request field or parameter at fault, if one is
   std::vector<Problem> problems;  ///< kInvalid: every broken rule, not just the first

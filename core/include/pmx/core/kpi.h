@@ -22,7 +22,7 @@
 
 namespace pmx {
 
-/// Index names (RedisStore keys are pm:v1:kpi:<name>; schema/redis.md).
+/// Index names (RedisStore keys are {pm}:v2:kpi:<name>; schema/redis.md).
 namespace kpi_index {
 inline constexpr const char* kOpened = "incidents:opened";    ///< incident -> opened_at
 inline constexpr const char* kRepeats = "incidents:repeats";  ///< repeat incident -> opened_at

@@ -159,7 +159,8 @@ class RedisStore final : public Store, public StoreTransfer {
   /// StoreTransfer (redis_transfer_*.cpp), for a Redis no daemon writes to meanwhile. Export
   /// walks the indices (and SSCAN/HSCAN/ZSCAN of the sets it finds there: never KEYS);
   /// import pipelines many records per round trip and writes the keys the scripts would
-  /// have written, without running them. empty() is a SCAN for `pm:v1:*`.
+  /// have written, without running them. empty() asks whether any of the keys that every
+  /// write leaves (the source index, the RCA hash and revision, the KPI aggregates) exists.
   Result<Done> export_to(dump::Sink& sink) override;
   Result<bool> empty() override;
   Result<Done> import_from(dump::Source& source) override;
@@ -171,7 +172,13 @@ class RedisStore final : public Store, public StoreTransfer {
   std::string last_error() const;
 
  private:
+  /// Moves pm:v1 data to the current layout (schema/redis.md, "Layout versions") before the
+  /// first operation that succeeds; every public method calls it first, so no operation sees
+  /// half of the data. One round trip until it succeeds, nothing after.
+  Result<Done> layout_ready();
+
   std::unique_ptr<RedisConnectionPool> pool_;
+  std::atomic<bool> layout_ready_{false};
 };
 
 }  // namespace pmx
