@@ -81,15 +81,16 @@ def calls(info, cmd):
     return int(m.group(1)) if m else 0
 
 
-def cmd_ceiling_check(before, after):
+def cmd_ceiling_check(before, after, sources):
     """Fails unless every EVALSHA of the ceiling between two `INFO commandstats` snapshots
-    wrote: a commit that passes its compare-and-set RPUSHes at least one timeline entry, one
-    that loses it returns before any write."""
+    wrote every one of its `sources`: a source that passes its compare-and-set ZADDs both source
+    indices, one that loses it writes nothing."""
     b, a = parse_info(before), parse_info(after)
     evalsha = calls(a, "evalsha") - calls(b, "evalsha")
-    rpush = calls(a, "rpush") - calls(b, "rpush")
-    if evalsha <= 0 or rpush < evalsha:
-        sys.exit(f"ceiling: {evalsha} EVALSHA calls but {rpush} RPUSH: not every call wrote")
+    zadd = calls(a, "zadd") - calls(b, "zadd")
+    if evalsha <= 0 or zadd < 2 * int(sources) * evalsha:
+        sys.exit(f"ceiling: {evalsha} EVALSHA calls of {sources} sources but {zadd} ZADD: "
+                 "not every call wrote every source")
 
 
 def cmd_redis_delta(before, after, webhooks, alerts):
@@ -206,14 +207,43 @@ def monitor_args(line):
     return args
 
 
-# The ceiling runs a variant of the daemon's commit script: this line, then the daemon's script
-# byte for byte. It puts the source's version back to the expected one (ARGV[1]) before the
-# compare-and-set, so every call passes it and does every write, as each of the daemon's commits
-# does. Without it, the first call of a source sets its version to expected + 1 and every later
-# call of that source returns 0 after one GET: the ceiling measured cheap failures. The price is
-# one SET per call that the daemon's commit does not do: the ceiling is, if anything, slightly
-# understated.
-CEILING_RESET = b"redis.call('SET', KEYS[8], ARGV[1])\n"
+# The ceiling runs a variant of the daemon's commit script: this block, then the daemon's script
+# byte for byte. It puts every source's version back to the expected one (its first ARGV) before
+# the compare-and-set, so every call passes it and does every write, as each of the daemon's
+# commits does. Without it, the first call sets the versions to expected + 1 and every later
+# call returns 0s after its reads: the ceiling would measure cheap failures. The price is one
+# SET per source per call that the daemon's commit does not do: the ceiling is, if anything,
+# slightly understated. It walks ARGV as redis_commit.lua's first pass does.
+CEILING_RESET = b"""do
+  local a, k = 2, 4
+  for _ = 1, tonumber(ARGV[1]) do
+    redis.call('SET', KEYS[k + 2], ARGV[a])
+    local occurrences, incidents = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+    a = a + 7 + occurrences
+    for _ = 1, incidents do
+      a = a + 5 + tonumber(ARGV[a + 4])
+      a = a + 1 + 2 * tonumber(ARGV[a])
+    end
+    a = a + 1 + 6 * tonumber(ARGV[a])
+    k = k + 5 + 3 * incidents
+  end
+end
+"""
+
+
+def commit_sources(argv):
+    """Per source of a commit call's ARGV (redis_commit.lua): (expected version, state JSON,
+    new occurrences, incidents)."""
+    sources, a = [], 1
+    for _ in range(int(argv[0])):
+        occurrences, incidents = int(argv[a + 5]), int(argv[a + 6])
+        sources.append((int(argv[a]), argv[a + 1], occurrences, incidents))
+        a += 7 + occurrences
+        for _ in range(incidents):
+            a += 5 + int(argv[a + 4])
+            a += 1 + 2 * int(argv[a])
+        a += 1 + 6 * int(argv[a])
+    return sources
 
 
 def commit_script():
@@ -269,23 +299,20 @@ def run_redis_port(monitor):
     return ports[-1]
 
 
-def cmd_ceiling_prep(monitor, out_args, out_seed, port=None):
+def cmd_ceiling_prep(monitor, out_args, out_check, port=None):
     """Picks the median-sized commit EVALSHA of a MONITOR sample of the batched load and turns
     it into a redis-benchmark command that writes every time, as the daemon's commits do:
 
-    - the source id in every key becomes `0000__rand_int__` (redis-benchmark puts a random
-      12-digit number in each placeholder, so with -r 10000 the calls spread over 10,000
-      sources, each key drawn independently);
     - the script is the daemon's with CEILING_RESET in front (loaded here, into the run's Redis
       at `port`, by default the one whose log is next to the sample): every call passes the
-      compare-and-set and does the daemon's successful commit, plus that one SET;
-    - before the benchmark, two calls in a row on one of its sources must both answer 1 (the
-      daemon's script answers 0 to the second); the variant's answer does not depend on what
-      ran before, so the benchmark's calls answer 1 too;
-    - the arguments stay as sampled: the state's own version (expected + 1) is never read, as
-      the version key is always there;
-    - out_seed gets the state key and the sampled state, for the seed EVAL of the 10,000
-      sources before the run (run.sh checks afterwards that a seeded state still holds it).
+      compare-and-set of each of its sources and does the daemon's successful commit, plus one
+      SET per source;
+    - the keys and arguments stay as sampled (the same sources at every call: their sets and
+      hashes are overwritten, their timelines grow, as an incident's do);
+    - before the benchmark, two calls in a row must both answer 1 for every source (the
+      daemon's script answers 0s to the second), and leave each version at expected + 1;
+    - out_check gets the first source's state key and the sampled state, for run.sh's check
+      afterwards that the calls wrote what was sampled.
     Writes the arguments NUL-separated to out_args."""
     commits = []
     for line in open(monitor, encoding="utf-8", errors="surrogateescape"):
@@ -301,19 +328,20 @@ def cmd_ceiling_prep(monitor, out_args, out_seed, port=None):
     numkeys = int(args[2])
     keys, argv = args[3:3 + numkeys], args[3 + numkeys:]
 
-    # The variant is only the daemon's script plus one line if the sample ran this tree's script
-    # and KEYS[8] is still the version (redis_commit.lua's layout).
+    # The variant is only the daemon's script plus the reset if the sample ran this tree's script.
     script = commit_script()
     if hashlib.sha1(script).hexdigest().encode() != args[1].lower():
         sys.exit(f"ceiling: the sampled EVALSHA {args[1].decode()} is not the SHA-1 of "
                  "store/src/redis_shared.lua + redis_commit.lua: is the daemon built from this "
                  "tree?")
-    if numkeys < 8 or not keys[7].endswith(b":version"):
-        sys.exit(f"ceiling: KEYS[8] of the sampled commit is not a version key: {keys[7:8]}")
-
-    sid = re.search(rb"\{([0-9a-f]{16})\}", keys[0]).group(1)
-    keys = [k.replace(sid, b"0000__rand_int__") for k in keys]
-    expected = int(argv[0])
+    sources = commit_sources(argv)
+    version_keys, k = [], 4  # KEYS as redis_commit.lua lays them out, 0-based
+    for source in sources:
+        version_keys.append(keys[k + 1])
+        k += 5 + 3 * source[3]
+    if not all(key.endswith(b":version") for key in version_keys):
+        sys.exit(f"ceiling: the sampled commit's KEYS are not laid out as redis_commit.lua's: "
+                 f"{version_keys[:3]}")
 
     redis = Redis(port or run_redis_port(monitor))
     variant = CEILING_RESET + script
@@ -321,26 +349,28 @@ def cmd_ceiling_prep(monitor, out_args, out_seed, port=None):
     assert sha == hashlib.sha1(variant).hexdigest().encode(), sha
     command = [b"EVALSHA", sha, args[2]] + keys + argv
 
-    # Two calls in a row on source 0 of the benchmark (it writes there anyway): each must write.
-    # The daemon's script would answer 0 to the second (the version is then expected + 1).
-    source0 = [a.replace(b"__rand_int__", b"%012d" % 0) for a in command]
-    answers = [redis(*source0) for _ in range(2)]
-    version = (redis("GET", source0[3 + 7]) or b"").decode()  # KEYS[8]
-    if answers != [1, 1] or version != str(expected + 1):
-        sys.exit(f"ceiling: the variant's calls answered {answers} (version now {version!r}), "
-                 "not [1, 1] (version expected + 1): the ceiling would not measure commits")
+    # Two calls in a row: each must write every source. The daemon's script would answer 0s to
+    # the second (the versions are then expected + 1).
+    answers = [redis(*command) for _ in range(2)]
+    expected = [1] * len(sources)
+    version = (redis("GET", version_keys[0]) or b"").decode()
+    if answers != [expected, expected] or version != str(sources[0][0] + 1):
+        sys.exit(f"ceiling: the variant's calls answered {answers} (first version now "
+                 f"{version!r}), not 1 per source twice (version expected + 1): the ceiling "
+                 "would not measure commits")
 
     with open(out_args, "wb") as f:
         f.write(b"\0".join(command) + b"\0")
-    with open(out_seed, "wb") as f:
-        f.write(keys[0].replace(b"__rand_int__", b"%012d") + b"\0" + argv[1] + b"\0")
+    with open(out_check, "wb") as f:
+        f.write(keys[4] + b"\0" + sources[0][1] + b"\0")
     print(json.dumps({"commits_sampled": len(commits), "keys": numkeys, "argv": len(argv),
-                      "bytes": sum(len(x) for x in args), "expected_version": expected,
-                      "alerts_in_incident": argv[1].count(b'"fingerprint"'),
+                      "bytes": sum(len(x) for x in args), "sources": len(sources),
+                      "alerts": sum(s[2] for s in sources),
                       "script_sha1": args[1].decode(), "variant_sha1": sha.decode(),
-                      "variant": "the daemon's commit script after one SET of KEYS[8] "
-                                 "(version) to ARGV[1]: every call passes the compare-and-set",
-                      "extra_commands_per_call": 1, "check_calls_answered": answers}))
+                      "variant": "the daemon's commit script after one SET of each source's "
+                                 "version to its expected one: every call passes the "
+                                 "compare-and-set",
+                      "extra_commands_per_call": len(sources), "check_calls_answered": len(answers)}))
 
 
 # --- the report --------------------------------------------------------------------------------
