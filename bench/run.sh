@@ -47,9 +47,9 @@ done
 
 # Sizes (the issue's), and --quick's.
 if [ "$QUICK" = 1 ]; then
-  WEBHOOKS=100 PER=100 SOURCES=1000 SINGLE_S=2 RCAS=20 ITEMS=100 SCRAPES=5 CEIL_N=200 READY_N=2
+  WEBHOOKS=100 PER=100 SOURCES=1000 SINGLE_S=2 RCAS=20 ITEMS=100 SCRAPES=5 CEIL_N=200 READY_N=2 GROUPED=100
 else
-  WEBHOOKS=10000 PER=100 SOURCES=10000 SINGLE_S=10 RCAS=500 ITEMS=100 SCRAPES=20 CEIL_N=2000 READY_N=5
+  WEBHOOKS=10000 PER=100 SOURCES=10000 SINGLE_S=10 RCAS=500 ITEMS=100 SCRAPES=20 CEIL_N=2000 READY_N=5 GROUPED=5000
 fi
 BATCH_CONNS="${BENCH_BATCH_CONNECTIONS:-8}"  # wrk -t2; Alertmanager itself sends few at once
 SINGLE_CONNS=16
@@ -96,9 +96,11 @@ wrk_json() {
 }
 
 # webhooks <out> <threads> <connections> <count (0: for -d)> <first alert> <per> <duration>
+#          [scattered|grouped]
 webhooks() {
   wrk_json "$1" -t"$2" -c"$3" -d"$7" --timeout 10s -s "$BENCH/webhook.lua" \
-    "http://127.0.0.1:$DPORT/api/v1/webhook" -- "$WORK/token" "$2" "$4" "$5" "$6" "$SOURCES" "$1.done"
+    "http://127.0.0.1:$DPORT/api/v1/webhook" -- "$WORK/token" "$2" "$4" "$5" "$6" "$SOURCES" \
+    "$1.done" "${8:-scattered}"
 }
 
 # traced <out> <command...>: runs the command with strace on the daemon's socket I/O (for
@@ -168,6 +170,27 @@ sqlite_size() {
       checkpoint_done: ($ckpt | startswith("0|")),
       page_count: $pages, freelist_count: $free, file_system: $fs}' >"$1"
   [ "${ckpt%%|*}" = 0 ] || echo "bench: wal_checkpoint(TRUNCATE) did not finish: $ckpt" >&2
+}
+
+# ceiling <monitor sample> <prefix>: the daemon's commit, as sampled, run by redis-benchmark,
+# pipelined; prints its EVALSHA/s. The sample's shape goes to <prefix>-shape.json.
+ceiling() {
+  local sample="$1" prefix="$2" check args evalsha_rps
+  py ceiling-prep "$sample" "$prefix.args" "$prefix.check" >"$prefix-shape.json"
+  mapfile -d '' check <"$prefix.check"
+  mapfile -d '' args <"$prefix.args"
+  "${rc[@]}" info commandstats >"$prefix-info0.txt"
+  redis-benchmark -h 127.0.0.1 -p "$RPORT" -n "$CEIL_N" -P 32 -c 4 --csv "${args[@]}" \
+    >"$prefix.csv" 2>&1 || fail "redis-benchmark: $(tail -2 "$prefix.csv")"
+  "${rc[@]}" info commandstats >"$prefix-info1.txt"
+  # Every call must have written (1) every source, not lost the compare-and-set (0).
+  py ceiling-check "$prefix-info0.txt" "$prefix-info1.txt" "$(jq .sources "$prefix-shape.json")" ||
+    fail "the ceiling did not write"
+  # And the first source's state holds the sampled document: the calls wrote what was sampled.
+  [ "$("${rc[@]}" eval "return redis.call('GET', KEYS[1]) == ARGV[1] and 1 or 0" 1 \
+    "${check[0]}" "${check[1]}")" = 1 ] || fail "the ceiling's state is not the sampled one"
+  # The test's name holds the whole command, quotes and commas included: count from the end.
+  awk -F'","' 'NR == 2 { print $(NF - 6) }' "$prefix.csv"
 }
 
 # run_once <n> <store>: one run of every phase on a fresh store; its figures to $WORK/run-<store>-<n>.json.
@@ -269,6 +292,31 @@ run_once() {
   fi
   alerts_done=$((alerts_done + single_n))
 
+  # Grouped ingest: webhooks shaped as Alertmanager sends them with group_by = the source labels
+  # (one source's PER alerts each), over the same sources; on Redis 2 of them under MONITOR
+  # first, the sample of its own ceiling.
+  if [ "$store" = redis ]; then
+    "${rc[@]}" monitor >"$dir/monitor-grouped.txt" &
+    local mon_g=$!
+    webhooks "$dir/grouped-sample.json" 1 1 2 0 "$PER" 60s grouped
+    kill "$mon_g"
+    wait "$mon_g" 2>/dev/null || true
+    "${rc[@]}" info all >"$dir/info-g0.txt"
+  else
+    webhooks "$dir/grouped-sample.json" 1 1 2 0 "$PER" 60s grouped
+  fi
+  local cpu_g0 cpu_g1 grouped_n
+  cpu_g0="$(cpu_us "$DAEMON_PID")"
+  webhooks "$dir/grouped.json" 2 "$BATCH_CONNS" "$GROUPED" $((2 * PER)) "$PER" "${MAX_S}s" grouped
+  cpu_g1="$(cpu_us "$DAEMON_PID")"
+  grouped_n="$(jq .occurrences "$dir/grouped.json")"
+  if [ "$store" = redis ]; then
+    "${rc[@]}" info all >"$dir/info-g1.txt"
+    py redis-delta "$dir/info-g0.txt" "$dir/info-g1.txt" $((grouped_n / PER)) "$grouped_n" >"$dir/rt-grouped.json"
+  fi
+  [ $((grouped_n / PER)) -lt "$GROUPED" ] && capped=$((capped + 1))
+  alerts_done=$((alerts_done + $(jq .occurrences "$dir/grouped-sample.json") + grouped_n))
+
   # RCAs with action items through the API, then the scrape.
   wrk_json "$dir/rcas.json" -t1 -c1 -d600s -s "$BENCH/rcas.lua" "http://127.0.0.1:$DPORT" -- \
     "$WORK/token" "$RCAS" "$ITEMS"
@@ -307,25 +355,11 @@ run_once() {
     mv "$dir/sqlite-size.tmp" "$dir/sqlite-size.json"
   fi
 
-  local evalsha_rps=null
+  local evalsha_rps=null evalsha_grouped_rps=null
   if [ "$store" = redis ]; then
-    # The ceiling: the daemon's commit, as sampled, from redis-benchmark, pipelined.
-    py ceiling-prep "$dir/monitor.txt" "$dir/ceiling.args" "$dir/ceiling.check" >"$dir/ceiling-shape.json"
-    local check args
-    mapfile -d '' check <"$dir/ceiling.check"
-    mapfile -d '' args <"$dir/ceiling.args"
-    "${rc[@]}" info commandstats >"$dir/ceiling-info0.txt"
-    redis-benchmark -h 127.0.0.1 -p "$RPORT" -n "$CEIL_N" -P 32 -c 4 --csv "${args[@]}" \
-      >"$dir/ceiling.csv" 2>&1 || fail "redis-benchmark: $(tail -2 "$dir/ceiling.csv")"
-    "${rc[@]}" info commandstats >"$dir/ceiling-info1.txt"
-    # Every call must have written (1) every source, not lost the compare-and-set (0).
-    py ceiling-check "$dir/ceiling-info0.txt" "$dir/ceiling-info1.txt" \
-      "$(jq .sources "$dir/ceiling-shape.json")" || fail "the ceiling did not write"
-    # The test's name holds the whole command, quotes and commas included: count from the end.
-    evalsha_rps="$(awk -F'","' 'NR == 2 { print $(NF - 6) }' "$dir/ceiling.csv")"
-    # And the first source's state holds the sampled document: the calls wrote what was sampled.
-    [ "$("${rc[@]}" eval "return redis.call('GET', KEYS[1]) == ARGV[1] and 1 or 0" 1 \
-        "${check[0]}" "${check[1]}")" = 1 ] || fail "the ceiling's state is not the sampled one"
+    evalsha_rps="$(ceiling "$dir/monitor.txt" "$dir/ceiling")"
+    evalsha_grouped_rps="$(ceiling "$dir/monitor-grouped.txt" "$dir/ceiling-grouped")"
+    [ -n "$evalsha_rps" ] && [ -n "$evalsha_grouped_rps" ] || fail "a ceiling did not complete"
   fi
 
   # Start to ready, with the store holding this run's data (SQLite: a restart on the filled file).
@@ -340,7 +374,8 @@ run_once() {
     # Not kept: about a GB per full run, in a work folder that is.
     rm -rf "$dir/data"
     # No Redis figures (round trips, commandstats, Redis CPU, the ceiling) for this store.
-    for f in rt-batch rt-batch-strace rt-single rt-single-strace ceiling-shape; do echo '{}' >"$dir/$f.json"; done
+    for f in rt-batch rt-batch-strace rt-single rt-single-strace rt-grouped ceiling-shape \
+      ceiling-grouped-shape; do echo '{}' >"$dir/$f.json"; done
   fi
 
   jq -n --argjson b1 "$(cat "$dir/batch1.json")" --argjson b2 "$(cat "$dir/batch2.json")" \
@@ -355,17 +390,27 @@ run_once() {
     --argjson ready_empty "$ready_empty" --argjson store_bytes "$store_bytes" --argjson stop_ms "$stop_ms" \
     --argjson sqlite "$(cat "$dir/sqlite-size.json")" \
     --argjson alerts "$alerts_done" --argjson cpu_batched "$((cpu_b1 - cpu_b0))" \
-    --argjson cpu_single "$((cpu_s1 - cpu_s0))" --argjson per "$PER" '
+    --argjson cpu_single "$((cpu_s1 - cpu_s0))" --argjson per "$PER" \
+    --argjson g "$(cat "$dir/grouped.json")" --argjson rtg "$(cat "$dir/rt-grouped.json")" \
+    --argjson gshape "$(cat "$dir/ceiling-grouped-shape.json")" --argjson ceil_g "$evalsha_grouped_rps" \
+    --argjson cpu_grouped "$((cpu_g1 - cpu_g0))" '
     def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                        else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     def mb: . / 1048576;
     ($batched_alerts / (($b1.duration_us + $b2.duration_us) / 1e6)) as $rate
     | (if $ceil == null then null else $ceil * $rtb.alerts_per_evalsha end) as $ceiling
+    | ($g.occurrences / ($g.duration_us / 1e6)) as $grouped_rate
+    | (if $ceil_g == null then null else $ceil_g * $rtg.alerts_per_evalsha end) as $ceiling_g
     | {store: $store, load_average: $load, capped_halves: $capped,
        alerts: ($batched_alerts + $sample.occurrences), alerts_total: $alerts,
        batched_alerts_per_s: $rate, batched_p99_ms: ($b2.p99_us / 1000),
        ceiling_evalsha_per_s: $ceil, ceiling_alerts_per_s: $ceiling,
        batched_ratio: (if $ceiling == null then null else $rate / $ceiling end),
+       grouped_alerts_per_s: $grouped_rate, grouped_p99_ms: ($g.p99_us / 1000),
+       ceiling_grouped_alerts_per_s: $ceiling_g,
+       grouped_ratio: (if $ceiling_g == null then null else $grouped_rate / $ceiling_g end),
+       cpu_grouped_daemon_us: ($cpu_grouped / ($g.occurrences / $per)),
+       cpu_grouped_redis_us: $rtg.cpu_us_per_webhook,
        single_rps: ($s.requests / ($s.duration_us / 1e6)), single_p50_ms: ($s.p50_us / 1000),
        single_p99_ms: ($s.p99_us / 1000),
        rt_batched: $stb.round_trips_per_webhook, rt_single: $sts.round_trips_per_webhook,
@@ -390,7 +435,8 @@ run_once() {
        db_mb_per_m_closed: ($sqlite.db_bytes_closed // null
                             | if . then . / $alerts * 1e6 | mb else null end),
        stop_ms: $stop_ms,
-       raw: {batch1: $b1, batch2: $b2, single: $s, rcas: $rcas, redis_batched: $rtb,
+       raw: {batch1: $b1, batch2: $b2, single: $s, grouped: $g, rcas: $rcas, redis_batched: $rtb,
+             redis_grouped: $rtg, ceiling_grouped_shape: $gshape,
              redis_single: $rts, strace_batched: $stb,
              strace_single: $sts, ceiling_shape: $shape, sqlite_file: $sqlite}}' >"$WORK/run-$store-$n.json"
   jq -c '{store, batched_alerts_per_s, single_rps, single_p99_ms, rss_after_mb, scrape_batched_ms,
