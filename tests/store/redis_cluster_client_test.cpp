@@ -14,6 +14,7 @@
 #include "pmx/store/redis_store.h"
 #include "redis_cluster.h"  // the client (store/src/)
 #include "redis_cluster_slots.h"
+#include "tls_certificates.h"
 
 namespace pmx {
 namespace {
@@ -75,10 +76,12 @@ std::unique_ptr<RedisClusterClient> make_client(const RedisCluster& cluster,
 
 // A key named `prefix...` whose slot master `port` serves now.
 std::string key_on(const RedisCluster& cluster, const std::string& prefix, int port) {
-  for (int n = 0;; ++n) {
+  for (int n = 0; n < 1000; ++n) {
     std::string key = prefix + "{" + prefix + std::to_string(n) + "}";
     if (cluster.node_for_slot(cluster_hash_slot(key)) == port) return key;
   }
+  throw std::runtime_error("no key of " + prefix + " on the master on port " +
+                           std::to_string(port));
 }
 
 // A master other than `port`.
@@ -508,6 +511,42 @@ TEST_F(RedisClusterFailureTest, AClusterThatIsGoneFailsFastAndSaysWhy) {
   EXPECT_FALSE(fresh->run({{"GET", "gone"}}));
   EXPECT_NE(fresh->last_error().find("no node gave the slot map"), std::string::npos)
       << fresh->last_error();
+}
+
+TEST(RedisClusterTlsTest, RedissToEveryNodeWithTheTestCa) {
+  const testing::TestCertificates certificates;
+  RedisCluster::Options options;
+  options.tls = &certificates;
+  RedisCluster cluster(options);
+  RedisConfig config;
+  config.tls.ca_file = certificates.ca();
+  std::string error;
+  const auto seeds = parse_cluster_addresses(cluster.seeds(), &error);
+  ASSERT_TRUE(seeds) << error;
+  config.url = "rediss://";
+  RedisClusterClient client(*seeds, config, {kSetAll});
+
+  // Every master over TLS: the slot map names the nodes' TLS ports.
+  std::vector<RedisCommand> pipeline;
+  std::vector<std::string> keys;
+  for (const int master : cluster.master_ports()) {
+    keys.push_back(key_on(cluster, "tls", master));
+    pipeline.push_back({"SET", keys.back(), "over-tls"});
+  }
+  for (const auto& key : keys) pipeline.push_back(set_all({key}, "script-over-tls"));
+  const auto replies = client.run(pipeline);
+  ASSERT_TRUE(replies) << client.last_error();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(text((*replies)[i]), "OK");
+    EXPECT_EQ(text((*replies)[keys.size() + i]), "script-over-tls");
+  }
+
+  // The wrong CA: refused, and said so.
+  config.tls.ca_file = certificates.other_ca();
+  RedisClusterClient untrusting(*seeds, config, {kSetAll});
+  EXPECT_FALSE(untrusting.run({{"GET", keys[0]}}));
+  EXPECT_NE(untrusting.last_error().find("certificate"), std::string::npos)
+      << untrusting.last_error();
 }
 
 }  // namespace

@@ -88,7 +88,12 @@ void RedisCluster::start(Node& node) {
       const auto tls =
           redis_tls_args(node.tls_port, options_.tls->server(), options_.tls->ca(), false);
       argv.insert(argv.end(), tls.begin(), tls.end());
-      argv.insert(argv.end(), {"--tls-cluster", "yes", "--tls-replication", "yes"});
+      // The cluster bus asks the connecting node for a certificate whatever tls-auth-clients
+      // says, and the server certificate is for servers only (extendedKeyUsage).
+      const Certificate client = options_.tls->client();
+      argv.insert(argv.end(),
+                  {"--tls-cluster", "yes", "--tls-replication", "yes", "--tls-client-cert-file",
+                   client.cert, "--tls-client-key-file", client.key});
     }
     node.process = std::make_unique<ChildProcess>(argv, node.dir + "/redis.log", node.dir);
     bool exited = false;
@@ -152,7 +157,8 @@ int RedisCluster::owner_seen_by(int view, int slot) const {
       const std::size_t dash = fields[i].find('-');
       const int first = std::atoi(fields[i].c_str());
       const int last = dash == std::string::npos ? first : std::atoi(fields[i].c_str() + dash + 1);
-      if (slot >= first && slot <= last) return port_of_address(fields[1]);
+      // With TLS the plain-text redis-cli is told the plain port.
+      if (slot >= first && slot <= last) return node(port_of_address(fields[1])).client_port();
     }
   }
   return 0;
