@@ -87,19 +87,34 @@ class RedisClusterClient final : public RedisClient {
   enum class Mode { kPlain, kScript, kFence };
   struct Job;
   struct Batch;
-  /// Result of one call; `outage` when the failure is one (see the class comment).
+  struct Call;
+  struct Round;
+  /// Why a call failed; `outage` when that is one (see the class comment).
   struct Failure {
     std::string address;
     std::string error;
     bool outage = false;
   };
 
+  // One call, in rounds until every command has its answer (redis_cluster_call.cpp).
   std::optional<std::vector<RedisReply>> execute(std::vector<RedisCommand> commands, Mode mode,
                                                  const RedisScript* script,
                                                  const std::string& fence_key);
-  /// The node `command` goes to by `map` ("" when the map names none), and the slot.
+  /// The node of each pending command, then one pipeline per node.
+  std::map<std::string, Batch> make_batches(Call& call, const ClusterSlotMap& map);
+  /// Takes one node's answers: the callers' replies, and in `round` what to send again.
+  void take_answers(Call& call, const std::string& node, Batch& batch,
+                    RedisConnectionPool::Received received, Round& round);
+  /// Gets the next round ready (a new map, a retry after an unreachable node, a back-off);
+  /// the failure that ends the call instead, if any.
+  std::optional<Failure> prepare_next_round(Call& call, Round& round,
+                                            std::shared_ptr<const ClusterSlotMap>& map);
+  /// The node `command` goes to by `map`; a command without a key goes to `keyless_node`
+  /// (any master when "").
   std::string route(const ClusterSlotMap& map, const RedisCommand& command,
                     const std::string& keyless_node) const;
+
+  // The slot map, the pools and the outages (redis_cluster.cpp).
   std::shared_ptr<const ClusterSlotMap> slot_map() const;
   /// Asks for the map and installs it; false with `error` when no node answered.
   bool refresh(std::string& error);

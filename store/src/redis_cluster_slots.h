@@ -31,6 +31,11 @@ const std::string& cluster_slot_tag(std::uint16_t slot);
 /// WAIT, SCRIPT, INFO, ROLE, CLUSTER, ...: any node may answer them), else argument 1.
 std::optional<std::size_t> cluster_key_index(const RedisCommand& command);
 
+/// The host of a "host:port" address ("[::1]" of "[::1]:7000").
+inline std::string cluster_address_host(const std::string& address) {
+  return address.substr(0, address.rfind(':'));
+}
+
 /// Which master serves each slot, from CLUSTER SLOTS.
 struct ClusterSlotMap {
   std::vector<std::string> masters;  ///< "host:port" of each master that serves a slot
