@@ -289,6 +289,12 @@ void RedisCluster::failover(std::size_t index) {
   wait_healthy("after the failover");
 }
 
+void RedisCluster::kill_node(int port) {
+  for (Node& node : nodes_) {
+    if (node.client_port() == port && node.process) node.process->kill_now();
+  }
+}
+
 void RedisCluster::kill_all() {
   for (Node& node : nodes_) {
     if (node.process) node.process->kill_now();

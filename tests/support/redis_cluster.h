@@ -61,6 +61,9 @@ class RedisCluster {
   /// CLUSTER FAILOVER on the replica of master_ports()[index]; returns when the roles have
   /// swapped, the cluster is ok, and the old master replicates from the new one.
   void failover(std::size_t index);
+  /// SIGKILL the node with client port `port`: after node_timeout_ms the others mark it
+  /// failed and, if it was a master, its replica takes over. The cluster stays one node short.
+  void kill_node(int port);
   /// SIGKILL every node (an outage of the whole cluster).
   void kill_all();
   /// The tail of every node's log, for failure messages.
