@@ -33,6 +33,12 @@ RedisClusterClient::RedisClusterClient(std::vector<RedisEndpoint> seeds, const R
   if (endpoint->db != 0) throw std::invalid_argument("redis cluster: only db 0 exists");
   credentials_ = *endpoint;
   pool_config_.on_availability = nullptr;
+  for (const RedisEndpoint& seed : seeds_) {
+    seed_addresses_.push_back(
+        (seed.host.find(':') != std::string::npos ? "[" + seed.host + "]" : seed.host) + ":" +
+        std::to_string(seed.port));
+    seed_list_ += (seed_list_.empty() ? "" : ",") + seed_addresses_.back();
+  }
 }
 
 RedisClusterClient::~RedisClusterClient() = default;
@@ -83,12 +89,7 @@ std::shared_ptr<RedisConnectionPool> RedisClusterClient::pool_for(const std::str
 }
 
 bool RedisClusterClient::refresh(std::string& error) {
-  std::vector<std::string> candidates;
-  for (const RedisEndpoint& seed : seeds_) {
-    candidates.push_back(
-        (seed.host.find(':') != std::string::npos ? "[" + seed.host + "]" : seed.host) + ":" +
-        std::to_string(seed.port));
-  }
+  std::vector<std::string> candidates = seed_addresses_;
   if (const auto known = slot_map()) {
     candidates.insert(candidates.end(), known->masters.begin(), known->masters.end());
   }
@@ -132,8 +133,10 @@ std::optional<std::vector<RedisReply>> RedisClusterClient::fail(const Failure& f
   if (ongoing && why == outage_error_) return std::nullopt;
   if (!ongoing) outage_since_ = Clock::now();
   outage_error_ = why;
-  if (on_availability_)
-    on_availability_(RedisAvailability{false, failure.address, why, {}, ongoing});
+  // No node to name (the slot map could not be had): the seeds, as the pool names the
+  // sentinels.
+  const std::string& address = failure.address.empty() ? seed_list_ : failure.address;
+  if (on_availability_) on_availability_(RedisAvailability{false, address, why, {}, ongoing});
   return std::nullopt;
 }
 
@@ -144,7 +147,7 @@ void RedisClusterClient::succeeded() {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *outage_since_);
   outage_since_.reset();
   outage_error_.clear();
-  if (on_availability_) on_availability_(RedisAvailability{true, "cluster", {}, lasted});
+  if (on_availability_) on_availability_(RedisAvailability{true, seed_list_, {}, lasted});
 }
 
 }  // namespace pmx

@@ -48,8 +48,15 @@ namespace pmx {
 /// Outages: one for the cluster as a whole. The per-node pools tell nobody; the client tells
 /// config.on_availability once when a call fails because a node or the slot map cannot be
 /// reached (or the cluster stays down), again only when the reason changes, and once when a
-/// call succeeds again. Too few replicas (WAIT), a migration that outlasts io_timeout and too
-/// many redirections fail the call but are no outage.
+/// call succeeds again. The address told is the node that failed, or the seed list when no node
+/// can be named (no slot map, and the end of an outage). Too few replicas (WAIT), a migration
+/// that outlasts io_timeout and too many redirections fail the call but are no outage.
+///
+/// Known limits: SCAN, FLUSHALL, DBSIZE and the like reach one node (any master), not the
+/// cluster; MULTI/EXEC across a pipeline is not kept on one node; a pool made for an address
+/// (a node that left, a MOVED to a new address) stays until the client is destroyed; during an
+/// outage each failing call asks the seeds for the map again (fail-fast by their pools'
+/// back-off, so cheap, but one CLUSTER SLOTS per call once a seed answers).
 ///
 /// Thread-safety: every method may be called concurrently. Lifetime: owns its pools; does not
 /// connect in the constructor.
@@ -123,6 +130,8 @@ class RedisClusterClient final : public RedisClient {
   void succeeded();
 
   const std::vector<RedisEndpoint> seeds_;
+  std::vector<std::string> seed_addresses_;  // "host:port" of each seed
+  std::string seed_list_;      // "host:port,host:port...", where an outage has no one node
   RedisEndpoint credentials_;  // user, password and tls of config.url
   RedisConfig pool_config_;    // config without on_availability: outages are the client's
   const std::function<void(const RedisAvailability&)> on_availability_;

@@ -130,6 +130,7 @@ TEST_F(RedisClusterFailureTest, AClusterThatIsGoneFailsFastAndSaysWhy) {
     std::lock_guard lock(told_mutex);
     ASSERT_FALSE(told.empty());
     EXPECT_FALSE(told.front().available);
+    EXPECT_NE(told.front().address.find("127.0.0.1:"), std::string::npos) << "names the node";
     EXPECT_LE(told.size(), 3u) << "told once, and again only when the reason changed";
   }
 
