@@ -62,7 +62,8 @@ class RedisConnection {
   std::string address_;
 };
 
-/// Role: owns the connections of one RedisStore and the reconnect policy.
+/// Role: owns the connections of one RedisStore (or of one node of a RedisClusterClient, which
+/// has one pool per master, without sentinels) and the reconnect policy.
 ///
 /// Thread-safety: all methods may be called concurrently. One mutex guards the idle list and
 /// the backoff state; it is never held during network I/O.

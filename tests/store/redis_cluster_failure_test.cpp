@@ -1,5 +1,6 @@
 // RedisClusterClient when the cluster fails (a cluster of its own per test): a CLUSTER FAILOVER
-// followed, with WAIT; a master killed, its replica promoted and followed; every node gone.
+// followed, with WAIT; a master killed, its replica promoted and followed; a cluster down
+// (CLUSTERDOWN) retried and bounded; every node gone.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -139,6 +140,40 @@ TEST_F(RedisClusterFailureTest, AClusterThatIsGoneFailsFastAndSaysWhy) {
   EXPECT_FALSE(fresh->run({{"GET", "gone"}}));
   EXPECT_NE(fresh->last_error().find("no node gave the slot map"), std::string::npos)
       << fresh->last_error();
+}
+
+TEST(RedisClusterDownTest, ClusterDownIsRetriedThenFailsBoundedAsAnOutage) {
+  RedisCluster::Options options;
+  options.replicas = 0;  // a master that dies takes its slots down with it
+  RedisCluster cluster(options);
+  std::vector<RedisAvailability> told;
+  std::mutex told_mutex;
+  RedisConfig config;
+  config.io_timeout = 500ms;
+  config.on_availability = [&](const RedisAvailability& change) {
+    std::lock_guard lock(told_mutex);
+    told.push_back(change);
+  };
+  const auto client = make_client(cluster, config);
+  const int alive = cluster.master_ports()[1];
+  const std::string key = key_on(cluster, "down", alive);
+  ASSERT_TRUE(client->run({{"SET", key, "1"}})) << client->last_error();
+
+  cluster.kill_node(cluster.master_ports()[0]);
+  // Once the others mark it failed, the cluster is down for every slot (full coverage).
+  ASSERT_TRUE(testing::poll_until([&] {
+    return cluster.cli(alive, "CLUSTER INFO").find("cluster_state:fail") != std::string::npos;
+  })) << cluster.logs();
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_FALSE(client->run({{"GET", key}}));
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_GE(took, 300ms) << "retried with a back-off before it gave up";
+  EXPECT_LT(took, 1500ms) << "bounded by io_timeout";
+  EXPECT_NE(client->last_error().find("CLUSTERDOWN"), std::string::npos) << client->last_error();
+  std::lock_guard lock(told_mutex);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_FALSE(told.front().available);
+  EXPECT_NE(told.front().error.find("CLUSTERDOWN"), std::string::npos) << told.front().error;
 }
 
 }  // namespace
