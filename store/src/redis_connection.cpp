@@ -78,7 +78,12 @@ std::string RedisConnection::error() const {
 
 std::optional<std::vector<RedisReply>> RedisConnection::exchange(
     const std::vector<RedisCommand>& commands) {
-  if (tls_) return tls_->exchange(commands);
+  if (!send(commands)) return std::nullopt;
+  return receive(commands.size());
+}
+
+bool RedisConnection::send(const std::vector<RedisCommand>& commands) {
+  if (tls_) return tls_->send(commands);
   std::vector<const char*> argv;
   std::vector<std::size_t> argvlen;
   for (const auto& command : commands) {
@@ -90,13 +95,23 @@ std::optional<std::vector<RedisReply>> RedisConnection::exchange(
     }
     if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
                                argvlen.data()) != REDIS_OK) {
-      return std::nullopt;
+      return false;
     }
   }
-  // The first redisGetReply flushes the whole output buffer, then replies are read in order.
+  // Flushed now (blocking, bounded by the socket timeout), not by the first redisGetReply:
+  // the caller may write to other servers before it reads from this one.
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(context_, &done) != REDIS_OK) return false;
+  }
+  return true;
+}
+
+std::optional<std::vector<RedisReply>> RedisConnection::receive(std::size_t count) {
+  if (tls_) return tls_->receive(count);
   std::vector<RedisReply> replies;
-  replies.reserve(commands.size());
-  for (std::size_t i = 0; i < commands.size(); ++i) {
+  replies.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return std::nullopt;
     replies.emplace_back(static_cast<redisReply*>(raw));
@@ -121,44 +136,70 @@ RedisConnectionPool::RedisConnectionPool(RedisEndpoint endpoint,
 
 std::optional<std::vector<RedisReply>> RedisConnectionPool::run(
     const std::vector<RedisCommand>& commands) {
-  std::unique_ptr<RedisConnection> connection = acquire();
-  if (!connection) return std::nullopt;
-  auto replies = connection->exchange(commands);
-  round_trips_.fetch_add(1, std::memory_order_relaxed);
+  Sent sent = send(commands, false);
+  if (sent.connection) round_trips_.fetch_add(1, std::memory_order_relaxed);
+  return receive(std::move(sent)).replies;
+}
+
+RedisConnectionPool::Sent RedisConnectionPool::send(std::vector<RedisCommand> commands, bool wait) {
+  Sent sent;
+  sent.waiting = wait && config_.wait_replicas > 0;
+  if (sent.waiting) {
+    commands.push_back({"WAIT", std::to_string(config_.wait_replicas),
+                        std::to_string(config_.wait_timeout.count())});
+  }
+  sent.commands = commands.size();
+  sent.connection = acquire();
+  if (sent.connection) sent.write_failed = !sent.connection->send(commands);
+  return sent;
+}
+
+RedisConnectionPool::Received RedisConnectionPool::receive(Sent sent) {
+  Received received;
+  if (!sent.connection) {
+    received.failure = Failure::kNotSent;
+    return received;
+  }
+  RedisConnection& connection = *sent.connection;
+  auto replies = sent.write_failed ? std::nullopt : connection.receive(sent.commands);
   if (!replies) {
-    connection_failed(connection->address(), connection->error());
-    return std::nullopt;
+    connection_failed(connection.address(), connection.error());
+    received.failure = Failure::kBroken;
+    return received;
   }
   for (const auto& reply : *replies) {
     if (server_unavailable(reply.get())) {
-      connection_failed(connection->address(), std::string(reply_text(reply.get())));
-      return std::nullopt;
+      connection_failed(connection.address(), std::string(reply_text(reply.get())));
+      received.failure = Failure::kBroken;
+      return received;
     }
   }
-  give_back(std::move(connection));
-  return replies;
+  give_back(std::move(sent.connection));
+  if (sent.waiting) {
+    const redisReply* wait = replies->back().get();
+    if (wait->type != REDIS_REPLY_INTEGER || wait->integer < config_.wait_replicas) {
+      // The master is fine (its connection is kept), but the write is not on enough replicas
+      // to survive a failover: not stored, as far as the caller may say.
+      note_error(wait->type == REDIS_REPLY_INTEGER
+                     ? "redis: WAIT: " + std::to_string(wait->integer) + " of " +
+                           std::to_string(config_.wait_replicas) + " replicas acknowledged in " +
+                           std::to_string(config_.wait_timeout.count()) + "ms"
+                     : "redis: WAIT: " + std::string(reply_text(wait)));
+      received.failure = Failure::kReplicas;
+    }
+    replies->pop_back();
+  }
+  received.replies = std::move(replies);
+  return received;
 }
 
 std::optional<std::vector<RedisReply>> RedisConnectionPool::run_waiting(
     std::vector<RedisCommand> commands) {
-  if (config_.wait_replicas <= 0) return run(commands);
-  commands.push_back({"WAIT", std::to_string(config_.wait_replicas),
-                      std::to_string(config_.wait_timeout.count())});
-  auto replies = run(commands);
-  if (!replies) return std::nullopt;
-  const redisReply* wait = replies->back().get();
-  if (wait->type != REDIS_REPLY_INTEGER || wait->integer < config_.wait_replicas) {
-    // The master is fine (its connection is kept), but the write is not on enough replicas
-    // to survive a failover: not stored, as far as the caller may say.
-    note_error(wait->type == REDIS_REPLY_INTEGER
-                   ? "redis: WAIT: " + std::to_string(wait->integer) + " of " +
-                         std::to_string(config_.wait_replicas) + " replicas acknowledged in " +
-                         std::to_string(config_.wait_timeout.count()) + "ms"
-                   : "redis: WAIT: " + std::string(reply_text(wait)));
-    return std::nullopt;
-  }
-  replies->pop_back();
-  return replies;
+  Sent sent = send(std::move(commands), true);
+  if (sent.connection) round_trips_.fetch_add(1, std::memory_order_relaxed);
+  Received received = receive(std::move(sent));
+  if (received.failure != Failure::kNone) return std::nullopt;
+  return std::move(received.replies);
 }
 
 std::optional<std::vector<RedisReply>> RedisConnectionPool::run_replicated_read(

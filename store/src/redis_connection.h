@@ -12,16 +12,10 @@
 #include <vector>
 
 #include "pmx/store/redis_store.h"
+#include "redis_client.h"
 #include "redis_scripts.h"
 
 namespace pmx {
-
-struct RedisReplyDeleter {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
-/// One command as its arguments (binary-safe: sent with redisAppendCommandArgv).
-using RedisCommand = std::vector<std::string>;
 
 class RedisTlsChannel;  // redis_tls.h
 
@@ -46,6 +40,12 @@ class RedisConnection {
   /// Writes every command, then reads one reply per command: one round trip. Error replies
   /// (`-ERR ...`) are replies; nullopt means an I/O error, timeout or protocol error.
   std::optional<std::vector<RedisReply>> exchange(const std::vector<RedisCommand>& commands);
+  /// The halves of exchange(), so that pipelines to several servers can be in flight at once
+  /// (write to all, then read from each): send() writes every command (false on an I/O error),
+  /// receive() reads `count` replies. The server buffers its replies meanwhile, so a large
+  /// pipeline to one server cannot block the writes to another.
+  bool send(const std::vector<RedisCommand>& commands);
+  std::optional<std::vector<RedisReply>> receive(std::size_t count);
   /// What the last exchange() that failed said.
   std::string error() const;
   bool set_timeout(std::chrono::milliseconds timeout);
@@ -62,7 +62,8 @@ class RedisConnection {
   std::string address_;
 };
 
-/// Role: owns the connections of one RedisStore and the reconnect policy.
+/// Role: owns the connections of one RedisStore (or of one node of a RedisClusterClient, which
+/// has one pool per master, without sentinels) and the reconnect policy.
 ///
 /// Thread-safety: all methods may be called concurrently. One mutex guards the idle list and
 /// the backoff state; it is never held during network I/O.
@@ -89,8 +90,29 @@ class RedisConnection {
 ///
 /// With `config.wait_replicas` > 0, every script pipeline (the writes) ends with
 /// `WAIT <n> <timeout>`, and fewer acknowledgements than n fail it (see run_script).
-class RedisConnectionPool {
+class RedisConnectionPool : public RedisClient {
  public:
+  /// Why a pipeline that returned nullopt failed, for a client that may retry elsewhere.
+  enum class Failure {
+    kNone,
+    kNotSent,  ///< no connection to the server (it is down, or the backoff runs): nothing ran
+    kBroken,   ///< the connection broke, or the server cannot serve us now: some of it may have run
+    kReplicas,  ///< the server answered, but fewer replicas than wait_replicas acknowledged
+  };
+  /// A pipeline written by send() and not yet read.
+  struct Sent {
+    std::unique_ptr<RedisConnection> connection;  ///< nullptr: nothing was sent (kNotSent)
+    std::size_t commands = 0;                     ///< replies to read, WAIT's included
+    bool waiting = false;                         ///< ends with WAIT, checked by receive()
+    bool write_failed = false;
+  };
+  /// What receive() read. With kReplicas the replies are there (WAIT's removed): the caller
+  /// decides whether anything that ran needed the replicas.
+  struct Received {
+    std::optional<std::vector<RedisReply>> replies;
+    Failure failure = Failure::kNone;
+  };
+
   /// Each of `scripts` is loaded (SCRIPT LOAD) on every new connection, in its set-up round
   /// trip; the server must answer each script's SHA-1.
   RedisConnectionPool(RedisEndpoint endpoint, std::vector<RedisEndpoint> sentinels,
@@ -102,7 +124,14 @@ class RedisConnectionPool {
   /// failed, or Redis answered an error that means "this server cannot serve us now"
   /// (READONLY, LOADING, MASTERDOWN: a failover in progress); other error replies are returned
   /// for the caller to interpret.
-  std::optional<std::vector<RedisReply>> run(const std::vector<RedisCommand>& commands);
+  std::optional<std::vector<RedisReply>> run(const std::vector<RedisCommand>& commands) override;
+
+  /// The halves of run() (of a pipeline ending with WAIT when `wait` and wait_replicas > 0),
+  /// for a client with pipelines to several servers in flight at once (RedisClusterClient
+  /// writes to every node, then reads from each). They count no round trip: the caller counts
+  /// one per batch. receive() gives the connection back, or drops it after a failure, as run().
+  Sent send(std::vector<RedisCommand> commands, bool wait);
+  Received receive(Sent sent);
 
   /// Runs a pipeline of `EVALSHA <script.sha1> ...` commands: one round trip. Commands that
   /// answer NOSCRIPT (the server's script cache was emptied: SCRIPT FLUSH, or a failover to a
@@ -113,17 +142,19 @@ class RedisConnectionPool {
   /// time: the scripts may have run on the master, but the write is not durable enough to be
   /// acknowledged (a retry finds it, or, after a failover that lost it, writes it again).
   std::optional<std::vector<RedisReply>> run_script(std::vector<RedisCommand> commands,
-                                                    const RedisScript& script);
+                                                    const RedisScript& script) override;
 
   /// Runs `commands` followed by a write of `fence_key` and WAIT (when `wait_replicas` > 0;
   /// otherwise just `commands`): the replication stream is ordered, so replicas that
   /// acknowledge the fence also hold every write whose effect the commands read. nullopt as
   /// for run_script. The fence's and WAIT's replies are not returned.
   std::optional<std::vector<RedisReply>> run_replicated_read(std::vector<RedisCommand> commands,
-                                                             const std::string& fence_key);
+                                                             const std::string& fence_key) override;
 
-  std::uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
-  std::string last_error() const;
+  std::uint64_t round_trips() const override {
+    return round_trips_.load(std::memory_order_relaxed);
+  }
+  std::string last_error() const override;
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -22,14 +22,13 @@ const char* const kMarkers[] = {"sources:seen", "rcas", "rcas:revision"};
 constexpr const char* kLock = "{pm}:v2:migration-lock";
 constexpr std::chrono::seconds kLockTime{60};
 
-Result<std::vector<RedisReply>> run(RedisConnectionPool& pool,
-                                    const std::vector<RedisCommand>& commands) {
+Result<std::vector<RedisReply>> run(RedisClient& pool, const std::vector<RedisCommand>& commands) {
   auto answers = pool.run(commands);
   if (!answers) return redis_transfer::unreachable(pool);
   return std::move(*answers);
 }
 
-Result<Done> rename_all(RedisConnectionPool& pool, const std::vector<std::string>& v1_keys) {
+Result<Done> rename_all(RedisClient& pool, const std::vector<std::string>& v1_keys) {
   std::vector<RedisCommand> commands;
   for (const auto& key : v1_keys) {
     if (const auto name = v2_name(key)) commands.push_back({"RENAME", key, *name});
@@ -69,7 +68,7 @@ std::optional<std::string> v2_name(const std::string& v1_key) {
   return std::nullopt;
 }
 
-Result<Done> migrate_from_v1(RedisConnectionPool& pool) {
+Result<Done> migrate_from_v1(RedisClient& pool) {
   RedisCommand v1_exists{"EXISTS"};
   RedisCommand v2_exists{"EXISTS"};
   for (const char* marker : kMarkers) {

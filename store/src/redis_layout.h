@@ -18,6 +18,6 @@ std::optional<std::string> v2_name(const std::string& v1_key);
 /// (one round trip) otherwise. Safe to run again after a crash half-way: the keys that say
 /// pm:v1 data is there are renamed last. Refuses (kCorrupt) when both layouts hold data (a
 /// daemon of each wrote to this Redis), and answers kUnavailable while another daemon migrates.
-Result<Done> migrate_from_v1(RedisConnectionPool& pool);
+Result<Done> migrate_from_v1(RedisClient& pool);
 
 }  // namespace pmx::redis_layout

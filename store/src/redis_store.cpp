@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "redis_alert_records.h"
+#include "redis_cluster.h"
 #include "redis_connection.h"
 #include "redis_keys.h"
 #include "redis_kpi_ops.h"
@@ -25,13 +26,14 @@ namespace keys = redis_keys;
 namespace replies = redis_replies;
 namespace alert_records = redis_alert_records;
 
-// With Sentinel the URL only gives credentials, db and whether to use TLS, and may be empty or
-// have no host.
+// With Sentinel or a Cluster the URL only gives credentials, db and whether to use TLS, and may
+// be empty or have no host.
 RedisEndpoint endpoint_or_throw(const RedisConfig& config) {
-  const bool sentinel = !config.sentinels.empty();
+  const bool host_elsewhere = !config.sentinels.empty() || !config.cluster.empty();
   std::string error;
-  auto endpoint = sentinel && config.url.empty() ? RedisEndpoint{}
-                                                 : parse_redis_url(config.url, &error, !sentinel);
+  auto endpoint = host_elsewhere && config.url.empty()
+                      ? RedisEndpoint{}
+                      : parse_redis_url(config.url, &error, !host_elsewhere);
   if (!endpoint) throw std::invalid_argument("bad Redis URL: " + error);
   const RedisTlsConfig& tls = config.tls;
   if (!endpoint->tls && !(tls.ca_file + tls.cert_file + tls.key_file + tls.server_name).empty()) {
@@ -196,12 +198,35 @@ bool CommitCommand::add(const SourceCommit& commit) {
   return true;
 }
 
+std::vector<RedisEndpoint> cluster_seeds_or_throw(const RedisConfig& config) {
+  if (!config.sentinels.empty()) {
+    throw std::invalid_argument("Redis Cluster and Redis Sentinel exclude each other");
+  }
+  std::string error;
+  auto seeds = parse_cluster_addresses(config.cluster, &error);
+  if (!seeds) throw std::invalid_argument("bad Redis Cluster addresses: " + error);
+  return *seeds;
+}
+
+std::unique_ptr<RedisClient> client_for(const RedisConfig& config) {
+  std::vector<RedisScript> scripts(std::begin(kAllScripts), std::end(kAllScripts));
+  const RedisEndpoint endpoint = endpoint_or_throw(config);
+  if (config.cluster.empty()) {
+    return std::make_unique<RedisConnectionPool>(endpoint, sentinels_or_throw(config), config,
+                                                 std::move(scripts));
+  }
+  RedisConfig cluster = config;
+  if (cluster.url.empty()) cluster.url = "redis://";
+  return std::make_unique<RedisClusterClient>(cluster_seeds_or_throw(config), cluster,
+                                              std::move(scripts));
+}
+
 }  // namespace
 
 RedisStore::RedisStore(RedisConfig config)
-    : pool_(std::make_unique<RedisConnectionPool>(
-          endpoint_or_throw(config), sentinels_or_throw(config), config,
-          std::vector<RedisScript>(std::begin(kAllScripts), std::end(kAllScripts)))) {}
+    : pool_(client_for(config)),
+      // No daemon of the pm:v1 layout ran on a cluster (its scripts were cross-slot).
+      layout_ready_(!config.cluster.empty()) {}
 
 RedisStore::~RedisStore() = default;
 

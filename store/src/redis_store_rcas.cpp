@@ -75,7 +75,7 @@ std::set<std::string> link_keys(const json& incidents) {
   return links;
 }
 
-Result<StoredRecord> read_record(RedisConnectionPool& pool, const std::string& id) {
+Result<StoredRecord> read_record(RedisClient& pool, const std::string& id) {
   const auto answers = pool.run({{"HGET", keys::kRcas, id}});
   if (!answers) return ErrorCode::kUnavailable;
   const redisReply* reply = answers->front().get();

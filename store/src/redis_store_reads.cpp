@@ -54,7 +54,7 @@ Result<std::vector<SourceCount>> source_counts_of(const redisReply* reply) {
 }
 
 // Runs one command that answers an array of strings.
-Result<std::vector<std::string>> run_strings(RedisConnectionPool& pool, RedisCommand command) {
+Result<std::vector<std::string>> run_strings(RedisClient& pool, RedisCommand command) {
   const std::string key = command.at(1);
   const auto answer = pool.run({std::move(command)});
   if (!answer) return ErrorCode::kUnavailable;
@@ -70,7 +70,7 @@ struct Scored {
 };
 
 // Runs a Z*RANGEBYSCORE ... WITHSCORES.
-Result<std::vector<Scored>> run_scored(RedisConnectionPool& pool, RedisCommand command) {
+Result<std::vector<Scored>> run_scored(RedisClient& pool, RedisCommand command) {
   const std::string key = command.at(1);
   auto flat = run_strings(pool, std::move(command));
   if (!flat) return flat.error();
@@ -128,7 +128,7 @@ void ask_incident(std::vector<RedisCommand>& commands, const keys::IncidentRef& 
 
 // Puts the RCA links of each source's current incident into it, in one round trip (none when
 // no source has a current incident): the state documents carry no links.
-Result<Done> link_current_incidents(RedisConnectionPool& pool, std::vector<SourceState*> sources) {
+Result<Done> link_current_incidents(RedisClient& pool, std::vector<SourceState*> sources) {
   std::vector<std::pair<Incident*, keys::IncidentRef>> currents;
   std::vector<RedisCommand> commands;
   for (SourceState* source : sources) {
@@ -150,7 +150,7 @@ Result<Done> link_current_incidents(RedisConnectionPool& pool, std::vector<Sourc
 
 // The incidents with these ids, in the same order, in one round trip. Ids that name nothing
 // (or are not incident ids) are left out.
-Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
+Result<std::vector<Incident>> fetch_incidents(RedisClient& pool,
                                               const std::vector<std::string>& ids) {
   std::vector<Incident> incidents;
   std::vector<RedisCommand> commands;
@@ -177,7 +177,7 @@ Result<std::vector<Incident>> fetch_incidents(RedisConnectionPool& pool,
 // form: a source's id is the first of its candidate ids (pmx/core/source_ids.h) whose state
 // holds that key. One round trip, and one more per further candidate for the rare keys whose first
 // id is another source's (a hash collision).
-Result<std::vector<SourceState>> fetch_sources(RedisConnectionPool& pool,
+Result<std::vector<SourceState>> fetch_sources(RedisClient& pool,
                                                const std::vector<std::string>& canonicals) {
   std::vector<std::optional<SourceState>> found(canonicals.size());
   std::vector<std::size_t> wanted(canonicals.size());

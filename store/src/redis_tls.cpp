@@ -227,6 +227,11 @@ bool RedisTlsChannel::read_more() {
 
 std::optional<std::vector<RedisReply>> RedisTlsChannel::exchange(
     const std::vector<RedisCommand>& commands) {
+  if (!send(commands)) return std::nullopt;
+  return receive(commands.size());
+}
+
+bool RedisTlsChannel::send(const std::vector<RedisCommand>& commands) {
   std::string request;
   for (const auto& command : commands) {
     std::vector<const char*> argv;
@@ -240,14 +245,17 @@ std::optional<std::vector<RedisReply>> RedisTlsChannel::exchange(
                                             lengths.data());
     if (size < 0) {
       error_ = "cannot format a command";
-      return std::nullopt;
+      return false;
     }
     request.append(formatted, static_cast<std::size_t>(size));
     redisFreeCommand(formatted);
   }
-  if (!write_all(request)) return std::nullopt;
+  return write_all(request);
+}
+
+std::optional<std::vector<RedisReply>> RedisTlsChannel::receive(std::size_t count) {
   std::vector<RedisReply> replies;
-  while (replies.size() < commands.size()) {
+  while (replies.size() < count) {
     void* reply = nullptr;
     if (redisReaderGetReply(reader_, &reply) != REDIS_OK) {
       error_ = std::string("protocol error: ") + reader_->errstr;

@@ -36,6 +36,9 @@ class RedisTlsChannel {
   /// As RedisConnection::exchange(): every command written, then one reply each; nullopt on an
   /// I/O, TLS or protocol error (error() says which), after which the channel is unusable.
   std::optional<std::vector<RedisReply>> exchange(const std::vector<RedisCommand>& commands);
+  /// Its halves, as RedisConnection::send() and receive().
+  bool send(const std::vector<RedisCommand>& commands);
+  std::optional<std::vector<RedisReply>> receive(std::size_t count);
   /// The bound of each later read and write.
   bool set_timeout(std::chrono::milliseconds timeout);
   const std::string& error() const { return error_; }

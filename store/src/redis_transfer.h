@@ -9,7 +9,7 @@
 
 namespace pmx::redis_transfer {
 
-inline Error unreachable(RedisConnectionPool& pool) {
+inline Error unreachable(RedisClient& pool) {
   return Error(ErrorCode::kUnavailable, "Redis cannot be reached: " + pool.last_error());
 }
 
@@ -17,7 +17,7 @@ inline Error unreachable(RedisConnectionPool& pool) {
 /// each page's elements to `page` (a Result<Done> callable). An element may come twice if the
 /// key changes meanwhile (Redis' SCAN guarantee): importers write idempotently.
 template <typename Page>
-Result<Done> scan(RedisConnectionPool& pool, const RedisCommand& head, Page page,
+Result<Done> scan(RedisClient& pool, const RedisCommand& head, Page page,
                   const std::vector<std::string>& options = {}) {
   const std::string& what = head.size() > 1 ? head[1] : head[0];
   std::string cursor = "0";

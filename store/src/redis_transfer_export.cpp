@@ -26,8 +26,7 @@ namespace replies = redis_replies;
 using nlohmann::json;
 using redis_transfer::scan;
 
-Result<std::vector<RedisReply>> run(RedisConnectionPool& pool,
-                                    const std::vector<RedisCommand>& commands) {
+Result<std::vector<RedisReply>> run(RedisClient& pool, const std::vector<RedisCommand>& commands) {
   auto answers = pool.run(commands);
   if (!answers) return redis_transfer::unreachable(pool);
   return std::move(*answers);
@@ -51,7 +50,7 @@ std::optional<UnixNanos> time_of(const std::string& score) {
   return static_cast<UnixNanos>(std::llround(value));
 }
 
-Result<Done> export_counters(RedisConnectionPool& pool, dump::Sink& sink) {
+Result<Done> export_counters(RedisClient& pool, dump::Sink& sink) {
   auto answers = run(pool, {{"GET", keys::kRcaRevision}, {"ZCARD", keys::kOpenIncidents}});
   if (!answers) return answers.error();
   const auto revision = replies::counter((*answers)[0].get(), keys::kRcaRevision);
@@ -63,7 +62,7 @@ Result<Done> export_counters(RedisConnectionPool& pool, dump::Sink& sink) {
 
 // The states of these canonical keys: each under the first of its candidate ids whose state
 // holds that key (pmx/core/source_ids.h), as RedisStore's reads find them.
-Result<std::vector<SourceState>> states_of(RedisConnectionPool& pool,
+Result<std::vector<SourceState>> states_of(RedisClient& pool,
                                            const std::vector<std::string>& canonicals) {
   std::vector<SourceState> found;
   std::vector<std::string> wanted = canonicals;
@@ -91,7 +90,7 @@ Result<std::vector<SourceState>> states_of(RedisConnectionPool& pool,
   return found;
 }
 
-Result<Done> export_sources(RedisConnectionPool& pool, dump::Sink& sink) {
+Result<Done> export_sources(RedisClient& pool, dump::Sink& sink) {
   return scan(pool, {"ZSCAN", keys::kSourcesBySeen}, [&](const std::vector<std::string>& page) {
     std::vector<std::string> canonicals;
     for (std::size_t i = 0; i < page.size(); i += 2) canonicals.push_back(page[i]);
@@ -190,7 +189,7 @@ Result<Done> add_events(IncidentWriter& writer, const std::vector<std::string>& 
 // Incidents up to a few thousand records and entries: their hashes and lists in one pipeline
 // for many of them.
 Result<Done> export_small(
-    RedisConnectionPool& pool, dump::Sink& sink,
+    RedisClient& pool, dump::Sink& sink,
     const std::vector<std::pair<keys::IncidentRef, const redisReply*>>& batch) {
   if (batch.empty()) return Done{};
   std::vector<RedisCommand> commands;
@@ -219,7 +218,7 @@ Result<Done> export_small(
 
 // A large incident, streamed: its hash by HSCAN and its timeline by LRANGE pages, so that an
 // incident with a million alerts is never held whole.
-Result<Done> export_large(RedisConnectionPool& pool, dump::Sink& sink, const keys::IncidentRef& ref,
+Result<Done> export_large(RedisClient& pool, dump::Sink& sink, const keys::IncidentRef& ref,
                           const redisReply* document) {
   auto writer = start_incident(sink, ref, document);
   if (!writer || !*writer) return writer ? Result<Done>(Done{}) : Result<Done>(writer.error());
@@ -249,7 +248,7 @@ Result<Done> export_large(RedisConnectionPool& pool, dump::Sink& sink, const key
 
 // In pages of the incident index: the documents and the sizes of their hashes and lists in one
 // pipeline; then small incidents together, large ones streamed one by one.
-Result<Done> export_incidents(RedisConnectionPool& pool, dump::Sink& sink) {
+Result<Done> export_incidents(RedisClient& pool, dump::Sink& sink) {
   constexpr long long kLarge = 2000;                // records or timeline entries
   constexpr long long kEntriesPerPipeline = 20000;  // what export_small holds at once
   return scan(pool, {"ZSCAN", keys::kIncidents}, [&](const std::vector<std::string>& page) {
@@ -294,7 +293,7 @@ Result<Done> export_incidents(RedisConnectionPool& pool, dump::Sink& sink) {
   });
 }
 
-Result<Done> export_rcas(RedisConnectionPool& pool, dump::Sink& sink) {
+Result<Done> export_rcas(RedisClient& pool, dump::Sink& sink) {
   auto answers = run(pool, {{"HGETALL", keys::kRcas}});
   if (!answers) return answers.error();
   const auto fields = replies::strings_of(answers->front().get());
@@ -348,7 +347,7 @@ Result<Done> export_rcas(RedisConnectionPool& pool, dump::Sink& sink) {
   return Done{};
 }
 
-Result<Done> export_kpis(RedisConnectionPool& pool, dump::Sink& sink) {
+Result<Done> export_kpis(RedisClient& pool, dump::Sink& sink) {
   auto answers = run(pool, {{"HGETALL", redis_kpi::kItems}});
   if (!answers) return answers.error();
   const auto items = replies::strings_of(answers->front().get());

@@ -23,7 +23,7 @@ namespace replies = redis_replies;
 // one round trip per thousand keys written.
 class Pipeline {
  public:
-  explicit Pipeline(RedisConnectionPool& pool) : pool_(pool) {}
+  explicit Pipeline(RedisClient& pool) : pool_(pool) {}
 
   Result<Done> add(RedisCommand command) {
     for (const auto& argument : command) bytes_ += argument.size();
@@ -50,7 +50,7 @@ class Pipeline {
  private:
   static constexpr std::size_t kMaxCommands = 1000;
   static constexpr std::size_t kMaxBytes = 8u << 20;
-  RedisConnectionPool& pool_;
+  RedisClient& pool_;
   std::vector<RedisCommand> commands_;
   std::size_t bytes_ = 0;
 };
@@ -67,7 +67,7 @@ std::string negated(std::uint64_t value) { return "-" + std::to_string(value); }
 // records also go to the source's hash (what load() reads for a batch).
 class Importer {
  public:
-  explicit Importer(RedisConnectionPool& pool) : pipeline_(pool) {}
+  explicit Importer(RedisClient& pool) : pipeline_(pool) {}
 
   Result<Done> write(const dump::Record& record) {
     return std::visit([this](const auto& r) { return put(r); }, record);
@@ -219,7 +219,7 @@ class Importer {
 // A key of ours, if Redis holds any: one of those every write leaves (a commit the source
 // indices, an RCA write the RCA hash and revision, an import the revision first), or a KPI
 // aggregate. One round trip, and no SCAN (which Redis Cluster would answer per node).
-Result<std::optional<std::string>> first_key(RedisConnectionPool& pool) {
+Result<std::optional<std::string>> first_key(RedisClient& pool) {
   std::vector<std::string> names{keys::kIncidents,
                                  keys::kOpenIncidents,
                                  keys::kSourcesBySeen,

@@ -1,4 +1,5 @@
-// parse_redis_url: `redis[s]://[[user]:password@]host[:port][/db]`; parse_sentinel_addresses.
+// parse_redis_url: `redis[s]://[[user]:password@]host[:port][/db]`; parse_sentinel_addresses and
+// parse_cluster_addresses.
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -137,30 +138,48 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string* 
   return endpoint;
 }
 
-std::optional<std::vector<RedisEndpoint>> parse_sentinel_addresses(std::string_view list,
-                                                                   std::string* error) {
-  std::vector<RedisEndpoint> sentinels;
+namespace {
+
+// `host[:port][,host[:port]...]`: Sentinel's and Redis Cluster's lists have one form, `what`
+// names the kind of address in the errors.
+std::optional<std::vector<RedisEndpoint>> parse_address_list(std::string_view list,
+                                                             int default_port,
+                                                             const std::string& what,
+                                                             std::string* error) {
+  std::vector<RedisEndpoint> endpoints;
   std::size_t start = 0;
   while (start <= list.size()) {
     const std::size_t comma = std::min(list.find(',', start), list.size());
     std::string_view item = list.substr(start, comma - start);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) return fail_list(error, "empty sentinel address");
+    if (item.empty()) return fail_list(error, "empty " + what + " address");
     // One host[:port] is the address part of a Redis URL without credentials nor db.
     if (item.find_first_of("@/") != std::string_view::npos) {
-      return fail_list(error, "sentinel address must be host[:port]: " + std::string(item));
+      return fail_list(error, what + " address must be host[:port]: " + std::string(item));
     }
     std::string why;
     auto endpoint = parse_redis_url("redis://" + std::string(item), &why);
-    if (!endpoint) return fail_list(error, "sentinel " + std::string(item) + ": " + why);
+    if (!endpoint) return fail_list(error, what + " " + std::string(item) + ": " + why);
     const bool has_port = item.back() != ']' && item.rfind(':') != std::string_view::npos &&
                           (item.front() != '[' || item.rfind(':') > item.find(']'));
-    if (!has_port) endpoint->port = 26379;
-    sentinels.push_back(std::move(*endpoint));
+    if (!has_port) endpoint->port = default_port;
+    endpoints.push_back(std::move(*endpoint));
     start = comma + 1;
   }
-  return sentinels;
+  return endpoints;
+}
+
+}  // namespace
+
+std::optional<std::vector<RedisEndpoint>> parse_sentinel_addresses(std::string_view list,
+                                                                   std::string* error) {
+  return parse_address_list(list, 26379, "sentinel", error);
+}
+
+std::optional<std::vector<RedisEndpoint>> parse_cluster_addresses(std::string_view list,
+                                                                  std::string* error) {
+  return parse_address_list(list, 6379, "cluster node", error);
 }
 
 }  // namespace pmx

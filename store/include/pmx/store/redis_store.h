@@ -48,6 +48,11 @@ struct RedisTlsConfig {
 std::optional<std::vector<RedisEndpoint>> parse_sentinel_addresses(std::string_view list,
                                                                    std::string* error = nullptr);
 
+/// Parses a comma-separated list of Redis Cluster seed nodes, `host[:port]` each (port 6379 when
+/// omitted), as parse_sentinel_addresses does.
+std::optional<std::vector<RedisEndpoint>> parse_cluster_addresses(std::string_view list,
+                                                                  std::string* error = nullptr);
+
 /// A change in whether Redis can be reached, as RedisConfig::on_availability hears of it.
 struct RedisAvailability {
   bool available = false;  ///< false: an outage starts; true: it ended
@@ -82,6 +87,13 @@ struct RedisConfig {
   /// sentinels themselves are reached without AUTH.
   std::string sentinels;
   std::string sentinel_master;
+  /// Redis Cluster seed nodes, `host:port[,host:port...]` (parse_cluster_addresses); empty: not
+  /// a cluster. Any reachable node of the cluster will do: the client asks the seeds in turn for
+  /// the slot map (CLUSTER SLOTS) and then talks to the masters it names. The user, password and
+  /// TLS of `url` apply to every node (its host and port are not used); a cluster has no db but
+  /// 0. Every key of the store is in one slot (schema/redis.md, "Redis Cluster"). Excludes
+  /// `sentinels`.
+  std::string cluster;
   /// Used when `url` is `rediss://`: then the server, and the sentinels too, are reached over
   /// TLS (TLS 1.2 or later, the certificate checked against `tls.ca_file` and the name).
   RedisTlsConfig tls;
@@ -101,7 +113,7 @@ struct RedisConfig {
   std::function<void(const RedisAvailability&)> on_availability;
 };
 
-class RedisConnectionPool;  // store/src/redis_connection.h
+class RedisClient;  // store/src/redis_client.h
 
 /// Role: the Store on Redis. Per-source state is updated with a Lua compare-and-set that also
 /// records occurrences, incidents, timelines and the /metrics indices, so several daemons can
@@ -177,8 +189,8 @@ class RedisStore final : public Store, public StoreTransfer {
   /// half of the data. One round trip until it succeeds, nothing after.
   Result<Done> layout_ready();
 
-  std::unique_ptr<RedisConnectionPool> pool_;
-  std::atomic<bool> layout_ready_{false};
+  std::unique_ptr<RedisClient> pool_;
+  std::atomic<bool> layout_ready_;
 };
 
 }  // namespace pmx
