@@ -48,6 +48,7 @@ struct Flags {
   std::string route_prefix;
   std::string redis_url;
   std::string redis_sentinels;
+  std::string redis_cluster;
   std::string redis_sentinel_master;
   RedisTlsConfig redis_tls;
   int redis_wait_replicas = 0;
@@ -115,7 +116,8 @@ void add_flags(CLI::App& app, Flags& f) {
                  "(a proxy that strips the path: --web.route-prefix=/). Default: that path");
   app.add_option("--redis.url", f.redis_url,
                  "redis://[[user]:password@]host[:port][/db] (port 6379, db 0; percent-encode "
-                 "@ : / in user or password); without it (or --redis.sentinel) the daemon keeps "
+                 "@ : / in user or password); without it (or --redis.sentinel, --redis.cluster) "
+                 "the daemon keeps "
                  "its state in --storage.path");
   app.add_option("--redis.sentinel", f.redis_sentinels,
                  "Redis Sentinel addresses, host:port[,host:port...]: the master is found (and "
@@ -123,6 +125,11 @@ void add_flags(CLI::App& app, Flags& f) {
                  "credentials and db (its host:port is ignored) and may be omitted");
   app.add_option("--redis.sentinel-master", f.redis_sentinel_master,
                  "Name of the master the sentinels watch (required with --redis.sentinel)");
+  app.add_option("--redis.cluster", f.redis_cluster,
+                 "Redis Cluster seed nodes, host:port[,host:port...] (port 6379): the slot map "
+                 "is asked from them and followed (MOVED, ASK, failovers); --redis.url then only "
+                 "gives credentials and TLS (rediss://) and may be omitted")
+      ->excludes("--redis.sentinel");
   app.add_option("--redis.tls-ca-file", f.redis_tls.ca_file,
                  "PEM file of the CAs that sign the Redis servers' certificates (rediss:// "
                  "URLs: the server, the sentinels); default: the system's CAs")
@@ -264,7 +271,9 @@ UnixNanos duration_flag(const std::string& flag, const std::string& value) {
   return *duration;
 }
 
-bool uses_redis(const Flags& f) { return !f.redis_url.empty() || !f.redis_sentinels.empty(); }
+bool uses_redis(const Flags& f) {
+  return !f.redis_url.empty() || !f.redis_sentinels.empty() || !f.redis_cluster.empty();
+}
 
 /// The name of the store, for the start-up line.
 const char* store_kind(const Flags& f) {
@@ -315,6 +324,7 @@ std::unique_ptr<Store> make_store(const Flags& f) {
   config.url = f.redis_url;
   config.sentinels = f.redis_sentinels;
   config.sentinel_master = f.redis_sentinel_master;
+  config.cluster = f.redis_cluster;
   config.tls = f.redis_tls;
   if (!config.sentinels.empty() && config.sentinel_master.empty()) {
     throw std::invalid_argument("--redis.sentinel needs --redis.sentinel-master");
@@ -328,6 +338,10 @@ std::unique_ptr<Store> make_store(const Flags& f) {
       duration_flag("--redis.wait-timeout", f.redis_wait_timeout) / 1'000'000);
   if (config.wait_replicas > 0 && config.wait_timeout.count() <= 0) {
     throw std::invalid_argument("--redis.wait-timeout must be at least 1ms");
+  }
+  if (!config.cluster.empty()) {
+    log_info("Redis Cluster",
+             {{"seeds", quoted(config.cluster)}, {"wait_replicas", config.wait_replicas}});
   }
   if (!config.sentinels.empty()) {
     log_info("Redis through Sentinel", {{"sentinels", quoted(config.sentinels)},

@@ -19,6 +19,15 @@ constexpr long kAsking = -1;
 constexpr long kScriptLoad = -2;
 constexpr long kFence = -3;
 
+// The lowest slot `map` gives `node`, if any.
+std::optional<std::uint16_t> first_slot_of(const ClusterSlotMap& map, const std::string& node) {
+  for (std::uint16_t slot = 0; slot < kClusterSlots; ++slot) {
+    const std::string* master = map.master_of(slot);
+    if (master && *master == node) return slot;
+  }
+  return std::nullopt;
+}
+
 std::string_view answer_text(const redisReply* reply) {
   return reply->str ? std::string_view(reply->str, reply->len) : std::string_view();
 }
@@ -148,22 +157,21 @@ std::map<std::string, RedisClusterClient::Batch> RedisClusterClient::make_batche
   for (auto& [node, batch] : batches) {
     batch.pool = pool_for(node);
     if (call.mode != Mode::kFence) continue;
-    // The fence goes in the slot of the node's first command (so the node serves it, after
-    // ASKING if that command needed one); a node that only got keyless commands gets it in the
-    // first slot the map gives it.
+    // The fence goes in a slot the map gives the node, not in the slot of a command: that slot
+    // may be migrating, and a fence written with ASKING on the importing node while the source
+    // still holds its copy makes the next MIGRATE of it fail (BUSYKEY). Any slot of the node
+    // will do: WAIT covers everything the node replicated before the fence. Only a node the
+    // map gives no slot (one reached by ASK) gets it in the slot of its first command.
+    const auto owned = first_slot_of(map, node);
     const long first = *std::find_if(batch.origin.begin(), batch.origin.end(),
                                      [](long origin) { return origin >= 0; });
     const Job& job = call.pending[static_cast<std::size_t>(first)];
     const RedisCommand& command = call.commands[job.index];
-    std::uint16_t slot = 0;
-    if (const auto key = cluster_key_index(command)) {
-      slot = cluster_hash_slot(command[*key]);
-    } else {
-      while (slot + 1u < kClusterSlots && !(map.master_of(slot) && *map.master_of(slot) == node)) {
-        ++slot;
-      }
+    std::uint16_t slot = owned.value_or(0);
+    if (!owned) {
+      if (const auto key = cluster_key_index(command)) slot = cluster_hash_slot(command[*key]);
     }
-    if (job.asking) {
+    if (!owned && job.asking) {
       batch.commands.push_back({"ASKING"});
       batch.origin.push_back(kAsking);
     }

@@ -19,7 +19,10 @@ inline constexpr const char* kSourcesByOccurrences = "{pm}:v2:sources:occurrence
 inline constexpr const char* kRcas = "{pm}:v2:rcas";                  // hash id -> record JSON
 inline constexpr const char* kRcaRevision = "{pm}:v2:rcas:revision";  // integer, INCR per write
 // Written ("1") by load() before its WAIT when replicas must acknowledge (--redis.wait-replicas).
-inline constexpr const char* kReplicationFence = "{pm}:v2:replication-fence";
+// The one key without the {pm} tag: on a cluster the client writes it on each node it read from,
+// as `pm:v2:replication-fence{<tag>}` in a slot that node owns (redis_cluster.h), which a tag of
+// its own would prevent.
+inline constexpr const char* kReplicationFence = "pm:v2:replication-fence";
 
 inline std::string source_prefix(const std::string& source_id) {
   return kPrefix + std::string("src:") + source_id;

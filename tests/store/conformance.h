@@ -62,11 +62,13 @@ struct BackendNames {
   static std::string GetName(int) {
     if (std::is_same_v<T, MemoryBackend>) return "Memory";
     if (std::is_same_v<T, SqliteBackend>) return "Sqlite";
+    if constexpr (std::is_same_v<T, RedisClusterBackend>) return "RedisCluster";
     return std::is_same_v<T, RedisTlsBackend> ? "RedisTls" : "Redis";
   }
 };
 
-using Backends = ::testing::Types<MemoryBackend, SqliteBackend, RedisBackend, RedisTlsBackend>;
+using Backends = ::testing::Types<MemoryBackend, SqliteBackend, RedisBackend, RedisTlsBackend,
+                                  RedisClusterBackend>;
 
 /// The types of a timeline's lifecycle events, in order. Repeat flags are left out: whether an
 /// incident is a repeat is core's rule (tests/unit); here the question is whether the store keeps

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/redis_cluster.h"  // the test cluster (store/src/ has a redis_cluster.h)
 #include "pmx/core/source.h"
 #include "pmx/store/memory_store.h"
 #include "pmx/store/redis_store.h"
@@ -138,6 +139,36 @@ struct RedisBackendOf {
 };
 using RedisBackend = RedisBackendOf<false>;
 using RedisTlsBackend = RedisBackendOf<true>;
+
+/// A real Redis Cluster of 3 masters per suite, flushed before each test: RedisStore with
+/// RedisConfig::cluster, which finds the master of the store's one slot through the slot map.
+struct RedisClusterBackend {
+  static void SetUpTestSuite() {
+    testing::RedisCluster::Options options;
+    options.replicas = 0;  // the suite is about behaviour; failover has its own tests
+    cluster() = std::make_unique<testing::RedisCluster>(options);
+  }
+  static void TearDownTestSuite() { cluster().reset(); }
+  static std::unique_ptr<testing::RedisCluster>& cluster() {
+    static std::unique_ptr<testing::RedisCluster> instance;
+    return instance;
+  }
+  void reset() {
+    for (const int port : cluster()->master_ports()) {
+      ASSERT_EQ(cluster()->cli(port, "FLUSHALL"), "OK\n");
+    }
+    RedisConfig config;
+    config.url = "redis://";
+    config.cluster = cluster()->seeds();
+    store_ = std::make_unique<RedisStore>(config);
+    other_ = std::make_unique<RedisStore>(config);
+  }
+  Store& store() { return *store_; }
+  Store& other_daemon_store() { return *other_; }
+
+  std::unique_ptr<RedisStore> store_;
+  std::unique_ptr<RedisStore> other_;
+};
 
 /// SqliteStore on a fresh database file in a fresh temporary directory per test (removed when
 /// the next test starts or the fixture ends). "Another daemon" on the same data is the same
