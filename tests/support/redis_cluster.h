@@ -1,7 +1,8 @@
 #pragma once
 /// Test support: a real Redis Cluster (redis-server --cluster-enabled, made into a cluster by
-/// `redis-cli --cluster create`) on free loopback ports, with the steps of a slot migration and
-/// a failover, so a test can interleave its own work with them.
+/// the commands `redis-cli --cluster create` sends, without its fixed sleeps) on free loopback
+/// ports, with the steps of a slot migration and a failover, so a test can interleave its own
+/// work with them.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -68,6 +69,10 @@ class RedisCluster {
   void kill_all();
   /// The tail of every node's log, for failure messages.
   std::string logs() const;
+  /// FLUSHALL on every master, then waits (WAIT, 1 s) until each of its replicas has processed
+  /// it: a test starting after flush() sees no key of an earlier one, on any node. Throws when a
+  /// replica does not acknowledge.
+  void flush();
 
  private:
   struct Node {
@@ -83,7 +88,12 @@ class RedisCluster {
     int from = 0;
     int to = 0;
   };
-  void start(Node& node);
+  /// Starts the node's redis-server on fresh ports (it may still be starting on return).
+  void launch(Node& node);
+  /// Waits until the started node answers on its ports; false when it exited (a port taken).
+  bool started(Node& node);
+  /// Makes the started nodes one cluster: slots, epochs, MEET, then the replicas.
+  void create();
   const Node& node(int client_port) const;
   std::string id_of(int client_port) const;
   /// The client port of the master of `slot` in the CLUSTER NODES of node `view` (0: none).
