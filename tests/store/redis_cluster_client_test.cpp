@@ -59,18 +59,7 @@ TEST(ClusterAddresses, HostPortListWithDefaultPort) {
   EXPECT_FALSE(parse_cluster_addresses("", &error));
 }
 
-/// One cluster for the suite (its tests use their own keys, and finish the migrations they
-/// start); ctest runs each test in its own process, so there each makes its own.
-class RedisClusterClientTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { cluster_ = new RedisCluster(); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  static RedisCluster* cluster_;
-};
-RedisCluster* RedisClusterClientTest::cluster_ = nullptr;
+class RedisClusterClientTest : public SharedClusterTest<RedisClusterClientTest> {};
 
 TEST_F(RedisClusterClientTest, SlotsAsTheServerComputesThem) {
   const auto client = make_client(*cluster_);

@@ -15,18 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace cluster_test;
 
-/// One cluster for the suite (its tests use their own keys and slots, and finish the migrations
-/// they start); ctest runs each test in its own process, so there each makes its own.
-class RedisClusterMigrationTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { cluster_ = new RedisCluster(); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  static RedisCluster* cluster_;
-};
-RedisCluster* RedisClusterMigrationTest::cluster_ = nullptr;
+class RedisClusterMigrationTest : public SharedClusterTest<RedisClusterMigrationTest> {};
 
 TEST_F(RedisClusterMigrationTest, FollowsMovedAfterASlotMovedThenRoutesDirectly) {
   const auto client = make_client(*cluster_);

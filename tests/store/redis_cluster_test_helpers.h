@@ -1,6 +1,7 @@
 #pragma once
 // What the RedisClusterClient tests share: a script, the client made for a test cluster, keys on
 // a given master, and counters read from the nodes' INFO.
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -87,5 +88,19 @@ inline int other_master(const RedisCluster& cluster, int port) {
   }
   return 0;
 }
+
+/// A test fixture with one cluster for its suite (its tests use their own keys and slots, and
+/// finish the migrations they start); ctest runs each test in its own process, so there each
+/// makes its own. `Suite` only keeps each suite's cluster apart.
+template <typename Suite>
+class SharedClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { cluster_ = new RedisCluster(); }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  static inline RedisCluster* cluster_ = nullptr;
+};
 
 }  // namespace pmx::cluster_test

@@ -88,11 +88,24 @@ struct MemoryBackend {
   std::unique_ptr<MemoryStore> store_;
 };
 
+/// Two RedisStores on the same Redis: a daemon and "another daemon" (its own connections).
+struct TwoRedisStores {
+  void open(const RedisConfig& config) {
+    store_ = std::make_unique<RedisStore>(config);
+    other_ = std::make_unique<RedisStore>(config);
+  }
+  Store& store() { return *store_; }
+  Store& other_daemon_store() { return *other_; }
+
+  std::unique_ptr<RedisStore> store_;
+  std::unique_ptr<RedisStore> other_;
+};
+
 /// A real redis-server per suite, flushed before each test. "Another daemon" is a second
 /// RedisStore (its own connections) on the same server. RedisTlsBackend talks to it over TLS
 /// (`rediss://`), presenting a client certificate, which the server requires.
 template <bool kTls>
-struct RedisBackendOf {
+struct RedisBackendOf : TwoRedisStores {
   static void SetUpTestSuite() {
     if (kTls) {
       certificates() = std::make_unique<testing::TestCertificates>();
@@ -128,21 +141,15 @@ struct RedisBackendOf {
       config.tls = {certificates()->ca(), certificates()->client().cert,
                     certificates()->client().key, ""};
     }
-    store_ = std::make_unique<RedisStore>(config);
-    other_ = std::make_unique<RedisStore>(config);
+    open(config);
   }
-  Store& store() { return *store_; }
-  Store& other_daemon_store() { return *other_; }
-
-  std::unique_ptr<RedisStore> store_;
-  std::unique_ptr<RedisStore> other_;
 };
 using RedisBackend = RedisBackendOf<false>;
 using RedisTlsBackend = RedisBackendOf<true>;
 
 /// A real Redis Cluster of 3 masters per suite, flushed before each test: RedisStore with
 /// RedisConfig::cluster, which finds the master of the store's one slot through the slot map.
-struct RedisClusterBackend {
+struct RedisClusterBackend : TwoRedisStores {
   static void SetUpTestSuite() {
     testing::RedisCluster::Options options;
     options.replicas = 0;  // the suite is about behaviour; failover has its own tests
@@ -154,20 +161,12 @@ struct RedisClusterBackend {
     return instance;
   }
   void reset() {
-    for (const int port : cluster()->master_ports()) {
-      ASSERT_EQ(cluster()->cli(port, "FLUSHALL"), "OK\n");
-    }
+    cluster()->flush();
     RedisConfig config;
     config.url = "redis://";
     config.cluster = cluster()->seeds();
-    store_ = std::make_unique<RedisStore>(config);
-    other_ = std::make_unique<RedisStore>(config);
+    open(config);
   }
-  Store& store() { return *store_; }
-  Store& other_daemon_store() { return *other_; }
-
-  std::unique_ptr<RedisStore> store_;
-  std::unique_ptr<RedisStore> other_;
 };
 
 /// SqliteStore on a fresh database file in a fresh temporary directory per test (removed when
