@@ -172,6 +172,19 @@ sqlite_size() {
   [ "${ckpt%%|*}" = 0 ] || echo "bench: wal_checkpoint(TRUNCATE) did not finish: $ckpt" >&2
 }
 
+# start_monitor <file>: redis-cli MONITOR into <file>, once Redis has attached it (it answers
+# OK first: commands sent before that are not in the sample); prints its pid.
+start_monitor() {
+  "${rc[@]}" monitor >"$1" &
+  local pid=$! tries=0
+  until [ "$(head -c 2 "$1" 2>/dev/null)" = OK ]; do
+    tries=$((tries + 1))
+    [ "$tries" -le 500 ] || fail "redis-cli monitor did not attach"
+    sleep 0.01
+  done
+  echo "$pid"
+}
+
 # ceiling <monitor sample> <prefix>: the daemon's commit, as sampled, run by redis-benchmark,
 # pipelined; prints its EVALSHA/s. The sample's shape goes to <prefix>-shape.json.
 ceiling() {
@@ -232,8 +245,8 @@ run_once() {
   sent1="$(jq ".occurrences / $PER | floor" "$dir/batch1.json")"
   scrape_half="$(scrape "$dir/scrape-half.txt" "$SCRAPES")"
   if [ "$store" = redis ]; then
-    "${rc[@]}" monitor >"$dir/monitor.txt" &
-    local mon=$!
+    local mon
+    mon="$(start_monitor "$dir/monitor.txt")" || exit 1
     traced "$dir/strace-batch.txt" webhooks "$dir/sample.json" 1 1 2 $((half1 * PER)) "$PER" 60s
     kill "$mon"
     wait "$mon" 2>/dev/null || true
@@ -296,8 +309,8 @@ run_once() {
   # (one source's PER alerts each), over the same sources; on Redis 2 of them under MONITOR
   # first, the sample of its own ceiling.
   if [ "$store" = redis ]; then
-    "${rc[@]}" monitor >"$dir/monitor-grouped.txt" &
-    local mon_g=$!
+    local mon_g
+    mon_g="$(start_monitor "$dir/monitor-grouped.txt")" || exit 1
     webhooks "$dir/grouped-sample.json" 1 1 2 0 "$PER" 60s grouped
     kill "$mon_g"
     wait "$mon_g" 2>/dev/null || true

@@ -91,8 +91,9 @@ local function grouped_body_of(w)
   local s = g % sources
   local round = math.floor(g / sources)
   for k = 0, per - 1 do
+    -- 0x10000000 + s: fingerprints of their own, never a scattered alert's (s, round).
     parts[k + 1] = string.format(ALERT, s % 100, math.floor(s / 100), round * per + k,
-      starts_at(round), s, round * per + k)
+      starts_at(round), 0x10000000 + s, round * per + k)
   end
   return '{"receiver":"pm","status":"firing","alerts":[' .. table.concat(parts, ",") ..
     string.format('],"groupLabels":{"alertname":"Bench%d","service":"svc-%d"},', s % 100,
