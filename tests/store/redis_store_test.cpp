@@ -263,6 +263,10 @@ TEST(RedisStore, TellsOfAnOutageOnceWhenItStartsAndOnceWhenItEnds) {
   const std::string address = "127.0.0.1:" + std::to_string(redis.port());
 
   redis.kill();
+  // First the idle connection finds the server gone, then the others' connects are refused: in
+  // that order, which concurrent threads would not keep (a connect could be refused before the
+  // idle connection's read fails).
+  EXPECT_FALSE(store.list_rcas().ok());
   std::vector<std::thread> workers;
   for (int t = 0; t < 4; ++t) {
     workers.emplace_back([&] {
