@@ -146,9 +146,11 @@ bool CommitCommand::add(const SourceCommit& commit) {
       incidents.emplace_back(entry.first, nullptr);
     }
   }
+  std::vector<std::string> numbers;  // of each incident, in order
   for (const auto& [id, incident] : incidents) {
     const auto ref = keys::parse_incident_id(id);
     if (!ref || ref->source_id != source_id) return false;
+    numbers.push_back(ref->number);
   }
 
   keys_.insert(keys_.end(),
@@ -162,11 +164,11 @@ bool CommitCommand::add(const SourceCommit& commit) {
                 std::to_string(update.new_occurrences.size()), std::to_string(incidents.size())});
   args_.insert(args_.end(), update.new_occurrences.begin(), update.new_occurrences.end());
   std::optional<std::size_t> current_text;  // where in args_ the current incident's text is
-  for (const auto& [id, incident] : incidents) {
-    const auto ref = keys::parse_incident_id(id);
-    keys_.push_back(keys::incident(source_id, ref->number));
-    keys_.push_back(keys::timeline(source_id, ref->number));
-    keys_.push_back(keys::incident_alerts(source_id, ref->number));
+  for (std::size_t i = 0; i < incidents.size(); ++i) {
+    const auto& [id, incident] = incidents[i];
+    keys_.push_back(keys::incident(source_id, numbers[i]));
+    keys_.push_back(keys::timeline(source_id, numbers[i]));
+    keys_.push_back(keys::incident_alerts(source_id, numbers[i]));
     args_.push_back(id);
     if (incident && update.state.current && id == update.state.current->id) {
       current_text = args_.size();
