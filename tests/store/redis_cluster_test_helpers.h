@@ -90,8 +90,9 @@ inline int other_master(const RedisCluster& cluster, int port) {
 }
 
 /// A test fixture with one cluster for its suite (its tests use their own keys and slots, and
-/// finish the migrations they start); ctest runs each test in its own process, so there each
-/// makes its own. `Suite` only keeps each suite's cluster apart.
+/// finish the migrations they start). ctest runs such a suite in one process
+/// (store.cluster_client in tests/CMakeLists.txt), so its tests share the cluster there too.
+/// `Suite` only keeps each suite's cluster apart.
 template <typename Suite>
 class SharedClusterTest : public ::testing::Test {
  protected:

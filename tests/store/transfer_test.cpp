@@ -394,17 +394,17 @@ TEST_F(StoreTransferTest, TruncatedOrBrokenDumpsAreRefusedWithTheLineBeforeAnyth
 }
 
 TEST_F(StoreTransferTest, ALargeHistoryIsStreamedInBoundedLinesAndPipelinedIntoRedis) {
-  // 7,500 alerts of 3 sources in 10 webhooks: every one an occurrence and an alert record, and
-  // 2,500 records per incident, past the 2,000 above which Redis export pages an incident.
+  // 4,200 alerts of 2 sources in 6 webhooks: every one an occurrence and an alert record, and
+  // 2,100 records per incident, past the 2,000 above which Redis export pages an incident.
   auto source = sqlite("large.db");
   Ingestor ingestor(*source, IngestConfig{});
-  constexpr int kBatches = 10;
-  constexpr int kPerBatch = 750;
+  constexpr int kBatches = 6;
+  constexpr int kPerBatch = 700;
   for (int b = 0; b < kBatches; ++b) {
     std::vector<Alert> batch;
     for (int a = 0; a < kPerBatch; ++a) {
       const int n = b * kPerBatch + a;
-      batch.push_back(firing("Load", "svc" + std::to_string(n % 3), "fp-" + std::to_string(n),
+      batch.push_back(firing("Load", "svc" + std::to_string(n % 2), "fp-" + std::to_string(n),
                              kT0 + n * kSecond));
     }
     remember(batch);
@@ -426,7 +426,7 @@ TEST_F(StoreTransferTest, ALargeHistoryIsStreamedInBoundedLinesAndPipelinedIntoR
   EXPECT_LT(target->round_trips() - before, 40u) << "pipelined, not a round trip per record";
   const json view = everything(*source);
   EXPECT_EQ(everything(*target), view);
-  // Back: Redis streams an incident of 2,500 alerts by HSCAN rather than in one reply.
+  // Back: Redis streams an incident of 2,100 alerts by HSCAN rather than in one reply.
   auto back = sqlite("back.db");
   ASSERT_TRUE(import_dump(export_file(*target, "large-back.jsonl"), *back).ok());
   EXPECT_EQ(everything(*back), view);
