@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Profiles the daemon and Redis under the batched load of bench/run.sh:
 #
-#   ./bench/profile.sh [--binary PATH] [--warmup S] [--seconds S] [--single] [--store sqlite]
+#   ./bench/profile.sh [--binary PATH] [--warmup S] [--seconds S] [--single|--grouped] [--store sqlite]
 #
 # Starts a redis-server (no persistence) and the daemon on free loopback ports (--store sqlite:
 # the daemon on the embedded store in the work folder, sync=full, and no Redis), puts wrk's
@@ -9,7 +9,8 @@
 # --warmup seconds (default 20: each source's incident grows as in the benchmark), then records
 # `perf record -F 999 -g` of the daemon and of redis-server for --seconds (default 15) at once,
 # and prints the top symbols of each. --single profiles the single-alert phase instead: webhooks
-# of one alert on 16 keep-alive connections. The perf.data files stay in the printed work folder
+# of one alert on 16 keep-alive connections; --grouped the grouped phase (each webhook 100
+# alerts of one source, as Alertmanager groups by the source labels). The perf.data files stay in the printed work folder
 # (`perf report -i <file>` for the call graphs).
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 BENCH="$ROOT/bench"
@@ -20,14 +21,16 @@ SECONDS_=15
 PER=100    # alerts per webhook
 CONNS=8    # keep-alive connections
 STORE=redis
+SHAPE=scattered
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) BIN="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --seconds) SECONDS_="$2"; shift ;;
     --single) PER=1 CONNS=16 ;;
+    --grouped) SHAPE=grouped ;;
     --store) STORE="$2"; shift ;;
-    *) echo "usage: $0 [--binary PATH] [--warmup S] [--seconds S] [--single] [--store redis|sqlite]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--binary PATH] [--warmup S] [--seconds S] [--single|--grouped] [--store redis|sqlite]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -58,7 +61,7 @@ main() {
     --web.listen-address="127.0.0.1:$dport" "${store_flags[@]}" \
     --web.auth-token-file="$WORK/token")
   wrk -t2 -c"$CONNS" -d$((WARMUP + SECONDS_ + 10))s --timeout 10s -s "$BENCH/webhook.lua" \
-    "http://127.0.0.1:$dport/api/v1/webhook" -- "$WORK/token" 2 0 0 "$PER" 10000 "$WORK/marker" \
+    "http://127.0.0.1:$dport/api/v1/webhook" -- "$WORK/token" 2 0 0 "$PER" 10000 "$WORK/marker" "$SHAPE" \
     >"$WORK/wrk.log" 2>&1 &
   wrk_pid=$!
   sleep "$WARMUP"

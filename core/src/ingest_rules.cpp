@@ -38,11 +38,10 @@ namespace {
 /// Applies alerts one by one; holds the update being built.
 class SourceUpdater {
  public:
-  SourceUpdater(const SourceState& state, const std::set<std::string>& known,
-                UnixNanos received_at, const IngestConfig& config,
-                const std::vector<RcaCoverage>& rcas)
+  SourceUpdater(SourceState state, const std::set<std::string>& known, UnixNanos received_at,
+                const IngestConfig& config, const std::vector<RcaCoverage>& rcas)
       : known_(known), received_at_(received_at), config_(config), rcas_(rcas) {
-    update_.state = state;
+    update_.state = std::move(state);
   }
 
   void apply(const Alert& alert) {
@@ -68,13 +67,24 @@ class SourceUpdater {
 
   SourceUpdate finish() {
     flag_if_repeat();
-    if (touched_current_) update_.incidents.push_back(*update_.state.current);
+    if (touched_current_) hand_over_current();
     update_.kpi_ops = incident_kpi_ops(update_.incidents, update_.timeline, config_.postmortem);
     return std::move(update_);
   }
 
  private:
   Incident& current() { return *update_.state.current; }
+
+  /// Adds the current incident to update_.incidents with its records, which leave the state's
+  /// copy: no store keeps records in the state (they are written from incidents), and a
+  /// webhook of 100 alerts would otherwise copy 100 records.
+  void hand_over_current() {
+    Incident& incident = current();
+    auto records = std::move(incident.alerts);
+    incident.alerts.clear();
+    update_.incidents.push_back(incident);
+    update_.incidents.back().alerts = std::move(records);
+  }
 
   void add_event(TimelineEventType type, UnixNanos at, const std::string& fingerprint = {},
                  std::string detail = {}) {
@@ -97,8 +107,8 @@ class SourceUpdater {
       return;
     }
     flag_if_repeat();
-    if (state.current && touched_current_) update_.incidents.push_back(*state.current);
     if (state.current) remember_earlier(*state.current, starts_at);
+    if (state.current && touched_current_) update_.incidents.push_back(std::move(*state.current));
     Incident incident;
     incident.number = ++state.incident_count;
     incident.source = state.key.canonical;
@@ -240,10 +250,10 @@ std::string describe_repeat(const RepeatInfo& repeat, UnixNanos window) {
   return text;
 }
 
-SourceUpdate apply_alerts(const SourceState& state, const std::vector<Alert>& alerts,
+SourceUpdate apply_alerts(SourceState state, const std::vector<Alert>& alerts,
                           const std::set<std::string>& known_occurrences, UnixNanos received_at,
                           const IngestConfig& config, const std::vector<RcaCoverage>& rcas) {
-  SourceUpdater updater(state, known_occurrences, received_at, config, rcas);
+  SourceUpdater updater(std::move(state), known_occurrences, received_at, config, rcas);
   for (const auto& alert : alerts) updater.apply(alert);
   return updater.finish();
 }

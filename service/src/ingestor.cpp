@@ -90,7 +90,7 @@ Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNano
     std::map<SourceKey, std::vector<Alert>> next_round;  // lost races, sources at a new id
     std::size_t i = 0;
     for (auto& [key, source_alerts] : pending) {
-      const LoadedSource& source = loaded->sources[i++];
+      LoadedSource& source = loaded->sources[i++];
       if (source.state.key.canonical != key.canonical) {
         // Another source holds this id (a hash collision): never merge, try the next one.
         const unsigned next = ++candidate[key.canonical];
@@ -103,14 +103,15 @@ Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNano
         next_round.emplace(std::move(moved), std::move(source_alerts));
         continue;
       }
-      SourceUpdate update = apply_alerts(source.state, source_alerts, source.known_occurrences,
-                                         received_at, config_, **rcas);
+      const std::int64_t version = source.state.version;
+      SourceUpdate update = apply_alerts(std::move(source.state), source_alerts,
+                                         source.known_occurrences, received_at, config_, **rcas);
       if (!update.changed) {
         total += update.counts;  // pure duplicates: nothing to write
         continue;
       }
       committed_keys.push_back(key);
-      commits.push_back(SourceCommit{source.state.version, std::move(update)});
+      commits.push_back(SourceCommit{version, std::move(update)});
     }
     if (!commits.empty()) {
       auto applied = store_.commit(commits);

@@ -9,6 +9,7 @@
 
 #include "pmx/core/error.h"
 #include "pmx/core/incident.h"
+#include "pmx/core/json_text.h"
 #include "redis_replies.h"
 
 namespace pmx::redis_alert_records {
@@ -16,9 +17,7 @@ namespace pmx::redis_alert_records {
 /// The stored value of a record: its JSON with the number of its incident, so that a record
 /// of an earlier incident in the source's hash is told apart from one of the current incident.
 inline std::string value(const AlertRecord& record, std::uint64_t incident_number) {
-  nlohmann::json doc = to_json(record);
-  doc["incident"] = incident_number;
-  return redis_replies::dump(doc);
+  return alert_record_text(record, incident_number);
 }
 
 /// Adds the record in `reply` (a hash value, or nil) to `incident` if it belongs to it; false

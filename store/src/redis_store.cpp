@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "pmx/core/json_text.h"
 #include "redis_alert_records.h"
 #include "redis_cluster.h"
 #include "redis_connection.h"
@@ -182,8 +183,7 @@ bool CommitCommand::add(const SourceCommit& commit) {
                         ? (incident->state == IncidentState::kOpen ? "1" : "0")
                         : "");
     args_.push_back(std::to_string(count));
-    for (std::size_t e = 0; e < count; ++e)
-      args_.push_back(replies::dump(to_json(events->second[e])));
+    for (std::size_t e = 0; e < count; ++e) args_.push_back(timeline_event_text(events->second[e]));
     // The records the update loaded or changed: those of the batch's fingerprints.
     args_.push_back(std::to_string(incident ? incident->alerts.size() : 0));
     if (!incident) continue;

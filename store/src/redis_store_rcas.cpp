@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "pmx/core/json_codec.h"
+#include "pmx/core/json_text.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/store/redis_store.h"
 #include "redis_connection.h"
@@ -114,7 +115,7 @@ RedisCommand put_command(const Rca& rca, const StoredRecord& stored,
     keys_part.push_back(keys::incident(ref->source_id, ref->number));
     keys_part.push_back(keys::timeline(ref->source_id, ref->number));
     events_part.push_back(std::to_string(events.size()));
-    for (const auto& event : events) events_part.push_back(replies::dump(to_json(event)));
+    for (const auto& event : events) events_part.push_back(timeline_event_text(event));
     ++incidents;
   }
   std::set<std::string> checked = stored.links;

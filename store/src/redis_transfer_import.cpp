@@ -6,6 +6,7 @@
 
 #include "dump_codec.h"
 #include "pmx/core/json_codec.h"
+#include "pmx/core/json_text.h"
 #include "pmx/store/redis_store.h"
 #include "redis_alert_records.h"
 #include "redis_keys.h"
@@ -150,7 +151,7 @@ class Importer {
     const auto ref = keys::parse_incident_id(timeline.incident_id);
     if (!ref) return Error(ErrorCode::kInvalid, "incident id " + timeline.incident_id);
     RedisCommand command{"RPUSH", keys::timeline(ref->source_id, ref->number)};
-    for (const auto& event : timeline.events) command.push_back(replies::dump(to_json(event)));
+    for (const auto& event : timeline.events) command.push_back(timeline_event_text(event));
     return pipeline_.add(std::move(command));
   }
 

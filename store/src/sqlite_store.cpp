@@ -13,6 +13,7 @@
 
 #include "group_commit.h"
 #include "pmx/core/json_codec.h"
+#include "pmx/core/json_text.h"
 #include "sqlite_db.h"
 #include "sqlite_kpi.h"
 #include "sqlite_rows.h"
@@ -340,7 +341,7 @@ std::vector<bool> SqliteStore::apply_commits(const std::vector<SourceCommit>& co
                 "VALUES (?1, ?2, ?3)")
             .bind(1, incident.id)
             .bind(2, fingerprint)
-            .bind(3, sqlite_db::dump(to_json(record)))
+            .bind(3, alert_record_text(record))
             .run();
       }
     }
@@ -364,7 +365,7 @@ void SqliteStore::append_timeline(const std::string& incident_id,
     writer_->query("INSERT INTO timeline (incident_id, seq, event) VALUES (?1, ?2, ?3)")
         .bind(1, incident_id)
         .bind(2, ++seq)
-        .bind(3, sqlite_db::dump(to_json(event)))
+        .bind(3, timeline_event_text(event))
         .run();
   }
 }

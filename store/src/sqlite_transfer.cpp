@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "pmx/core/json_codec.h"
+#include "pmx/core/json_text.h"
 #include "pmx/store/sqlite_store.h"
 #include "sqlite_db.h"
 #include "sqlite_kpi.h"
@@ -286,7 +287,7 @@ Result<Done> SqliteStore::import_rows(dump::Source& source) {
                   "VALUES (?1, ?2, ?3)")
               .bind(1, records->incident_id)
               .bind(2, alert.fingerprint)
-              .bind(3, sqlite_db::dump(to_json(alert)))
+              .bind(3, alert_record_text(alert))
               .run();
         }
       } else if (const auto* timeline = std::get_if<dump::Timeline>(&record)) {
@@ -294,7 +295,7 @@ Result<Done> SqliteStore::import_rows(dump::Source& source) {
           writer_->query("INSERT INTO timeline (incident_id, seq, event) VALUES (?1, ?2, ?3)")
               .bind(1, timeline->incident_id)
               .bind(2, ++next_seq)
-              .bind(3, sqlite_db::dump(to_json(event)))
+              .bind(3, timeline_event_text(event))
               .run();
         }
       } else if (const auto* rca = std::get_if<dump::StoredRca>(&record)) {

@@ -34,4 +34,15 @@ inline SourceUpdate first_batch(const std::vector<Alert>& alerts, UnixNanos rece
   return apply_alerts(state, alerts, {}, received_at, config);
 }
 
+/// The source as a store has it once `update` is committed and loaded again: the new state with
+/// its current incident's records, which apply_alerts hands to update.incidents.
+inline SourceState state_after(const SourceUpdate& update) {
+  SourceState state = update.state;
+  if (!state.current) return state;
+  for (const auto& incident : update.incidents) {
+    if (incident.id == state.current->id) state.current->alerts = incident.alerts;
+  }
+  return state;
+}
+
 }  // namespace pmx::unit

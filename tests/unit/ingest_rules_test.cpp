@@ -27,7 +27,7 @@ class SourceHistory {
       if (recorded_.count(occurrence_id(alert))) known.insert(occurrence_id(alert));
     }
     SourceUpdate update = apply_alerts(state_, alerts, known, received_at, config_);
-    state_ = update.state;
+    state_ = unit::state_after(update);
     recorded_.insert(update.new_occurrences.begin(), update.new_occurrences.end());
     return update;
   }

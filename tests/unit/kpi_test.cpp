@@ -510,7 +510,7 @@ class Source {
     }
     const UnixNanos received_at = alerts.empty() ? 0 : alerts.back().starts_at;
     last_ = apply_alerts(state_, alerts, known, received_at, config_);
-    state_ = last_.state;
+    state_ = unit::state_after(last_);
     recorded_.insert(last_.new_occurrences.begin(), last_.new_occurrences.end());
     auto ops = incident_kpi_ops(last_.incidents, last_.timeline, config_.postmortem);
     EXPECT_EQ(ops, last_.kpi_ops) << "apply_alerts carries incident_kpi_ops";

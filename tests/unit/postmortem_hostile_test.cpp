@@ -57,7 +57,7 @@ std::pair<Incident, std::vector<TimelineEvent>> hostile_incident() {
   state.key = source_key_for(alert.labels, config.source_labels);
   SourceUpdate update = apply_alerts(state, {alert}, {}, at("2026-03-14T09:02:42Z"), config);
   std::vector<TimelineEvent> timeline = update.timeline.at(update.state.current->id);
-  Incident incident = *update.state.current;
+  Incident incident = update.incidents.back();  // with its alert records
   incident.repeat = RepeatInfo{2, {"earlier-1"}, {{"RCA-OLD", kAll, 1, 1}}, 1, false, {}};
   return {incident, timeline};
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "alerts.h"
 #include "pmx/core/ingest_rules.h"
 #include "pmx/core/rca_loader.h"
 
@@ -83,12 +84,12 @@ std::pair<Incident, std::vector<TimelineEvent>> ingest(UnixNanos starts_at, Unix
   if (ends_at != 0) {
     alert.status = AlertStatus::kResolved;
     alert.ends_at = ends_at;
-    update = apply_alerts(update.state, {alert}, {occurrence_id(alert)}, ends_at + kNanosPerSecond,
-                          config);
+    update = apply_alerts(unit::state_after(update), {alert}, {occurrence_id(alert)},
+                          ends_at + kNanosPerSecond, config);
     const auto& more = update.timeline.at(update.state.current->id);
     timeline.insert(timeline.end(), more.begin(), more.end());
   }
-  return {*update.state.current, timeline};
+  return {*unit::state_after(update).current, timeline};
 }
 
 ActionItem item(const std::string& id, const std::string& title, ActionItemStatus status) {

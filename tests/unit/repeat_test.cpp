@@ -41,8 +41,9 @@ class Story {
   SourceUpdate open_at(UnixNanos t, const std::vector<RcaCoverage>& rcas = {}) {
     const std::string fp = "f" + std::to_string(++n_);
     SourceUpdate update = apply_alerts(state_, {firing(fp, t)}, {}, t, config_, rcas);
-    state_ = update.state;
-    state_ = apply_alerts(state_, {resolved(firing(fp, t), t + 600 * kNanosPerSecond)}, {}, t, config_).state;
+    state_ = unit::state_after(update);
+    state_ = unit::state_after(
+        apply_alerts(state_, {resolved(firing(fp, t), t + 600 * kNanosPerSecond)}, {}, t, config_));
     return update;
   }
   const SourceState& state() const { return state_; }

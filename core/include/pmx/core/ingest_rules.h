@@ -55,7 +55,9 @@ struct IngestCounts {
 
 /// The outcome of applying alerts to one source.
 struct SourceUpdate {
-  SourceState state;  ///< the new state (version unchanged: the store bumps it on commit)
+  /// The new state (version unchanged: the store bumps it on commit). Its current incident
+  /// has no alert records: the changed ones are in `incidents`.
+  SourceState state;
   bool changed = false;
   std::vector<std::string> new_occurrences;  ///< occurrence ids recorded by this update
   /// Every incident this update touched, in its new form (usually just state.current; two
@@ -79,7 +81,7 @@ std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>
 /// ids among these alerts that were already recorded: each (fingerprint, startsAt) counts once,
 /// ever. `received_at` is when the webhook arrived. `rcas` are every RCA's coverage, for
 /// repeat detection of incidents this batch opens.
-SourceUpdate apply_alerts(const SourceState& state, const std::vector<Alert>& alerts,
+SourceUpdate apply_alerts(SourceState state, const std::vector<Alert>& alerts,
                           const std::set<std::string>& known_occurrences, UnixNanos received_at,
                           const IngestConfig& config, const std::vector<RcaCoverage>& rcas = {});
 
