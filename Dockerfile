@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config libcpp-httplib-dev prometheus-cpp-dev \
       nlohmann-json3-dev libhiredis-dev libcli11-dev libspdlog-dev libre2-dev zlib1g-dev \
-      libsqlite3-dev libkainjow-mustache-dev libssl-dev \
+      libsqlite3-dev libkainjow-mustache-dev libssl-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -24,7 +24,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libc6 libgcc-s1 libstdc++6 libspdlog1.10 libfmt9 libhiredis0.14 libprometheus-cpp-core1.0 \
-      libcpp-httplib0.11 libre2-9 libssl3 zlib1g libsqlite3-0 libbrotli1 \
+      libcpp-httplib0.11 libre2-9 libssl3 zlib1g libsqlite3-0 libbrotli1 libjemalloc2 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin postmortem \
  && mkdir /data && chown 65532:65532 /data

@@ -2,6 +2,9 @@
 // Everything else lives in the stage folders (receiver/, core/, store/, exporter/).
 #include <httplib.h>
 #include <malloc.h>
+#ifdef PMX_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -389,6 +392,20 @@ UnixNanos wall_clock_now() {
       .count();
 }
 
+/// The allocator the daemon runs on: "jemalloc <version>" (PMX_JEMALLOC) or "glibc".
+std::string allocator() {
+#ifdef PMX_JEMALLOC
+  const char* version = nullptr;
+  std::size_t size = sizeof(version);
+  if (mallctl("version", &version, &size, nullptr, 0) == 0 && version != nullptr) {
+    return std::string("jemalloc ") + version;
+  }
+  return "jemalloc";
+#else
+  return "glibc";
+#endif
+}
+
 /// The start-up line: where it listens, and every flag that decides what counts (windows,
 /// policy, what is ignored), so a log says which settings produced that run's numbers.
 void log_listening(const Flags& f, const std::string& host, int port, const IngestConfig& ingest) {
@@ -397,6 +414,7 @@ void log_listening(const Flags& f, const std::string& host, int port, const Inge
                          {"read_auth", f.read_auth},
                          {"external_url", quoted(f.external_url)},
                          {"version", PMX_VERSION},
+                         {"allocator", quoted(allocator())},
                          {"store", store_kind(f)},
                          {"source_labels", f.source_labels},
                          {"reopen_window", f.reopen_window},
@@ -542,8 +560,10 @@ int run(const Flags& f) {
 }  // namespace pmx
 
 int main(int argc, char** argv) {
-  // glibc gives each thread that allocates its own arena (up to 8 per core), and every worker
-  // thread allocates: resident memory grew with the number of connections, not with the
+#ifndef PMX_JEMALLOC
+  // glibc's malloc, in a build without jemalloc (PMX_JEMALLOC in CMakeLists.txt, off with the
+  // sanitizers). glibc gives each thread that allocates its own arena (up to 8 per core), and every
+  // worker thread allocates: resident memory grew with the number of connections, not with the
   // work. Two arenas keep it small at no measurable cost in throughput (BENCHMARKS.md).
   mallopt(M_ARENA_MAX, 2);
   // A webhook of 100 alerts allocates and frees a few hundred KB. With glibc's defaults the top
@@ -553,6 +573,7 @@ int main(int argc, char** argv) {
   // of 1 MiB and more (large bodies) still get their own mapping, returned when freed.
   mallopt(M_TRIM_THRESHOLD, 32 << 20);
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   CLI::App app{"postmortem-exporter: turns Alertmanager notifications into incidents, links "
                "post-mortems to them and exports post-mortem KPIs."};
   app.set_version_flag("--version", PMX_VERSION);

@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 BUILD_PACKAGES=(build-essential cmake ninja-build pkg-config libcpp-httplib-dev prometheus-cpp-dev
   nlohmann-json3-dev libhiredis-dev libcli11-dev libspdlog-dev libre2-dev zlib1g-dev libsqlite3-dev
-  libkainjow-mustache-dev libssl-dev)
+  libkainjow-mustache-dev libssl-dev libjemalloc-dev)
 
 # What scripts/image.sh needs to build the image without Docker: the Debian bases made from
 # packages, the Dockerfile built without a daemon (and the image test, ctest -L image).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "e2e.h"
 #include "rca_api.h"
@@ -188,6 +189,24 @@ TEST(Logs, TheStartUpLineListsEveryPolicyWindow) {
         "source_labels=alertname,service"}) {
     EXPECT_NE(lines[0].find(part), std::string::npos) << part << " missing in\n" << lines[0];
   }
+}
+
+// The start-up line names the allocator, and it is the one that runs: jemalloc is mapped into
+// the daemon built with it (PMX_JEMALLOC), so malloc is jemalloc's and not glibc's.
+TEST(Logs, TheStartUpLineNamesTheAllocatorThatRuns) {
+  Daemon daemon(Daemon::Options{"", pmx::testing::kFixtureToken, {}});
+  const auto lines = lines_with(daemon, {R"(msg="listening")"});
+  ASSERT_EQ(lines.size(), 1u) << daemon.log_tail();
+  std::ifstream maps("/proc/" + std::to_string(daemon.process().pid()) + "/maps");
+  const std::string mapped((std::istreambuf_iterator<char>(maps)),
+                           std::istreambuf_iterator<char>());
+#if PMX_DAEMON_JEMALLOC
+  EXPECT_NE(lines[0].find(R"(allocator="jemalloc 5.)"), std::string::npos) << lines[0];
+  EXPECT_NE(mapped.find("libjemalloc.so"), std::string::npos);
+#else
+  EXPECT_NE(lines[0].find(R"(allocator="glibc")"), std::string::npos) << lines[0];
+  EXPECT_EQ(mapped.find("libjemalloc.so"), std::string::npos);
+#endif
 }
 
 }  // namespace
