@@ -137,12 +137,13 @@ Result<Done> incidents(Store& store, const std::vector<Rca>& rcas, UnixNanos now
 std::vector<prometheus::MetricFamily> ReminderCollector::Collect() const {
   std::vector<prometheus::MetricFamily> families;
   const UnixNanos now = now_();
-  const auto rcas = store_.list_rcas();
-  if (!rcas) return families;
-  families.push_back(action_item_warning_family(*rcas, item_rules_));
-  action_items(*rcas, now, settings_, families);
+  const auto cached = rcas_.rcas();
+  if (!cached) return families;
+  const std::vector<Rca>& rcas = **cached;
+  families.push_back(action_item_warning_family(rcas, item_rules_));
+  action_items(rcas, now, settings_, families);
   std::vector<prometheus::MetricFamily> incident_families;
-  if (incidents(store_, *rcas, now, settings_, incident_families)) {
+  if (incidents(store_, rcas, now, settings_, incident_families)) {
     families.insert(families.end(), std::make_move_iterator(incident_families.begin()),
                     std::make_move_iterator(incident_families.end()));
   }

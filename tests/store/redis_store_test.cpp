@@ -13,6 +13,7 @@
 #include "pmx/core/json_codec.h"
 #include "pmx/core/rca_loader.h"
 #include "pmx/service/ingestor.h"
+#include "pmx/service/rca_cache.h"
 #include "store_test_support.h"
 
 namespace pmx::store_test {
@@ -190,6 +191,40 @@ TEST(RedisStore, AScrapeCostsTheSameWhateverTheHistory) {
   }
   scrape();
   EXPECT_EQ(commands_run(redis), small);
+}
+
+// A scrape's RCAs (the reminder and warning series) come from RcaCache: decoded again only
+// after an RCA write, here or by another daemon on the same Redis; otherwise one small read.
+TEST(RedisStore, AScrapeDecodesTheRcasAgainOnlyAfterAnRcaWrite) {
+  RedisServer redis;
+  RedisStore store(config_for(redis.url()));
+  RedisStore other_daemon(config_for(redis.url()));
+  ASSERT_TRUE(store.put_rca(rca_for("rca-1", {}), 0, {}));
+  RcaCache cache(store);
+  const auto read = [&](std::uint64_t round_trips) {
+    const auto before = store.round_trips();
+    auto rcas = cache.rcas();
+    EXPECT_TRUE(rcas.ok());
+    EXPECT_EQ(store.round_trips() - before, round_trips);
+    return rcas.ok() ? *rcas : nullptr;
+  };
+  const auto first = read(2);
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ(read(1), first) << "unchanged: the revision alone";
+
+  ASSERT_TRUE(other_daemon.put_rca(rca_for("rca-2", {}), 0, {}));
+  const auto second = read(2);
+  ASSERT_NE(second, nullptr);
+  ASSERT_EQ(second->size(), 2u);
+  EXPECT_EQ(second->back().id, "rca-2");
+  EXPECT_EQ(read(1), second);
+
+  ASSERT_TRUE(other_daemon.delete_rca("rca-1"));
+  const auto third = read(2);
+  ASSERT_NE(third, nullptr);
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ(third->front().id, "rca-2");
 }
 
 TEST(RedisStore, FailsFastWhileRedisIsDownAndRecoversAfterARestart) {

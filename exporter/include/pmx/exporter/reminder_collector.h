@@ -11,6 +11,7 @@
 
 #include "pmx/core/action_item_checks.h"
 #include "pmx/core/ui_links.h"
+#include "pmx/service/rca_cache.h"
 #include "pmx/store/store.h"
 
 namespace pmx {
@@ -30,17 +31,19 @@ class ReminderCollector final : public prometheus::Collectable {
   ReminderCollector(Store& store, ReminderSettings settings, ActionItemRules item_rules,
                     std::function<UnixNanos()> now)
       : store_(store),
+        rcas_(store),
         settings_(std::move(settings)),
         item_rules_(std::move(item_rules)),
         now_(std::move(now)) {}
 
-  /// Reads the RCAs, the overdue part of the awaiting index and those incidents: three round
-  /// trips. When a read fails its families are left out (absent: unknown, never stale), as
-  /// postmortem_store_up says.
+  /// Reads the RCA revision (and the RCAs when it moved: RcaCache), the overdue part of the
+  /// awaiting index and those incidents: three round trips, four after an RCA write. When a read
+  /// fails its families are left out (absent: unknown, never stale), as postmortem_store_up says.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   Store& store_;
+  mutable RcaCache rcas_;
   ReminderSettings settings_;
   ActionItemRules item_rules_;
   std::function<UnixNanos()> now_;
