@@ -27,9 +27,9 @@ std::string parse_reason(const std::string& what) {
 /// again afterwards read every webhook twice (a tenth of the daemon's CPU on the batched
 /// benchmark). The tree is built by nlohmann's own DOM builder (json::parse uses the same), so
 /// the document is what json::parse gives.
-class DepthCheck {
+class DepthLimitedReader {
  public:
-  DepthCheck(int max_depth, json& document)
+  DepthLimitedReader(int max_depth, json& document)
       : max_depth_(static_cast<std::size_t>(max_depth)), dom_(document, false) {}
 
   /// The JSON Pointer of the first value too deep, once one was found.
@@ -127,18 +127,18 @@ Error invalid_at(std::size_t byte, const std::string& what) {
 
 Result<nlohmann::json> parse_json(std::string_view body, int max_depth) {
   json document;
-  DepthCheck check(max_depth, document);
-  if (!json::sax_parse(body, &check)) {
-    if (check.too_deep()) {
-      const std::string& at = *check.too_deep();
+  DepthLimitedReader reader(max_depth, document);
+  if (!json::sax_parse(body, &reader)) {
+    if (reader.too_deep()) {
+      const std::string& at = *reader.too_deep();
       const std::string limit = std::to_string(max_depth);
       return Error(ErrorCode::kInvalid,
                    "JSON nested deeper than " + limit + " levels at " +
                        (at.empty() ? std::string("the top") : at),
                    at, {Problem{at, "nested deeper than " + limit + " levels (the limit)"}});
     }
-    if (check.out_of_range()) return out_of_range();
-    return invalid_at(check.error_byte(), check.error_what());
+    if (reader.out_of_range()) return out_of_range();
+    return invalid_at(reader.error_byte(), reader.error_what());
   }
   return document;
 }
