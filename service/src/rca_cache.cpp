@@ -13,6 +13,9 @@ Result<std::shared_ptr<const std::vector<Rca>>> RcaCache::rcas() {
   }
   auto listed = store_.list_rcas();
   if (!listed) return listed.error();
+  for (Rca& rca : *listed) {
+    if (rca.document.is_object()) rca.document.erase("action_items");
+  }
   auto rcas = std::make_shared<const std::vector<Rca>>(std::move(*listed));
   std::lock_guard lock(mutex_);
   if (loaded->rca_revision >= revision_) {

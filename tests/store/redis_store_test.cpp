@@ -213,11 +213,27 @@ TEST(RedisStore, AScrapeDecodesTheRcasAgainOnlyAfterAnRcaWrite) {
   ASSERT_EQ(first->size(), 1u);
   EXPECT_EQ(read(1), first) << "unchanged: the revision alone";
 
-  ASSERT_TRUE(other_daemon.put_rca(rca_for("rca-2", {}), 0, {}));
+  nlohmann::json document{{"id", "rca-2"}, {"title", "Two items"}, {"status", "draft"}};
+  for (const char* id : {"AI-1", "AI-2"}) {
+    document["action_items"].push_back({{"id", id},
+                                        {"title", std::string("Fix ") + id},
+                                        {"type", "prevent"},
+                                        {"priority", "P1"},
+                                        {"owner", "sre-oncall"},
+                                        {"due", "2030-01-31"},
+                                        {"status", "open"}});
+  }
+  auto with_items = load_rca(document);
+  ASSERT_TRUE(with_items.ok());
+  ASSERT_TRUE(other_daemon.put_rca(*with_items, 0, {}));
   const auto second = read(2);
   ASSERT_NE(second, nullptr);
   ASSERT_EQ(second->size(), 2u);
   EXPECT_EQ(second->back().id, "rca-2");
+  // The items are kept decoded; their array leaves the cached document (memory).
+  EXPECT_EQ(second->back().action_items.size(), 2u);
+  EXPECT_FALSE(second->back().document.contains("action_items"));
+  EXPECT_EQ(second->back().document.value("title", ""), "Two items");
   EXPECT_EQ(read(1), second);
 
   ASSERT_TRUE(other_daemon.delete_rca("rca-1"));

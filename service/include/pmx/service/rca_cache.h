@@ -19,7 +19,9 @@ class RcaCache {
   explicit RcaCache(Store& store) : store_(store) {}
 
   /// Every RCA as of the store's current revision (list_rcas' order). One round trip when the
-  /// revision is the one read last, two when it moved.
+  /// revision is the one read last, two when it moved. Each Rca::document is kept without its
+  /// "action_items" array: those are in Rca::action_items, and the array's tree held most of
+  /// the cache's memory (500 RCAs of 100 items: ~60 MB with it).
   Result<std::shared_ptr<const std::vector<Rca>>> rcas();
 
  private:
