@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pmx/receiver/json_body.h"
+#include "webhook_reader.h"
 
 namespace pmx {
 namespace {
@@ -133,10 +134,15 @@ Result<WebhookMessage> decode_message(const json& doc) {
 
 }  // namespace
 
-Result<WebhookMessage> decode_webhook(std::string_view body) {
+Result<WebhookMessage> decode_webhook_tree(std::string_view body) {
   const auto doc = parse_json(body);
   if (!doc) return doc.error();
   return decode_message(*doc);
+}
+
+Result<WebhookMessage> decode_webhook(std::string_view body) {
+  if (auto message = read_well_formed_webhook(body)) return std::move(*message);
+  return decode_webhook_tree(body);
 }
 
 }  // namespace pmx
