@@ -26,10 +26,13 @@ bool is_ignored(const Alert& alert, const IngestConfig& config) {
   return !config.ignore.empty() && matches_all(config.ignore, alert.labels);
 }
 
-std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>& alerts,
+std::map<SourceKey, std::vector<Alert>> group_by_source(std::vector<Alert> alerts,
                                                         const std::vector<std::string>& labels) {
   std::map<SourceKey, std::vector<Alert>> groups;
-  for (const auto& alert : alerts) groups[source_key_for(alert.labels, labels)].push_back(alert);
+  for (auto& alert : alerts) {
+    auto& group = groups[source_key_for(alert.labels, labels)];
+    group.push_back(std::move(alert));
+  }
   return groups;
 }
 

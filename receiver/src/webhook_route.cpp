@@ -34,7 +34,7 @@ void install_webhook_route(Routes& routes, HttpDependencies deps) {
       log_warn("webhook rejected", {{"reason", "unauthorized"}, {"remote", req.remote_addr}});
       return answer(401);
     }
-    const auto decoded = decode_webhook(body);
+    auto decoded = decode_webhook(body);
     if (!decoded) {
       // 400, not the 422 of a rejected RCA: what Alertmanager and its users expect of a
       // payload this receiver cannot take (and 4xx is final: no retry).
@@ -44,9 +44,10 @@ void install_webhook_route(Routes& routes, HttpDependencies deps) {
                {{"reason", quoted(error.message())}, {"remote", req.remote_addr}});
       return answer(400);
     }
-    const WebhookMessage& message = *decoded;
+    WebhookMessage& message = *decoded;
+    const std::size_t alerts = message.alerts.size();
 
-    const auto counts = deps.ingestor.ingest(message.alerts, received_at);
+    const auto counts = deps.ingestor.ingest(std::move(message.alerts), received_at);
     if (!counts && counts.error().code == ErrorCode::kInvalid) {
       // A source whose every candidate id another source holds: permanent, so 4xx (no retry).
       send_error(res, counts.error());
@@ -58,7 +59,7 @@ void install_webhook_route(Routes& routes, HttpDependencies deps) {
       metrics.store_error();
       send_error(res, counts.error());
       log_error("webhook not stored, Alertmanager will retry",
-                {{"err", quoted(counts.error().message())}, {"alerts", message.alerts.size()}});
+                {{"err", quoted(counts.error().message())}, {"alerts", alerts}});
       return answer(503);
     }
     // Counted only once stored: a 503'd webhook comes back and must not count twice.
@@ -68,13 +69,13 @@ void install_webhook_route(Routes& routes, HttpDependencies deps) {
       log_warn("Alertmanager truncated a notification (max_alerts); those alerts are not seen here",
                {{"truncated", message.truncated_alerts}, {"group_key", quoted(message.group_key)}});
     }
-    log_debug("webhook stored", {{"alerts", message.alerts.size()},
+    log_debug("webhook stored", {{"alerts", alerts},
                                  {"occurrences", counts->occurrences},
                                  {"duplicates", counts->duplicates},
                                  {"ignored", counts->ignored}});
     send_json(res, 200,
               {{"status", "ok"},
-               {"alerts", message.alerts.size()},
+               {"alerts", alerts},
                {"occurrences", counts->occurrences},
                {"duplicates", counts->duplicates},
                {"ignored", counts->ignored},

@@ -1,5 +1,6 @@
 #include "pmx/service/ingestor.h"
 
+#include <algorithm>
 #include <set>
 
 #include "pmx/core/source_ids.h"
@@ -50,19 +51,15 @@ Result<std::shared_ptr<const std::vector<RcaCoverage>>> Ingestor::rcas_at(std::i
   return std::shared_ptr<const std::vector<RcaCoverage>>(coverage);
 }
 
-Result<IngestCounts> Ingestor::ingest(const std::vector<Alert>& alerts, UnixNanos received_at) {
+Result<IngestCounts> Ingestor::ingest(std::vector<Alert> alerts, UnixNanos received_at) {
   IngestCounts total;
-  // Alerts of --incident.ignore are counted and dropped; the others are copied only when some
-  // were (the common webhook has none: no copy on the hot path).
-  std::vector<Alert> tracked;
-  for (std::size_t i = 0; i < alerts.size(); ++i) {
-    if (!is_ignored(alerts[i], config_)) {
-      if (total.ignored > 0) tracked.push_back(alerts[i]);
-      continue;
-    }
-    if (total.ignored++ == 0) tracked.assign(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(i));
-  }
-  auto pending = group_by_source(total.ignored > 0 ? tracked : alerts, config_.source_labels);
+  // Alerts of --incident.ignore are counted and dropped.
+  const auto ignored = std::remove_if(alerts.begin(), alerts.end(), [this](const Alert& alert) {
+    return is_ignored(alert, config_);
+  });
+  total.ignored = static_cast<std::uint64_t>(alerts.end() - ignored);
+  alerts.erase(ignored, alerts.end());
+  auto pending = group_by_source(std::move(alerts), config_.source_labels);
   // The candidate id (pmx/core/source_ids.h) each source is at, when not its first.
   std::map<std::string, unsigned> candidate;
   std::vector<std::string> unplaced;  // sources whose every candidate is another source's

@@ -73,8 +73,10 @@ struct SourceUpdate {
 /// Whether the alert is one of --incident.ignore's, which never become incidents.
 bool is_ignored(const Alert& alert, const IngestConfig& config);
 
-/// Groups a webhook's alerts by source, keeping their order within each source.
-std::map<SourceKey, std::vector<Alert>> group_by_source(const std::vector<Alert>& alerts,
+/// Groups a webhook's alerts by source, keeping their order within each source. The alerts are
+/// moved, not copied: copying every label map was a fifteenth of the daemon's CPU on webhooks
+/// of 100 alerts.
+std::map<SourceKey, std::vector<Alert>> group_by_source(std::vector<Alert> alerts,
                                                         const std::vector<std::string>& labels);
 
 /// Applies `alerts` (all of one source) to `state`. `known_occurrences` are the occurrence

@@ -32,7 +32,9 @@ class Ingestor {
   /// Alertmanager retries; whatever was written before the error is deduplicated then. The
   /// exception is permanent: kInvalid when a source's every candidate id is another source's
   /// (pmx/core/source_ids.h); the batch's other sources are recorded, and the caller answers 4xx.
-  Result<IngestCounts> ingest(const std::vector<Alert>& alerts, UnixNanos received_at);
+  /// The alerts are taken by value: the webhook route hands its decoded alerts over (std::move)
+  /// and they are moved on into their sources' groups, never copied.
+  Result<IngestCounts> ingest(std::vector<Alert> alerts, UnixNanos received_at);
 
   const IngestConfig& config() const { return config_; }
 
