@@ -9,7 +9,10 @@
 # BENCHMARKS.md, and stops it. Prints the table of medians (a column per store) and writes every
 # run to bench/results/<UTC date>.json.
 #
-# --store: redis (a redis-server without persistence on a free loopback port), sqlite (the
+# --store: redis (a redis-server without persistence on a free loopback port), redis-cluster (a
+# Redis Cluster of 3 masters without replicas or persistence, started here with redis-cli
+# --cluster create; the daemon gets --redis.cluster; every key of the store is in the slot of its
+# hash tag {pm}, so the Redis figures are those of the master holding that slot), sqlite (the
 # embedded store with its default --storage.sync=full, in a data dir of the work folder on disk),
 # sqlite-normal (the same with --storage.sync=normal), both (= redis,sqlite; the default), or a
 # comma-separated list of these.
@@ -35,14 +38,14 @@ while [ $# -gt 0 ]; do
     --max-seconds) MAX_S="$2"; shift ;;
     --store) STORES="$2"; shift ;;
     *) echo "usage: $0 [--quick] [--runs N] [--binary PATH] [--max-seconds S]" \
-         "[--store redis|sqlite|sqlite-normal|both|A,B]" >&2; exit 2 ;;
+         "[--store redis|redis-cluster|sqlite|sqlite-normal|both|A,B]" >&2; exit 2 ;;
   esac
   shift
 done
 [ "$STORES" = both ] && STORES=redis,sqlite
 IFS=, read -r -a STORES <<<"$STORES"
 for store in "${STORES[@]}"; do
-  case "$store" in redis | sqlite | sqlite-normal) ;; *) echo "unknown store: $store" >&2; exit 2 ;; esac
+  case "$store" in redis | redis-cluster | sqlite | sqlite-normal) ;; *) echo "unknown store: $store" >&2; exit 2 ;; esac
 done
 
 # Sizes (the issue's), and --quick's.
@@ -69,10 +72,10 @@ fi
 TMP=/tmp
 [ "$(stat -f -c %T /tmp)" = tmpfs ] && TMP=/var/tmp
 WORK="$(mktemp -d "$TMP/pmx-bench.XXXXXX")"
-REDIS_PID="" DAEMON_PID=""
+REDIS_PIDS=() DAEMON_PID=""
 cleanup() {
   [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true
-  [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+  [ "${#REDIS_PIDS[@]}" -gt 0 ] && kill "${REDIS_PIDS[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -83,12 +86,16 @@ fail() { echo "bench: FAILED: $*" >&2; exit 1; }
 rss_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
-# wrk_json <out> <wrk args...>: runs wrk, keeps its BENCH_JSON line, fails on any non-2xx/error.
+# wrk_json <out> <wrk args...>: runs wrk, keeps its BENCH_JSON line with the CPU wrk used
+# (cpu_us, user + system: the load generator's share of the cores), fails on any
+# non-2xx/error.
 wrk_json() {
-  local out="$1"
+  local out="$1" TIMEFORMAT='%3U %3S'
   shift
-  wrk "$@" >"$out.log" 2>&1 || fail "wrk: $(tail -3 "$out.log")"
-  grep '^BENCH_JSON ' "$out.log" | sed 's/^BENCH_JSON //' >"$out"
+  { time wrk "$@" >"$out.log" 2>&1; } 2>"$out.cpu" || fail "wrk: $(tail -3 "$out.log")"
+  grep '^BENCH_JSON ' "$out.log" | sed 's/^BENCH_JSON //' |
+    jq -c --argjson cpu_us "$(awk '{ printf "%.0f", ($1 + $2) * 1e6 }' "$out.cpu")" \
+      '. + {cpu_us: $cpu_us}' >"$out"
   [ -s "$out" ] || fail "wrk printed no result: $(tail -3 "$out.log")"
   local bad
   bad="$(jq '.non2xx + .errors' "$out")"
@@ -189,7 +196,7 @@ start_monitor() {
 # pipelined; prints its EVALSHA/s. The sample's shape goes to <prefix>-shape.json.
 ceiling() {
   local sample="$1" prefix="$2" check args evalsha_rps
-  py ceiling-prep "$sample" "$prefix.args" "$prefix.check" >"$prefix-shape.json"
+  py ceiling-prep "$sample" "$prefix.args" "$prefix.check" "$RPORT" >"$prefix-shape.json"
   mapfile -d '' check <"$prefix.check"
   mapfile -d '' args <"$prefix.args"
   "${rc[@]}" info commandstats >"$prefix-info0.txt"
@@ -206,6 +213,29 @@ ceiling() {
   awk -F'","' 'NR == 2 { print $(NF - 6) }' "$prefix.csv"
 }
 
+# start_redis <dir> [redis-server flags...]: a redis-server without persistence on a free
+# loopback port, its files and redis.log in <dir>; sets REDIS_PORT once it answers PING.
+start_redis() {
+  local dir="$1"
+  shift
+  REDIS_PORT="$(py free-port)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+    --logfile "$dir/redis.log" "$@" &
+  REDIS_PIDS+=($!)
+  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.05; done
+  fail "redis-server on port $REDIS_PORT did not answer (see $dir/redis.log)"
+}
+
+# slot_master <port of a cluster node> <slot>: the port of the master that serves <slot>.
+slot_master() {
+  redis-cli -p "$1" cluster nodes | awk -v slot="$2" '$3 ~ /master/ {
+    for (i = 9; i <= NF; i++) {
+      n = split($i, r, "-")
+      if (slot >= r[1] && slot <= (n == 2 ? r[2] : r[1])) { sub(/@.*/, "", $2); sub(/.*:/, "", $2); print $2 }
+    }
+  }'
+}
+
 # run_once <n> <store>: one run of every phase on a fresh store; its figures to $WORK/run-<store>-<n>.json.
 run_once() {
   local n="$1" store="$2" dir="$WORK/run-$store-$n"
@@ -215,19 +245,37 @@ run_once() {
   echo ">> run $n/$RUNS, $store (load average $load)"
 
   DPORT="$(py free-port)"
-  local daemon=("$BIN" --web.listen-address="127.0.0.1:$DPORT") rc=()
+  local daemon=("$BIN" --web.listen-address="127.0.0.1:$DPORT") rc=() kind=sqlite
   if [ "$store" = redis ]; then
-    RPORT="$(py free-port)"
-    redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-      --logfile "$dir/redis.log" &
-    REDIS_PID=$!
-    rc=(redis-cli -p "$RPORT")
-    for _ in $(seq 100); do "${rc[@]}" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    kind=redis
+    start_redis "$dir"
+    RPORT="$REDIS_PORT"
     daemon+=(--redis.url="redis://127.0.0.1:$RPORT")
+  elif [ "$store" = redis-cluster ]; then
+    kind=redis
+    local nodes=() port
+    for i in 1 2 3; do
+      mkdir -p "$dir/node-$i"
+      start_redis "$dir/node-$i" --cluster-enabled yes
+      nodes+=("127.0.0.1:$REDIS_PORT")
+    done
+    redis-cli --cluster create "${nodes[@]}" --cluster-yes >"$dir/cluster-create.log" 2>&1 ||
+      fail "redis-cli --cluster create: $(tail -3 "$dir/cluster-create.log")"
+    for node in "${nodes[@]}"; do
+      port="${node##*:}"
+      for _ in $(seq 200); do
+        redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok' && break
+        sleep 0.05
+      done
+    done
+    RPORT="$(slot_master "${nodes[0]##*:}" "$(redis-cli -p "${nodes[0]##*:}" cluster keyslot '{pm}')")"
+    [ -n "$RPORT" ] || fail "no master holds the slot of {pm}"
+    daemon+=(--redis.cluster="$(IFS=,; echo "${nodes[*]}")")
   else
     DB="$dir/data/postmortem.db"
     daemon+=(--storage.path="$dir/data" --storage.sync="$([ "$store" = sqlite ] && echo full || echo normal)")
   fi
+  if [ "$kind" = redis ]; then rc=(redis-cli -p "$RPORT"); fi
   daemon+=(--web.auth-token-file="$WORK/token")
   local ready_empty
   read -r DAEMON_PID ready_empty < <(py start "$DPORT" "$dir/daemon.log" "${daemon[@]}")
@@ -244,7 +292,7 @@ run_once() {
   local sent1 scrape_half
   sent1="$(jq ".occurrences / $PER | floor" "$dir/batch1.json")"
   scrape_half="$(scrape "$dir/scrape-half.txt" "$SCRAPES")"
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     local mon
     mon="$(start_monitor "$dir/monitor.txt")" || exit 1
     traced "$dir/strace-batch.txt" webhooks "$dir/sample.json" 1 1 2 $((half1 * PER)) "$PER" 60s
@@ -264,7 +312,7 @@ run_once() {
   hwm_after="$(rss_kb "$DAEMON_PID" VmHWM)"
   sent2="$(jq ".occurrences / $PER | floor" "$dir/batch2.json")"
   batched_alerts="$(jq -s 'map(.occurrences) | add' "$dir/batch1.json" "$dir/batch2.json")"
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     "${rc[@]}" info all >"$dir/info-b1.txt"
     py redis-delta "$dir/info-b0.txt" "$dir/info-b1.txt" "$sent2" $((sent2 * PER)) >"$dir/rt-batch.json"
     store_bytes="$(awk -F: '$1 == "used_memory" { print $2 + 0 }' "$dir/info-b1.txt")"
@@ -286,7 +334,7 @@ run_once() {
 
   # Single-alert webhooks: 20 on one connection (on Redis under strace: round trips), then 16
   # keep-alive connections for a fixed time.
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     traced "$dir/strace-single.txt" webhooks "$dir/single-sample.json" 1 1 20 $((WEBHOOKS * PER)) 1 60s
     rt_strace "$dir/strace-single.txt" 20 >"$dir/rt-single-strace.json"
     "${rc[@]}" info all >"$dir/info-s0.txt"
@@ -299,7 +347,7 @@ run_once() {
   cpu_s1="$(cpu_us "$DAEMON_PID")"
   local single_n
   single_n="$(jq .occurrences "$dir/single.json")"
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     "${rc[@]}" info all >"$dir/info-s1.txt"
     py redis-delta "$dir/info-s0.txt" "$dir/info-s1.txt" "$single_n" "$single_n" >"$dir/rt-single.json"
   fi
@@ -308,7 +356,7 @@ run_once() {
   # Grouped ingest: webhooks shaped as Alertmanager sends them with group_by = the source labels
   # (one source's PER alerts each), over the same sources; on Redis 2 of them under MONITOR
   # first, the sample of its own ceiling.
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     local mon_g
     mon_g="$(start_monitor "$dir/monitor-grouped.txt")" || exit 1
     webhooks "$dir/grouped-sample.json" 1 1 2 0 "$PER" 60s grouped
@@ -323,7 +371,7 @@ run_once() {
   webhooks "$dir/grouped.json" 2 "$BATCH_CONNS" "$GROUPED" $((2 * PER)) "$PER" "${MAX_S}s" grouped
   cpu_g1="$(cpu_us "$DAEMON_PID")"
   grouped_n="$(jq .occurrences "$dir/grouped.json")"
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     "${rc[@]}" info all >"$dir/info-g1.txt"
     py redis-delta "$dir/info-g0.txt" "$dir/info-g1.txt" $((grouped_n / PER)) "$grouped_n" >"$dir/rt-grouped.json"
   fi
@@ -334,7 +382,7 @@ run_once() {
   wrk_json "$dir/rcas.json" -t1 -c1 -d600s -s "$BENCH/rcas.lua" "http://127.0.0.1:$DPORT" -- \
     "$WORK/token" "$RCAS" "$ITEMS"
   local sources items
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     sources="$("${rc[@]}" zcard "{pm}:v2:sources:seen")"
   else
     sources="$(sqlite3 "$DB" "SELECT count(*) FROM sources")"
@@ -361,7 +409,7 @@ run_once() {
   while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.01; done
   stop_ms="$((($(date +%s%N) - t0) / 1000000))"
   DAEMON_PID=""
-  if [ "$store" != redis ]; then
+  if [ "$kind" != redis ]; then
     # The file after the daemon's clean close (WAL checkpointed, -wal removed).
     jq --argjson db "$(file_bytes "$DB")" --argjson wal "$(file_bytes "$DB-wal")" \
       '. + {db_bytes_closed: $db, wal_bytes_closed: $wal}' "$dir/sqlite-size.json" >"$dir/sqlite-size.tmp"
@@ -369,7 +417,7 @@ run_once() {
   fi
 
   local evalsha_rps=null evalsha_grouped_rps=null
-  if [ "$store" = redis ]; then
+  if [ "$kind" = redis ]; then
     evalsha_rps="$(ceiling "$dir/monitor.txt" "$dir/ceiling")"
     evalsha_grouped_rps="$(ceiling "$dir/monitor-grouped.txt" "$dir/ceiling-grouped")"
     [ -n "$evalsha_rps" ] && [ -n "$evalsha_grouped_rps" ] || fail "a ceiling did not complete"
@@ -379,10 +427,10 @@ run_once() {
   local ready
   ready="$(py ready "$READY_N" "$DPORT" "$dir/daemon-ready.log" "${daemon[@]}")"
 
-  if [ "$store" = redis ]; then
-    kill "$REDIS_PID"
-    wait "$REDIS_PID" 2>/dev/null || true
-    REDIS_PID=""
+  if [ "$kind" = redis ]; then
+    kill "${REDIS_PIDS[@]}"
+    wait "${REDIS_PIDS[@]}" 2>/dev/null || true
+    REDIS_PIDS=()
   else
     # Not kept: about a GB per full run, in a work folder that is.
     rm -rf "$dir/data"
@@ -424,14 +472,17 @@ run_once() {
        grouped_ratio: (if $ceiling_g == null then null else $grouped_rate / $ceiling_g end),
        cpu_grouped_daemon_us: ($cpu_grouped / ($g.occurrences / $per)),
        cpu_grouped_redis_us: $rtg.cpu_us_per_webhook,
+       cpu_grouped_wrk_us: ($g.cpu_us / ($g.occurrences / $per)),
        single_rps: ($s.requests / ($s.duration_us / 1e6)), single_p50_ms: ($s.p50_us / 1000),
        single_p99_ms: ($s.p99_us / 1000),
        rt_batched: $stb.round_trips_per_webhook, rt_single: $sts.round_trips_per_webhook,
        evalsha_batched: $rtb.evalsha_per_webhook, alerts_per_evalsha: $rtb.alerts_per_evalsha,
        cpu_single_daemon_us: ($cpu_single / $s.requests),
        cpu_single_redis_us: $rts.cpu_us_per_webhook,
+       cpu_single_wrk_us: ($s.cpu_us / $s.requests),
        cpu_batched_daemon_us: ($cpu_batched / ($b2.occurrences / $per)),
        cpu_batched_redis_us: $rtb.cpu_us_per_webhook,
+       cpu_batched_wrk_us: ($b2.cpu_us / ($b2.occurrences / $per)),
        rss_idle_mb: ($rss_idle / 1024), rss_after_mb: ($rss_after / 1024),
        hwm_after_mb: ($hwm / 1024), rss_after_rcas_mb: ($rss_rcas / 1024),
        scrape_half_ms: $scrape_half, scrape_batched_ms: $scrape_batched,
