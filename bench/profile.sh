@@ -77,7 +77,7 @@ main() {
   for who in "${profiled[@]}"; do
     echo "== $who: top symbols (self time)"
     perf report -i "$WORK/$who.perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-      grep -E '^ +[0-9]' | head -25
+      grep -E '^ +[0-9]' | sed -n 1,25p  # sed reads to the end: head's early exit is a SIGPIPE under pipefail
   done
   echo "perf data: $WORK"
 }
