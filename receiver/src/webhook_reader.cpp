@@ -169,78 +169,76 @@ class WebhookReader {
   /// A number, boolean or binary: fine only where anything is.
   bool other_value() const { return ignoring(); }
 
-  /// null stands for an absent optional member, so it resets the member to its default.
-  bool null_value() {
-    if (ignoring()) return true;
+  /// The string the current member fills as it is (no check beyond being a string), or nullptr.
+  std::string* plain_string() {
     if (at(WebhookLevel::kTop)) {
       switch (field_) {
+        case WebhookField::kVersion:
+          return &version_;
         case WebhookField::kReceiver:
-          message_.receiver.clear();
-          return true;
+          return &message_.receiver;
         case WebhookField::kGroupKey:
-          message_.group_key.clear();
-          return true;
+          return &message_.group_key;
         case WebhookField::kExternalUrl:
-          message_.external_url.clear();
-          return true;
-        case WebhookField::kTruncatedAlerts:
-          message_.truncated_alerts = 0;
-          return true;
+          return &message_.external_url;
         default:
-          return false;
+          return nullptr;
       }
     }
     if (at(WebhookLevel::kAlert)) {
       switch (field_) {
-        case WebhookField::kAnnotations:
-          alert_.annotations.clear();
-          return true;
-        case WebhookField::kEndsAt:
-          alert_.ends_at = 0;
-          return true;
         case WebhookField::kGeneratorUrl:
-          alert_.generator_url.clear();
-          return true;
+          return &alert_.generator_url;
+        case WebhookField::kFingerprint:
+          return &alert_.fingerprint;
         default:
-          return false;
+          return nullptr;
       }
+    }
+    return nullptr;
+  }
+
+  /// null stands for an absent optional member, so it resets the member to its default; for a
+  /// required one (version, status, labels, startsAt, fingerprint) it is an error.
+  bool null_value() {
+    if (ignoring()) return true;
+    const bool optional_string =
+        field_ != WebhookField::kVersion && field_ != WebhookField::kFingerprint;
+    if (std::string* target = plain_string(); target != nullptr && optional_string) {
+      target->clear();
+      return true;
+    }
+    if (at(WebhookLevel::kTop) && field_ == WebhookField::kTruncatedAlerts) {
+      message_.truncated_alerts = 0;
+      return true;
+    }
+    if (at(WebhookLevel::kAlert) && field_ == WebhookField::kAnnotations) {
+      alert_.annotations.clear();
+      return true;
+    }
+    if (at(WebhookLevel::kAlert) && field_ == WebhookField::kEndsAt) {
+      alert_.ends_at = 0;
+      return true;
     }
     return false;
   }
 
   bool string_value(std::string& text) {
     if (ignoring()) return true;
-    if (at(WebhookLevel::kLabels)) {
-      alert_.labels.insert_or_assign(std::move(label_name_), std::move(text));
+    if (at(WebhookLevel::kLabels) || at(WebhookLevel::kAnnotations)) {
+      Labels& labels = at(WebhookLevel::kLabels) ? alert_.labels : alert_.annotations;
+      labels.insert_or_assign(std::move(label_name_), std::move(text));
       return true;
     }
-    if (at(WebhookLevel::kAnnotations)) {
-      alert_.annotations.insert_or_assign(std::move(label_name_), std::move(text));
+    if (std::string* target = plain_string()) {
+      *target = std::move(text);
       return true;
     }
-    if (at(WebhookLevel::kTop)) {
-      switch (field_) {
-        case WebhookField::kVersion:
-          version_ = std::move(text);
-          return true;
-        case WebhookField::kReceiver:
-          message_.receiver = std::move(text);
-          return true;
-        case WebhookField::kGroupKey:
-          message_.group_key = std::move(text);
-          return true;
-        case WebhookField::kExternalUrl:
-          message_.external_url = std::move(text);
-          return true;
-        default:
-          return false;
-      }
-    }
-    if (at(WebhookLevel::kAlert)) return alert_string(text);
+    if (at(WebhookLevel::kAlert)) return alert_time_or_status(text);
     return false;
   }
 
-  bool alert_string(std::string& text) {
+  bool alert_time_or_status(const std::string& text) {
     switch (field_) {
       case WebhookField::kStatus:
         alert_seen_.status = true;
@@ -266,12 +264,6 @@ class WebhookReader {
         alert_.ends_at = *at;
         return true;
       }
-      case WebhookField::kGeneratorUrl:
-        alert_.generator_url = std::move(text);
-        return true;
-      case WebhookField::kFingerprint:
-        alert_.fingerprint = std::move(text);
-        return true;
       default:
         return false;
     }

@@ -5,28 +5,21 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "pmx/receiver/webhook_decoder.h"
+#include "webhooks.h"
 
 namespace pmx {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(PMX_FIXTURES_DIR) + "/alertmanager-0.25/" + name);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+/// Every capture: 01..07 and the truncated one.
+std::vector<std::string> captures() {
+  auto names = testing::replay_fixture_names();
+  names.push_back(testing::kTruncatedFixture);
+  return names;
 }
-
-const std::vector<std::string> kFixtures = {
-    "01-firing-group-checkout.json", "02-firing-group-auth.json",
-    "03-repeat-send-checkout.json",  "04-repeat-send-auth.json",
-    "05-resolved-checkout.json",     "06-resolved-auth.json",
-    "07-refire-checkout.json",       "08-truncated-max-alerts-2.json"};
 
 /// One alert's members around `extra` (inserted first, so a duplicate after it wins).
 std::string alert(const std::string& extra = "") {
@@ -81,8 +74,8 @@ bool expect_agreement(const std::string& body) {
 }
 
 TEST(WebhookReader, ReadsEveryAlertmanagerCaptureAsTheTreeDecoderDoes) {
-  for (const auto& name : kFixtures) {
-    const std::string body = fixture(name);
+  for (const auto& name : captures()) {
+    const std::string body = testing::read_fixture(name);
     ASSERT_FALSE(body.empty()) << name;
     EXPECT_TRUE(expect_agreement(body)) << name << " was left to the tree decoder";
   }
@@ -184,8 +177,8 @@ TEST(WebhookReader, AgreesWithTheTreeDecoderOnEveryOneByteDamageOfACapture) {
   // damaged times and values, and bodies that stay valid.
   std::size_t accepted = 0;
   std::size_t damaged = 0;
-  for (const auto& name : {kFixtures[0], kFixtures[7]}) {
-    const std::string body = fixture(name);
+  for (const auto& name : {captures().front(), captures().back()}) {
+    const std::string body = testing::read_fixture(name);
     for (std::size_t i = 0; i < body.size(); ++i) {
       std::string deleted = body;
       deleted.erase(i, 1);
