@@ -47,7 +47,12 @@ args:
   - {{ printf "--storage.path=%s" (include "postmortem-exporter.dataDir" .) | quote }}
   - {{ printf "--storage.sync=%s" .Values.storage.sync | quote }}
   {{- else }}
+  {{- with .Values.externalRedis.cluster }}
+  - {{ printf "--redis.cluster=%s" (join "," .) | quote }}
+  {{- end }}
+  {{- if include "postmortem-exporter.hasRedisURL" . }}
   - "--redis.url=$(REDIS_URL)"
+  {{- end }}
   {{- if $tls.existingSecret }}
   {{- if $tls.caKey }}
   - {{ printf "--redis.tls-ca-file=%s/ca.crt" $tlsDir | quote }}
@@ -93,7 +98,7 @@ env:
   - name: REDIS_URL
     value: {{ printf "redis://%s.%s.svc:6379/0" (include "postmortem-exporter.redis.fullname" .) .Release.Namespace | quote }}
   {{- end }}
-  {{- else if include "postmortem-exporter.usesRedis" . }}
+  {{- else if include "postmortem-exporter.hasRedisURL" . }}
   - name: REDIS_URL
     valueFrom:
       secretKeyRef:

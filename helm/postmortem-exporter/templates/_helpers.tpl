@@ -63,9 +63,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecretKey }}{{ else }}token{{ end }}
 {{- end }}
 
+{{/* "true" when the daemon gets --redis.url: the bundled Redis, or an external one's URL (which
+only carries the credentials with externalRedis.cluster, and is not needed there without them). */}}
+{{- define "postmortem-exporter.hasRedisURL" -}}
+{{- if or .Values.redis.enabled .Values.externalRedis.url .Values.externalRedis.existingSecret }}true{{ end }}
+{{- end }}
+
 {{/* "true" when the daemon uses a Redis (bundled or external), "" otherwise. */}}
 {{- define "postmortem-exporter.usesRedis" -}}
-{{- if or .Values.redis.enabled .Values.externalRedis.url .Values.externalRedis.existingSecret }}true{{ end }}
+{{- if or (include "postmortem-exporter.hasRedisURL" .) .Values.externalRedis.cluster }}true{{ end }}
 {{- end }}
 
 {{/* True when the chart's own Secret has something to hold. */}}
@@ -113,11 +119,15 @@ A generated secret value that survives upgrades: the value of `key` in the exist
 {{- if and .Values.storage.persistence.existingClaim (not .Values.storage.persistence.enabled) }}
 {{- fail "storage.persistence.existingClaim is set but storage.persistence.enabled=false: the claim would not be mounted. Enable persistence or drop existingClaim." }}
 {{- end }}
-{{- if and .Values.redis.enabled (or .Values.externalRedis.url .Values.externalRedis.existingSecret) }}
+{{- if and .Values.redis.enabled (or .Values.externalRedis.url .Values.externalRedis.existingSecret .Values.externalRedis.cluster) }}
 {{- fail "redis.enabled and externalRedis are mutually exclusive: choose the bundled Redis or your own" }}
 {{- end }}
 {{- if and .Values.externalRedis.url .Values.externalRedis.existingSecret }}
 {{- fail "externalRedis.url and externalRedis.existingSecret are mutually exclusive" }}
+{{- end }}
+{{- $url := .Values.externalRedis.url }}
+{{- if and $url (not .Values.externalRedis.cluster) (regexMatch "^rediss?://([^@/]*@)?(/.*)?$" $url) }}
+{{- fail "externalRedis.url names no host: give redis://[[user]:password@]host[:port][/db], or set externalRedis.cluster (the URL then carries only the credentials)" }}
 {{- end }}
 {{- include "postmortem-exporter.validateRedisTLS" . }}
 {{- if and .Values.rca.existingConfigMap .Values.rca.files }}
@@ -164,6 +174,9 @@ count as set: it has a default.
 {{- end }}
 {{- if not (include "postmortem-exporter.usesRedis" .) }}
 {{- fail "externalRedis.tls is set but there is no external Redis: set externalRedis.url (rediss://...) or externalRedis.existingSecret, or drop externalRedis.tls." }}
+{{- end }}
+{{- if and .Values.externalRedis.cluster (not .Values.externalRedis.url) (not .Values.externalRedis.existingSecret) }}
+{{- fail "externalRedis.tls is set with externalRedis.cluster but there is no URL: the daemon speaks TLS to Redis only with rediss://. Set externalRedis.url=rediss:// (with the credentials, if any: rediss://user:password@) or drop externalRedis.tls." }}
 {{- end }}
 {{- if and .Values.externalRedis.url (not (hasPrefix "rediss://" .Values.externalRedis.url)) }}
 {{- fail "externalRedis.tls is set but externalRedis.url is not a rediss:// URL: the daemon speaks TLS to Redis only with rediss://. Change the scheme of externalRedis.url or drop externalRedis.tls." }}

@@ -34,7 +34,9 @@ type Expectation struct {
 	// Storage of the embedded store (storage.go); absent when the daemon uses Redis.
 	Storage *StorageExpectation `yaml:"storage"`
 	// A Redis over TLS (tls.go): the Secret with its files, and the server made for it.
-	RedisTLS       *RedisTLSExpectation `yaml:"redisTLS"`
+	RedisTLS *RedisTLSExpectation `yaml:"redisTLS"`
+	// The seeds of --redis.cluster (externalRedis.cluster), in order; none when absent.
+	RedisCluster   []string `yaml:"redisCluster"`
 	redisTLSServer *redisTLSFiles
 }
 

@@ -283,6 +283,42 @@ func startRedis(r *Rendered, expect Expectation, rendered string, dir string) (*
 	return p, u.String(), dataDir, nil
 }
 
+// startClusterNode starts a Redis Cluster of one node owning every slot, standing in for the
+// cluster that the rendered --redis.cluster names, and returns its address.
+func startClusterNode(password, dir string) (*Process, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	nodeDir := filepath.Join(dir, "redis-cluster")
+	_ = os.MkdirAll(nodeDir, 0o755)
+	argv := []string{"redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--dir", nodeDir, "--save", "", "--cluster-enabled", "yes"}
+	if password != "" {
+		argv = append(argv, "--requirepass", password)
+	}
+	p, err := start(filepath.Join(dir, "redis-cluster.log"), argv...)
+	if err != nil {
+		return nil, "", err
+	}
+	cli := func(command ...string) string {
+		argv := []string{"-p", strconv.Itoa(port), "--no-auth-warning"}
+		if password != "" {
+			argv = append(argv, "-a", password)
+		}
+		out, _ := exec.Command("redis-cli", append(argv, command...)...).CombinedOutput()
+		return string(out)
+	}
+	ok := pollUntil(10*time.Second, func() bool { return strings.TrimSpace(cli("ping")) == "PONG" }) &&
+		strings.TrimSpace(cli("cluster", "addslotsrange", "0", "16383")) == "OK" &&
+		pollUntil(10*time.Second, func() bool { return strings.Contains(cli("cluster", "info"), "cluster_state:ok") })
+	if !ok {
+		p.stop()
+		return nil, "", fmt.Errorf("the Redis Cluster node did not come up: %s", p.tail())
+	}
+	return p, fmt.Sprintf("127.0.0.1:%d", port), nil
+}
+
 func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []string) {
 	container, volumes, err := daemonContainer(r)
 	if err != nil {
@@ -316,6 +352,10 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 	port, _ := freePort()
 	token := ""
 	var redisData, storeDir, renderedHost string
+	clusterSeeds, inCluster := argValue(args, "--redis.cluster=")
+	if want := strings.Join(expect.RedisCluster, ","); clusterSeeds != want {
+		problems = append(problems, fmt.Sprintf("--redis.cluster is %q, want %q", clusterSeeds, want))
+	}
 	for i, a := range args {
 		switch {
 		case strings.HasPrefix(a, "--web.listen-address="):
@@ -335,6 +375,9 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 				return append(problems, "unexpanded variable in "+a)
 			}
 			rendered := strings.TrimPrefix(a, "--redis.url=")
+			if inCluster { // only the credentials: the cluster node below gets the password
+				break
+			}
 			redis, local, data, err := startRedis(r, expect, rendered, dir)
 			if err != nil {
 				return append(problems, err.Error())
@@ -345,6 +388,21 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 			if u, _ := url.Parse(rendered); expect.redisTLSServer != nil {
 				renderedHost = u.Hostname()
 			}
+		case strings.HasPrefix(a, "--redis.cluster="):
+			password := ""
+			if rendered, ok := argValue(args, "--redis.url="); ok {
+				u, err := url.Parse(rendered)
+				if err != nil || u.Host != "" {
+					return append(problems, fmt.Sprintf("--redis.url %q with --redis.cluster must carry only credentials", rendered))
+				}
+				password, _ = u.User.Password()
+			}
+			node, address, err := startClusterNode(password, dir)
+			if err != nil {
+				return append(problems, err.Error())
+			}
+			defer node.stop()
+			args[i] = "--redis.cluster=" + address
 		case strings.HasPrefix(a, "--storage.path="):
 			storeDir = strings.TrimPrefix(a, "--storage.path=")
 			if !filepath.IsAbs(storeDir) || !strings.HasPrefix(storeDir, dir) {
@@ -355,7 +413,7 @@ func runDaemon(r *Rendered, c CheckConfig, expect Expectation) (problems []strin
 	// Over TLS the URL's host became 127.0.0.1, which the server's certificate does not name:
 	// the daemon is told to check the rendered host instead, as if DNS had led there. A rendered
 	// --redis.tls-server-name is kept and decides.
-	if renderedHost != "" && !hasArg(args, "--redis.tls-server-name=") {
+	if _, named := argValue(args, "--redis.tls-server-name="); renderedHost != "" && !named {
 		args = append(args, "--redis.tls-server-name="+renderedHost)
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -458,11 +516,13 @@ func checkStoreKept(c CheckConfig, args []string, dir, base, storeDir string) []
 	return problems
 }
 
-func hasArg(args []string, prefix string) bool {
+// argValue is the value of the first argument starting with prefix (a flag and its "="), and
+// whether there is one.
+func argValue(args []string, prefix string) (string, bool) {
 	for _, a := range args {
 		if strings.HasPrefix(a, prefix) {
-			return true
+			return strings.TrimPrefix(a, prefix), true
 		}
 	}
-	return false
+	return "", false
 }
