@@ -256,7 +256,8 @@ run_once() {
     local nodes=() port
     for i in 1 2 3; do
       mkdir -p "$dir/node-$i"
-      start_redis "$dir/node-$i" --cluster-enabled yes
+      # The bus port is not port + 10000: redis-server refuses a port above 55535 otherwise.
+      start_redis "$dir/node-$i" --cluster-enabled yes --cluster-port "$(py free-port)"
       nodes+=("127.0.0.1:$REDIS_PORT")
     done
     redis-cli --cluster create "${nodes[@]}" --cluster-yes >"$dir/cluster-create.log" 2>&1 ||

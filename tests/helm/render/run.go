@@ -290,10 +290,15 @@ func startClusterNode(password, dir string) (*Process, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	busPort, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
 	nodeDir := filepath.Join(dir, "redis-cluster")
 	_ = os.MkdirAll(nodeDir, 0o755)
+	// The bus port is not port + 10000: redis-server refuses a port above 55535 otherwise.
 	argv := []string{"redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--dir", nodeDir, "--save", "", "--cluster-enabled", "yes"}
+		"--dir", nodeDir, "--save", "", "--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(busPort)}
 	if password != "" {
 		argv = append(argv, "--requirepass", password)
 	}
